@@ -489,3 +489,95 @@ describe('POST /users/me/password', { concurrency: true }, () => {
       'newPassword', 'VALIDATION_FAILED', 'missing newPassword');
   });
 });
+
+// A second server whose signing keys the test knows, so that correctly signed tokens with
+// chosen claims can be made: expiry, pinned algorithm, key rotation, revoked sessions.
+describe('tokens signed with a known key', { concurrency: true }, () => {
+  const signKey = randomBytes(32);
+  const oldKey = randomBytes(32);
+  let ks;
+  let K;
+  let u;
+  before(async () => {
+    ks = await startServer({
+      args: ['--token-keys', `test-k1:${signKey.toString('base64')},test-k0:${oldKey.toString('base64')}`],
+    });
+    K = api(ks.base);
+    u = await registerUser(ks.base);
+  });
+  after(async () => {
+    await ks?.stop();
+  });
+
+  const sign = (header, payload, key = signKey, hash = 'sha256') => {
+    const h = b64url(header);
+    const p = b64url(payload);
+    return `${h}.${p}.${createHmac(hash, key).update(`${h}.${p}`).digest('base64url')}`;
+  };
+  const parts = (t) => {
+    const [h, p] = t.split('.');
+    return { header: decodeJwtPart(h), payload: decodeJwtPart(p) };
+  };
+  const now = () => Math.floor(Date.now() / 1000);
+
+  it('signs with the first key and verifies a re-signed copy', async () => {
+    const { header, payload } = parts(u.accessToken);
+    assert.equal(header.kid, 'test-k1');
+    assert.equal(sign(header, payload), u.accessToken, 'HS256 over the same header and payload');
+    expectStatus(await K.get('/users/me', { token: sign(header, payload) }), 200, 're-signed token');
+  });
+
+  it('accepts a token signed with an older listed key (rotation)', async () => {
+    const { header, payload } = parts(u.accessToken);
+    expectStatus(await K.get('/users/me', { token: sign({ ...header, kid: 'test-k0' }, payload, oldKey) }), 200,
+      'token signed with the verify-only key');
+    assertProblem(await K.get('/users/me', { token: sign({ ...header, kid: 'test-k0' }, payload, signKey) }), 401,
+      'TOKEN_INVALID', 'kid and key do not match');
+  });
+
+  it('an expired token → 401 TOKEN_EXPIRED', async () => {
+    const { header, payload } = parts(u.accessToken);
+    const expired = sign(header, { ...payload, iat: now() - 7200, exp: now() - 3600 });
+    assertProblem(await K.get('/users/me', { token: expired }), 401, 'TOKEN_EXPIRED', 'expired token');
+  });
+
+  it('an expired token with a bad signature is TOKEN_INVALID, not TOKEN_EXPIRED', async () => {
+    const { header, payload } = parts(u.accessToken);
+    const forged = sign(header, { ...payload, iat: now() - 7200, exp: now() - 3600 }, randomBytes(32));
+    assertProblem(await K.get('/users/me', { token: forged }), 401, 'TOKEN_INVALID', 'expired and forged');
+  });
+
+  it('pins the algorithm: HS512 with the right key → TOKEN_INVALID', async () => {
+    const { header, payload } = parts(u.accessToken);
+    const t = sign({ ...header, alg: 'HS512' }, payload, signKey, 'sha512');
+    assertProblem(await K.get('/users/me', { token: t }), 401, 'TOKEN_INVALID', 'HS512');
+  });
+
+  it('checks the audience and issuer when the token carries them', async (t) => {
+    const { header, payload } = parts(u.accessToken);
+    if (!('aud' in payload) && !('iss' in payload)) return t.skip('no aud/iss claims');
+    if ('aud' in payload) {
+      assertProblem(await K.get('/users/me', { token: sign(header, { ...payload, aud: 'someone-else' }) }), 401,
+        'TOKEN_INVALID', 'foreign audience');
+    }
+    if ('iss' in payload) {
+      assertProblem(await K.get('/users/me', { token: sign(header, { ...payload, iss: 'someone-else' }) }), 401,
+        'TOKEN_INVALID', 'foreign issuer');
+    }
+  });
+
+  it('a token without exp → TOKEN_INVALID', async () => {
+    const { header, payload } = parts(u.accessToken);
+    const { exp: _exp, ...rest } = payload;
+    assertProblem(await K.get('/users/me', { token: sign(header, rest) }), 401, 'TOKEN_INVALID', 'no exp');
+  });
+
+  it('a validly signed, unexpired token of an ended session → 401', async () => {
+    const v = await registerUser(ks.base);
+    const { header, payload } = parts(v.accessToken);
+    const longLived = sign(header, { ...payload, exp: now() + 86400 });
+    expectStatus(await K.get('/users/me', { token: longLived }), 200, 'long-lived token before logout');
+    expectStatus(await K.post('/auth/logout', { token: v.accessToken, body: { refreshToken: v.refreshToken } }), 204, 'logout');
+    assertProblem(await K.get('/users/me', { token: longLived }), 401, undefined, 'long-lived token after logout');
+  });
+});
