@@ -1,0 +1,201 @@
+// Wiring: Config -> database -> stores -> services -> routes -> server.
+#include "app/app.hpp"
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/program_options.hpp>
+#include <filesystem>
+#include <iostream>
+
+#include "app/ops_routes.hpp"
+#include "core/clock.hpp"
+#include "auth/auth_routes.hpp"
+#include "auth/auth_service.hpp"
+#include "auth/session_store.hpp"
+#include "core/metrics.hpp"
+#include "store/open.hpp"
+#include "users/user_routes.hpp"
+#include "users/user_store.hpp"
+
+namespace gd::app {
+namespace po = boost::program_options;
+namespace {
+
+void setup_logging(const std::string& level) {
+  auto err = spdlog::stderr_logger_mt("gooddeeds");
+  err->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+  spdlog::set_default_logger(err);
+  auto access = spdlog::stdout_logger_mt("access");
+  access->set_pattern("%v");
+  spdlog::set_level(spdlog::level::from_str(level));
+}
+
+// Adds a user's sessions to their export and ends them when the account is erased.
+class SessionsPart final : public users::AccountPart {
+ public:
+  SessionsPart(auth::SessionStore& store, auth::AuthService& service)
+      : store_(store), service_(service) {}
+  Task<void> export_into(std::string user_id, boost::json::object& doc) override;
+  Task<void> erase(std::string user_id) override {
+    co_await service_.end_all_sessions(std::move(user_id), "account_deleted");
+  }
+
+ private:
+  auth::SessionStore& store_;
+  auth::AuthService& service_;
+};
+
+Task<void> SessionsPart::export_into(std::string user_id, boost::json::object& doc) {
+  boost::json::array arr;
+  for (const auto& s : co_await store_.list(std::move(user_id))) {
+    arr.push_back({{"id", s.id},
+                   {"device", s.device},
+                   {"createdAt", iso8601_ms(s.created_at_ms)},
+                   {"lastUsedAt", iso8601_ms(s.last_used_at_ms)},
+                   {"expiresAt", iso8601_ms(s.expires_at_ms)},
+                   {"revokedAt", s.revoked_at_ms ? boost::json::value(iso8601_ms(*s.revoked_at_ms))
+                                                 : boost::json::value(nullptr)}});
+  }
+  doc["sessions"] = std::move(arr);
+}
+
+void add_gauges(Metrics& metrics, db::Database& db, auth::PasswordHasher& hasher) {
+  metrics.gauge("gooddeeds_db_pool_connections", "Open database connections (PostgreSQL).",
+                [&db] { return static_cast<double>(db.pool_stats().size); });
+  metrics.gauge("gooddeeds_db_pool_in_use", "Database connections checked out.",
+                [&db] { return static_cast<double>(db.pool_stats().in_use); });
+  metrics.gauge("gooddeeds_db_pool_waiting", "Requests waiting for a database connection.",
+                [&db] { return static_cast<double>(db.pool_stats().waiting); });
+  metrics.gauge("gooddeeds_password_hashes_pending", "Argon2id hashes queued or running.",
+                [&hasher] { return static_cast<double>(hasher.pending()); });
+}
+
+}  // namespace
+
+int serve(const Config& config) {
+  setup_logging(config.log_level);
+  std::filesystem::create_directories(config.data_dir);
+  const int applied = db::migrate(config.database.url);
+  spdlog::info("database ready ({} migrations applied)", applied);
+  auto keys = config.token_keys.empty() ? load_or_create_token_keys(config.data_dir) : config.token_keys;
+
+  Metrics metrics;
+  http::Server server(config.server, metrics);
+  auto database = db::open_database(server.executor(), config.database);
+  users::UserStore user_store(*database);
+  auth::SessionStore session_store(*database);
+  auth::PasswordHasher hasher(config.hashing);
+  auth::TokenSigner signer(std::move(keys), config.token_issuer, config.token_audience);
+  auth::AuthService auth_service(user_store, session_store, hasher, signer, config.auth);
+  auth_service.attach_metrics(metrics);
+  SessionsPart sessions_part(session_store, auth_service);
+
+  server.set_authenticator(&auth_service);
+  add_ops_routes(server.router(), *database, metrics);
+  auth::add_routes(server.router(), auth_service);
+  users::add_routes(server.router(), user_store, {&sessions_part});
+  add_gauges(metrics, *database, hasher);
+  server.run();
+  return 0;
+}
+
+int migrate_command(int argc, char** argv) {
+  std::string url;
+  po::options_description opts("gooddeeds migrate --database URL\n\nApplies pending schema migrations");
+  opts.add_options()("help,h", "show this help")(
+      "database", po::value(&url), "sqlite:PATH or postgres://... (or GOODDEEDS_DATABASE)");
+  po::variables_map vm;
+  po::store(po::parse_command_line(argc, argv, opts), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << opts << "\n";
+    return 0;
+  }
+  if (url.empty() && std::getenv("GOODDEEDS_DATABASE")) url = std::getenv("GOODDEEDS_DATABASE");
+  if (url.empty()) url = "sqlite:./data/gooddeeds.db";
+  setup_logging("info");
+  const int n = db::migrate(url);
+  std::cout << "applied " << n << " migration(s)\n";
+  return 0;
+}
+
+}  // namespace gd::app
+
+namespace gd::app {
+namespace {
+
+// The created user's id, or the reason it could not be created.
+struct Created {
+  bool ok = false;
+  std::string id_or_error;
+};
+
+Task<Created> create_admin(db::Database* db, users::NewUser user) {
+  users::UserStore store(*db);
+  auto r = co_await store.create(std::move(user));
+  co_return r ? Created{true, r->id} : Created{false, r.error().detail};
+}
+
+int create_user(int argc, char** argv) {
+  std::string url, email, password, name = "Administrator";
+  std::vector<std::string> roles;
+  po::options_description opts(
+      "gooddeeds admin create-user --database URL --email E --password P --role admin\n\n"
+      "Creates an account (the role 'user' is always included)");
+  opts.add_options()("help,h", "show this help")(
+      "database", po::value(&url), "sqlite:PATH or postgres://... (or GOODDEEDS_DATABASE)")(
+      "email", po::value(&email)->required(), "email address")(
+      "password", po::value(&password)->required(), "password (8..128 characters)")(
+      "name", po::value(&name)->default_value(name), "display name")(
+      "role", po::value(&roles)->multitoken(), "extra role(s), e.g. admin");
+  po::variables_map vm;
+  po::store(po::parse_command_line(argc, argv, opts), vm);
+  if (vm.count("help")) {
+    std::cout << opts << "\n";
+    return 0;
+  }
+  po::notify(vm);
+  if (url.empty() && std::getenv("GOODDEEDS_DATABASE")) url = std::getenv("GOODDEEDS_DATABASE");
+  if (url.empty()) url = "sqlite:./data/gooddeeds.db";
+  if (auto problem = auth::password_problem(password)) {
+    std::cerr << "password " << *problem << "\n";
+    return 2;
+  }
+  setup_logging("warn");
+  db::migrate(url);
+  users::NewUser nu{auth::AuthService::normalize_email(email),
+                    auth::hash_password_blocking(password, auth::HashOptions{}), name, {"user"}};
+  for (const auto& r : roles)
+    if (r != "user") nu.roles.push_back(r);
+  boost::asio::io_context ioc;
+  auto database = db::open_database(ioc.get_executor(), {url});
+  auto fut = boost::asio::co_spawn(ioc, create_admin(database.get(), std::move(nu)),
+                                   boost::asio::use_future);
+  ioc.run();
+  auto result = fut.get();
+  if (!result.ok) {
+    std::cerr << "cannot create user: " << result.id_or_error << "\n";
+    return 1;
+  }
+  std::cout << result.id_or_error << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int admin_command(int argc, char** argv) {
+  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+    std::cout << "gooddeeds admin <command>\n\ncommands:\n  create-user   create an account "
+                 "with roles (see gooddeeds admin create-user --help)\n";
+    return argc < 2 ? 2 : 0;
+  }
+  if (std::string(argv[1]) == "create-user") return create_user(argc - 1, argv + 1);
+  std::cerr << "gooddeeds admin: unknown command " << argv[1] << "\n";
+  return 2;
+}
+
+}  // namespace gd::app

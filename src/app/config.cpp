@@ -1,0 +1,173 @@
+// Command-line and environment parsing for `gooddeeds serve`.
+#include "app/config.hpp"
+
+#include <sodium.h>
+#include <sys/stat.h>
+
+#include <boost/program_options.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <stdexcept>
+#include <thread>
+
+#include "auth/jwt.hpp"
+
+namespace gd::app {
+namespace po = boost::program_options;
+namespace {
+
+std::string env_name_for(const std::string& option) {
+  std::string out = "GOODDEEDS_";
+  for (char c : option) out.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(c)));
+  return out;
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (c == sep) {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else if (c != ' ') {
+      cur.push_back(c);
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+
+std::string decode_secret(const std::string& text) {
+  std::string out(text.size(), '\0');
+  std::size_t len = 0;
+  for (int variant : {sodium_base64_VARIANT_ORIGINAL, sodium_base64_VARIANT_ORIGINAL_NO_PADDING,
+                      sodium_base64_VARIANT_URLSAFE, sodium_base64_VARIANT_URLSAFE_NO_PADDING}) {
+    if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
+                          text.size(), nullptr, &len, nullptr, variant) == 0) {
+      out.resize(len);
+      return out;
+    }
+  }
+  throw std::invalid_argument("token key is not base64");
+}
+
+}  // namespace
+
+std::vector<auth::SigningKey> parse_token_keys(const std::string& spec) {
+  std::vector<auth::SigningKey> keys;
+  for (const auto& item : split(spec, ',')) {
+    const auto colon = item.find(':');
+    if (colon == std::string::npos || colon == 0)
+      throw std::invalid_argument("token keys must look like kid:base64secret");
+    keys.push_back({item.substr(0, colon), decode_secret(item.substr(colon + 1))});
+    if (keys.back().secret.size() < 32)
+      throw std::invalid_argument("token key " + keys.back().kid + " must be at least 32 bytes");
+  }
+  return keys;
+}
+
+std::vector<auth::SigningKey> load_or_create_token_keys(const std::string& data_dir) {
+  const auto path = std::filesystem::path(data_dir) / "token-keys";
+  if (!std::filesystem::exists(path)) {
+    std::filesystem::create_directories(data_dir);
+    unsigned char secret[32];
+    randombytes_buf(secret, sizeof secret);
+    unsigned char kid_bytes[6];
+    randombytes_buf(kid_bytes, sizeof kid_bytes);
+    const auto kid = auth::base64url(std::string_view(reinterpret_cast<char*>(kid_bytes), 6));
+    const auto line = kid + ":" + auth::base64url(std::string_view(reinterpret_cast<char*>(secret), 32));
+    const auto tmp = path.string() + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      out << line << "\n";
+      if (!out) throw std::runtime_error("cannot write " + tmp);
+    }
+    ::chmod(tmp.c_str(), 0600);
+    std::filesystem::rename(tmp, path);  // atomic: a concurrent starter reads a whole file
+  }
+  std::ifstream in(path);
+  std::string spec, line;
+  while (std::getline(in, line))
+    if (!line.empty() && line[0] != '#') spec += (spec.empty() ? "" : ",") + line;
+  return parse_token_keys(spec);
+}
+
+std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
+  Config c;
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  std::string listen = "127.0.0.1:8080", database, cors, keys;
+  double ip_per_min = 600, email_per_min = 1;
+  po::options_description opts("gooddeeds serve [options]\n\nEvery option can also be set as "
+                               "GOODDEEDS_<NAME> (e.g. --data-dir -> GOODDEEDS_DATA_DIR)");
+  // clang-format off
+  opts.add_options()
+    ("help,h", "show this help")
+    ("listen", po::value(&listen)->default_value(listen), "HOST:PORT to listen on")
+    ("database", po::value(&database), "sqlite:PATH or postgres://... (default sqlite:<data-dir>/gooddeeds.db)")
+    ("data-dir", po::value(&c.data_dir)->default_value(c.data_dir), "directory for the SQLite file, signing keys and media")
+    ("log-level", po::value(&c.log_level)->default_value(c.log_level), "trace|debug|info|warn|error|off")
+    ("access-log", po::value(&c.server.access_log)->default_value(true), "JSON access log on stdout (true|false)")
+    ("workers", po::value(&c.server.threads)->default_value(static_cast<int>(cores)), "I/O threads")
+    ("hash-workers", po::value(&c.hashing.threads)->default_value(cores), "Argon2id hashing threads (run at lower priority)")
+    ("hash-queue", po::value(&c.hashing.max_pending)->default_value(c.hashing.max_pending), "hashes queued or running before sign-ins get 503")
+    ("argon2-ops", po::value(&c.hashing.ops_limit)->default_value(c.hashing.ops_limit), "Argon2id iterations")
+    ("argon2-mem-bytes", po::value(&c.hashing.mem_limit_bytes)->default_value(c.hashing.mem_limit_bytes), "Argon2id memory per hash")
+    ("db-pool-size", po::value(&c.database.pool_size)->default_value(c.database.pool_size), "PostgreSQL connections / idle SQLite readers")
+    ("db-acquire-timeout-ms", po::value(&c.database.acquire_timeout_ms)->default_value(c.database.acquire_timeout_ms), "wait for a free PostgreSQL connection")
+    ("sqlite-busy-timeout-ms", po::value(&c.database.busy_timeout_ms)->default_value(c.database.busy_timeout_ms), "SQLite lock wait")
+    ("max-body-bytes", po::value(&c.server.max_body_bytes)->default_value(c.server.max_body_bytes), "largest JSON body")
+    ("max-header-bytes", po::value(&c.server.max_header_bytes)->default_value(c.server.max_header_bytes), "largest request head")
+    ("header-timeout-ms", po::value(&c.server.header_timeout_ms)->default_value(c.server.header_timeout_ms), "time to send a request's headers")
+    ("body-timeout-ms", po::value(&c.server.body_timeout_ms)->default_value(c.server.body_timeout_ms), "time to send a body / read a response")
+    ("idle-timeout-ms", po::value(&c.server.idle_timeout_ms)->default_value(c.server.idle_timeout_ms), "keep-alive idle time")
+    ("shutdown-timeout-ms", po::value(&c.server.shutdown_timeout_ms)->default_value(c.server.shutdown_timeout_ms), "grace period for in-flight requests on SIGTERM")
+    ("cors-origins", po::value(&cors), "comma-separated allowed origins, or *")
+    ("token-keys", po::value(&keys), "kid:base64secret[,kid:base64secret...]; first signs, all verify (default: <data-dir>/token-keys)")
+    ("token-issuer", po::value(&c.token_issuer)->default_value(c.token_issuer), "JWT iss")
+    ("token-audience", po::value(&c.token_audience)->default_value(c.token_audience), "JWT aud")
+    ("access-token-ttl-s", po::value(&c.auth.access_ttl_s)->default_value(c.auth.access_ttl_s), "access token lifetime")
+    ("refresh-token-ttl-s", po::value(&c.auth.refresh_ttl_s)->default_value(c.auth.refresh_ttl_s), "refresh token / session lifetime")
+    ("session-cache-ms", po::value(&c.auth.session_cache_ms)->default_value(c.auth.session_cache_ms), "how long a live session is trusted without a database check")
+    ("auth-rate-per-ip-burst", po::value(&c.auth.per_ip.burst)->default_value(c.auth.per_ip.burst), "failed logins + registrations per IP before 429")
+    ("auth-rate-per-ip-per-min", po::value(&ip_per_min)->default_value(ip_per_min), "refill of that budget per minute")
+    ("auth-rate-per-email-burst", po::value(&c.auth.per_email.burst)->default_value(c.auth.per_email.burst), "failed logins + registrations per email before 429")
+    ("auth-rate-per-email-per-min", po::value(&email_per_min)->default_value(email_per_min), "refill of that budget per minute");
+  // clang-format on
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, opts), vm);
+    po::store(po::parse_environment(opts,
+                                    [&opts](const std::string& env) -> std::string {
+                                      for (const auto& o : opts.options())
+                                        if (env_name_for(o->long_name()) == env) return o->long_name();
+                                      return {};
+                                    }),
+              vm);
+    if (vm.count("help")) {
+      std::cout << opts << "\n";
+      exit_code = 0;
+      return std::nullopt;
+    }
+    po::notify(vm);
+    const auto colon = listen.rfind(':');
+    if (colon == std::string::npos) throw std::invalid_argument("--listen must be HOST:PORT");
+    c.server.host = listen.substr(0, colon);
+    const int port = std::stoi(listen.substr(colon + 1));
+    if (port < 0 || port > 65535) throw std::invalid_argument("--listen port out of range");
+    c.server.port = static_cast<unsigned short>(port);
+    if (c.server.threads < 1) throw std::invalid_argument("--workers must be at least 1");
+    c.database.url = database.empty() ? "sqlite:" + c.data_dir + "/gooddeeds.db" : database;
+    c.server.cors_origins = split(cors, ',');
+    c.auth.per_ip.refill_per_s = ip_per_min / 60.0;
+    c.auth.per_email.refill_per_s = email_per_min / 60.0;
+    c.token_keys = keys.empty() ? std::vector<auth::SigningKey>{} : parse_token_keys(keys);
+  } catch (const std::exception& e) {
+    std::cerr << "gooddeeds serve: " << e.what() << "\n(see gooddeeds serve --help)\n";
+    exit_code = 2;
+    return std::nullopt;
+  }
+  return c;
+}
+
+}  // namespace gd::app

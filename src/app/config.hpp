@@ -1,0 +1,39 @@
+// The one immutable configuration of `gooddeeds serve`, read from flags and GOODDEEDS_*
+// environment variables (a flag wins over the environment), validated at start-up.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "auth/auth_service.hpp"
+#include "auth/jwt.hpp"
+#include "auth/password.hpp"
+#include "http/server.hpp"
+#include "store/db.hpp"
+
+namespace gd::app {
+
+struct Config {
+  std::string data_dir = "./data";
+  std::string log_level = "info";
+  http::ServerOptions server;
+  db::OpenOptions database;
+  auth::HashOptions hashing;
+  auth::AuthOptions auth;
+  std::vector<auth::SigningKey> token_keys;  // empty: generated and kept in the data dir
+  std::string token_issuer = "gooddeeds";
+  std::string token_audience = "gooddeeds-api";
+};
+
+// Parses `serve` arguments (argv after the subcommand). Returns nullopt after printing help
+// or an error; `exit_code` tells which.
+std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code);
+
+// "kid:base64,kid2:base64" (standard or url-safe base64 of >= 32 bytes).
+std::vector<auth::SigningKey> parse_token_keys(const std::string& spec);
+// Reads <data_dir>/token-keys, creating it with a fresh random key on first start.
+std::vector<auth::SigningKey> load_or_create_token_keys(const std::string& data_dir);
+
+}  // namespace gd::app

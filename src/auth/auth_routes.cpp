@@ -1,0 +1,133 @@
+// Thin handlers: decode and validate the body, call AuthService, encode the result.
+#include "auth/auth_routes.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include "core/json.hpp"
+#include "users/user.hpp"
+
+namespace gd::auth {
+namespace {
+
+using http::Request;
+using http::Response;
+
+constexpr json::StringRule kEmail{3, 254, true};
+constexpr json::StringRule kPasswordShape{0, 4096, false};  // the real rule is password_problem
+constexpr json::StringRule kName{1, 100, true};
+constexpr json::StringRule kToken{1, 512, false};
+
+bool plausible_email(std::string_view e) {
+  const auto at = e.find('@');
+  return at != std::string_view::npos && at > 0 && at + 1 < e.size() &&
+         e.find('@', at + 1) == std::string_view::npos && e.find(' ') == std::string_view::npos &&
+         e.find('.', at) != std::string_view::npos && e.back() != '.';
+}
+
+Response fail(const Request& req, const Error& e) { return Response::problem(e, req.request_id); }
+
+Response signed_in(int status, const SignIn& s) { return Response::json(status, sign_in_json(s)); }
+
+std::string device_of(const Request& req) {
+  return std::string(req.header("user-agent").value_or("").substr(0, 200));
+}
+
+Task<Response> handle_register(AuthService* svc, Request req) {
+  auto body = json::parse_object(req.body);
+  if (!body) co_return fail(req, body.error());
+  json::Reader in(*body);
+  auto email = in.required_string("email", kEmail);
+  auto password = in.required_string("password", kPasswordShape);
+  auto name = in.required_string("name", kName);
+  if (email && !plausible_email(*email)) in.fail("email", "is not a valid email address");
+  if (password)
+    if (auto problem = password_problem(*password)) in.fail("password", *problem);
+  if (auto st = in.finish(); !st) co_return fail(req, st.error());
+  auto r = co_await svc->register_user({*email, *password, device_of(req), req.remote_ip}, *name);
+  if (!r) co_return fail(req, r.error());
+  co_return signed_in(201, *r);
+}
+
+Task<Response> handle_login(AuthService* svc, Request req) {
+  auto body = json::parse_object(req.body);
+  if (!body) co_return fail(req, body.error());
+  json::Reader in(*body);
+  auto email = in.required_string("email", kEmail);
+  auto password = in.required_string("password", kPasswordShape);
+  if (auto st = in.finish(); !st) co_return fail(req, st.error());
+  auto r = co_await svc->login({*email, *password, device_of(req), req.remote_ip});
+  if (!r) co_return fail(req, r.error());
+  co_return signed_in(200, *r);
+}
+
+Task<Response> handle_refresh(AuthService* svc, Request req) {
+  auto body = json::parse_object(req.body);
+  if (!body) co_return fail(req, body.error());
+  json::Reader in(*body);
+  auto token = in.required_string("refreshToken", kToken);
+  if (auto st = in.finish(); !st) co_return fail(req, st.error());
+  auto r = co_await svc->refresh(*token);
+  if (!r) co_return fail(req, r.error());
+  co_return signed_in(200, *r);
+}
+
+Task<Response> handle_logout(AuthService* svc, Request req) {
+  auto body = json::parse_object(req.body);
+  if (!body) co_return fail(req, body.error());
+  json::Reader in(*body);
+  auto token = in.required_string("refreshToken", kToken);
+  if (auto st = in.finish(); !st) co_return fail(req, st.error());
+  auto r = co_await svc->logout(*req.principal, *token);
+  if (!r) co_return fail(req, r.error());
+  co_return Response::no_content();
+}
+
+Task<Response> handle_logout_all(AuthService* svc, Request req) {
+  co_await svc->logout_all(req.principal->user_id);
+  co_return Response::no_content();
+}
+
+Task<Response> handle_change_password(AuthService* svc, Request req) {
+  auto body = json::parse_object(req.body);
+  if (!body) co_return fail(req, body.error());
+  json::Reader in(*body);
+  auto current = in.required_string("currentPassword", kPasswordShape);
+  auto next = in.required_string("newPassword", kPasswordShape);
+  if (next)
+    if (auto problem = password_problem(*next)) in.fail("newPassword", *problem);
+  if (auto st = in.finish(); !st) co_return fail(req, st.error());
+  auto r = co_await svc->change_password(*req.principal, *current, *next);
+  if (!r) co_return fail(req, r.error());
+  co_return Response::no_content();
+}
+
+}  // namespace
+
+std::string sign_in_json(const SignIn& s) {
+  boost::json::object o{{"user", users::own_profile_json(s.user)},
+                        {"accessToken", s.access_token},
+                        {"refreshToken", s.refresh_token},
+                        {"accessTokenExpiresIn", s.access_expires_in_s}};
+  return boost::json::serialize(o);
+}
+
+void add_routes(http::RouteTable& routes, AuthService& service) {
+  using http::Auth;
+  AuthService* svc = &service;
+  const http::RouteOptions open_json{Auth::kNone, true};
+  const http::RouteOptions authed_json{Auth::kRequired, true};
+  routes.add("POST", "/api/v1/auth/register", open_json,
+             [svc](Request r) { return handle_register(svc, std::move(r)); });
+  routes.add("POST", "/api/v1/auth/login", open_json,
+             [svc](Request r) { return handle_login(svc, std::move(r)); });
+  routes.add("POST", "/api/v1/auth/refresh", open_json,
+             [svc](Request r) { return handle_refresh(svc, std::move(r)); });
+  routes.add("POST", "/api/v1/auth/logout", authed_json,
+             [svc](Request r) { return handle_logout(svc, std::move(r)); });
+  routes.add("POST", "/api/v1/auth/logout-all", {Auth::kRequired, false},
+             [svc](Request r) { return handle_logout_all(svc, std::move(r)); });
+  routes.add("POST", "/api/v1/users/me/password", authed_json,
+             [svc](Request r) { return handle_change_password(svc, std::move(r)); });
+}
+
+}  // namespace gd::auth

@@ -1,0 +1,211 @@
+// The rules of authentication. Storage is in SessionStore/UserStore; HTTP in auth_routes.cpp.
+#include "auth/auth_service.hpp"
+
+#include <sodium.h>
+
+#include <algorithm>
+
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+
+namespace gd::auth {
+namespace {
+
+Error invalid_credentials() {
+  return make_error("INVALID_CREDENTIALS", "The email or password is incorrect.");
+}
+
+Error rate_limited(int seconds) {
+  Error e = make_error("RATE_LIMITED", "Too many attempts; try again later.");
+  e.retry_after_s = seconds;
+  return e;
+}
+
+}  // namespace
+
+std::string new_refresh_token() {
+  unsigned char bytes[32];
+  randombytes_buf(bytes, sizeof bytes);
+  return base64url(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
+}
+
+std::string token_hash(std::string_view token) {
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(token.data()), token.size());
+  char hex[crypto_hash_sha256_BYTES * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+  return hex;
+}
+
+AuthService::AuthService(users::UserStore& users, SessionStore& sessions, PasswordHasher& hasher,
+                         TokenSigner& signer, AuthOptions options)
+    : users_(users), sessions_(sessions), hasher_(hasher), signer_(signer), options_(options),
+      per_ip_(options.per_ip), per_email_(options.per_email) {}
+
+std::string AuthService::normalize_email(std::string_view email) {
+  const auto b = email.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return {};
+  email = email.substr(b, email.find_last_not_of(" \t\r\n") - b + 1);
+  std::string out(email);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+void AuthService::attach_metrics(Metrics& m) {
+  counters_.registrations = &m.counter("gooddeeds_registrations_total", "Accounts created.");
+  counters_.logins_ok = &m.counter("gooddeeds_logins_succeeded_total", "Successful sign-ins.");
+  counters_.logins_failed = &m.counter("gooddeeds_logins_failed_total", "Failed sign-ins.");
+  counters_.cache_hits =
+      &m.counter("gooddeeds_session_cache_hits_total", "Access tokens accepted from the session cache.");
+  counters_.cache_misses = &m.counter("gooddeeds_session_cache_misses_total",
+                                      "Access tokens that needed a session lookup.");
+}
+
+std::optional<Error> AuthService::limited(const std::string& ip, const std::string& email) {
+  const auto now = now_ms();
+  const int wait = std::max(per_ip_.retry_after_s(ip, now), per_email_.retry_after_s(email, now));
+  if (wait > 0) return rate_limited(wait);
+  return std::nullopt;
+}
+
+void AuthService::note_failure(const std::string& ip, const std::string& email) {
+  const auto now = now_ms();
+  per_ip_.take(ip, now);
+  per_email_.take(email, now);
+}
+
+Task<Result<SignIn>> AuthService::start_session(users::User user, std::string device) {
+  const auto now = now_ms();
+  Session s;
+  s.id = uuid_v7();
+  s.user_id = user.id;
+  s.device = std::move(device);
+  s.created_at_ms = now;
+  s.last_used_at_ms = now;
+  s.expires_at_ms = now + options_.refresh_ttl_s * 1000;
+  auto refresh = new_refresh_token();
+  co_await sessions_.create(s, token_hash(refresh));
+  AccessClaims claims{user.id, s.id, user.roles, now / 1000, now / 1000 + options_.access_ttl_s};
+  SignIn out{std::move(user), signer_.sign(claims), std::move(refresh), options_.access_ttl_s};
+  co_return out;
+}
+
+Task<Result<SignIn>> AuthService::register_user(Credentials c, std::string name) {
+  const auto email = normalize_email(c.email);
+  if (auto e = limited(c.ip, email)) co_return *e;
+  note_failure(c.ip, email);  // every registration attempt counts against both buckets
+  auto hash = co_await hasher_.hash(std::move(c.password));
+  if (!hash) co_return std::move(hash).error();
+  users::NewUser nu;
+  nu.email = email;
+  nu.password_hash = std::move(hash.value());
+  nu.name = std::move(name);
+  auto user = co_await users_.create(std::move(nu));
+  if (!user) co_return std::move(user).error();
+  bump(counters_.registrations);
+  co_return co_await start_session(std::move(user.value()), std::move(c.device));
+}
+
+Task<Result<SignIn>> AuthService::login(Credentials c) {
+  const auto email = normalize_email(c.email);
+  if (auto e = limited(c.ip, email)) co_return *e;
+  auto user = co_await users_.find_by_email(email);
+  std::optional<std::string> hash;
+  if (user && user->is_active) hash = user->password_hash;
+  auto ok = co_await hasher_.verify(std::move(hash), std::move(c.password));
+  if (!ok) co_return std::move(ok).error();
+  if (!ok.value()) {
+    note_failure(c.ip, email);
+    bump(counters_.logins_failed);
+    co_return invalid_credentials();
+  }
+  bump(counters_.logins_ok);
+  co_return co_await start_session(std::move(*user), std::move(c.device));
+}
+
+Task<Result<SignIn>> AuthService::refresh(std::string refresh_token) {
+  const auto now = now_ms();
+  auto next = new_refresh_token();
+  auto rot = co_await sessions_.rotate(token_hash(refresh_token), token_hash(next), now,
+                                       options_.refresh_ttl_s * 1000);
+  if (rot.kind == Rotation::Kind::kReused) {
+    forget_sessions();
+    co_return make_error("REFRESH_TOKEN_REUSED",
+                         "This refresh token was already used; the session has been ended.");
+  }
+  if (rot.kind == Rotation::Kind::kInvalid)
+    co_return make_error("REFRESH_TOKEN_INVALID", "The refresh token is invalid or expired.");
+  auto user = co_await users_.find_by_id(rot.user_id);
+  if (!user || !user->is_active)
+    co_return make_error("REFRESH_TOKEN_INVALID", "The refresh token is invalid or expired.");
+  AccessClaims claims{user->id, rot.session_id, user->roles, now / 1000,
+                      now / 1000 + options_.access_ttl_s};
+  SignIn out{std::move(*user), signer_.sign(claims), std::move(next), options_.access_ttl_s};
+  co_return out;
+}
+
+Task<Status> AuthService::logout(http::Principal who, std::string refresh_token) {
+  auto id = co_await sessions_.revoke_by_token(who.user_id, token_hash(refresh_token), now_ms());
+  if (!id) co_return make_error("REFRESH_TOKEN_INVALID", "The refresh token is not one of your sessions.");
+  forget_sessions();
+  co_return Ok{};
+}
+
+Task<void> AuthService::logout_all(std::string user_id) {
+  co_await end_all_sessions(std::move(user_id), "logout_all");
+}
+
+Task<void> AuthService::end_all_sessions(std::string user_id, std::string reason) {
+  co_await sessions_.revoke_all(std::move(user_id), std::nullopt, std::move(reason), now_ms());
+  forget_sessions();
+}
+
+Task<Status> AuthService::change_password(http::Principal who, std::string current,
+                                          std::string next) {
+  auto user = co_await users_.find_by_id(who.user_id);
+  if (!user) co_return make_error("UNAUTHENTICATED", "The account no longer exists.");
+  auto ok = co_await hasher_.verify(user->password_hash, std::move(current));
+  if (!ok) co_return std::move(ok).error();
+  if (!ok.value()) co_return make_error("INVALID_CREDENTIALS", "The current password is incorrect.");
+  auto hash = co_await hasher_.hash(std::move(next));
+  if (!hash) co_return std::move(hash).error();
+  co_await users_.set_password_hash(who.user_id, std::move(hash.value()));
+  co_await sessions_.revoke_all(who.user_id, who.session_id, "password_change", now_ms());
+  forget_sessions();
+  co_return Ok{};
+}
+
+void AuthService::forget_sessions() {
+  std::lock_guard lock(cache_mu_);
+  active_sessions_.clear();
+  ++cache_generation_;
+}
+
+Task<Result<http::Principal>> AuthService::authenticate(std::string bearer_token) {
+  const auto now = now_ms();
+  auto claims = signer_.verify(bearer_token, now / 1000);
+  if (!claims) co_return std::move(claims).error();
+  http::Principal p{claims->subject, claims->session_id, claims->roles};
+  std::uint64_t generation = 0;
+  {
+    std::lock_guard lock(cache_mu_);
+    auto it = active_sessions_.find(p.session_id);
+    if (it != active_sessions_.end() && it->second > now) {
+      bump(counters_.cache_hits);
+      co_return p;
+    }
+    generation = cache_generation_;
+  }
+  bump(counters_.cache_misses);
+  if (!co_await sessions_.is_active(p.session_id, p.user_id, now))
+    co_return make_error("TOKEN_INVALID", "The session has ended.");
+  std::lock_guard lock(cache_mu_);
+  // A revocation that ran while we read may have ended this very session: don't cache then.
+  if (generation != cache_generation_) co_return p;
+  if (active_sessions_.size() > 100'000) active_sessions_.clear();
+  active_sessions_[p.session_id] = now + options_.session_cache_ms;
+  co_return p;
+}
+
+}  // namespace gd::auth

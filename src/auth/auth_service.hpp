@@ -1,0 +1,93 @@
+// Sign-up, sign-in, token refresh with rotation and reuse detection, sign-out, password
+// change, and verification of access tokens for the HTTP layer.
+#pragma once
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "auth/jwt.hpp"
+#include "core/metrics.hpp"
+#include "auth/password.hpp"
+#include "auth/rate_limit.hpp"
+#include "auth/session_store.hpp"
+#include "http/types.hpp"
+#include "users/user_store.hpp"
+
+namespace gd::auth {
+
+struct AuthOptions {
+  std::int64_t access_ttl_s = 15 * 60;
+  std::int64_t refresh_ttl_s = 7 * 24 * 3600;
+  std::int64_t session_cache_ms = 2000;  // how long another process's revocation may lag
+  BucketOptions per_ip{600, 10};         // failed logins and registrations per client IP
+  BucketOptions per_email{10, 1.0 / 60}; // failed logins and registrations per email
+};
+
+struct SignIn {
+  users::User user;
+  std::string access_token;
+  std::string refresh_token;
+  std::int64_t access_expires_in_s = 0;
+};
+
+struct Credentials {
+  std::string email;  // as sent
+  std::string password;
+  std::string device;
+  std::string ip;
+};
+
+class AuthService final : public http::Authenticator {
+ public:
+  AuthService(users::UserStore& users, SessionStore& sessions, PasswordHasher& hasher,
+              TokenSigner& signer, AuthOptions options);
+
+  Task<Result<SignIn>> register_user(Credentials c, std::string name);
+  Task<Result<SignIn>> login(Credentials c);
+  Task<Result<SignIn>> refresh(std::string refresh_token);
+  Task<Status> logout(http::Principal who, std::string refresh_token);
+  Task<void> logout_all(std::string user_id);
+  Task<Status> change_password(http::Principal who, std::string current, std::string next);
+  Task<void> end_all_sessions(std::string user_id, std::string reason);
+
+  Task<Result<http::Principal>> authenticate(std::string bearer_token) override;
+
+  static std::string normalize_email(std::string_view email);
+  void attach_metrics(Metrics& metrics);
+
+ private:
+  Task<Result<SignIn>> start_session(users::User user, std::string device);
+  std::optional<Error> limited(const std::string& ip, const std::string& email);
+  void note_failure(const std::string& ip, const std::string& email);
+  void forget_sessions();
+
+  users::UserStore& users_;
+  SessionStore& sessions_;
+  PasswordHasher& hasher_;
+  TokenSigner& signer_;
+  AuthOptions options_;
+  RateLimiter per_ip_;
+  RateLimiter per_email_;
+  std::mutex cache_mu_;
+  std::unordered_map<std::string, std::int64_t> active_sessions_;  // session id -> valid until ms
+  std::uint64_t cache_generation_ = 0;
+  struct Counters {
+    std::atomic<std::uint64_t>* registrations = nullptr;
+    std::atomic<std::uint64_t>* logins_ok = nullptr;
+    std::atomic<std::uint64_t>* logins_failed = nullptr;
+    std::atomic<std::uint64_t>* cache_hits = nullptr;
+    std::atomic<std::uint64_t>* cache_misses = nullptr;
+  } counters_;
+  static void bump(std::atomic<std::uint64_t>* c) {
+    if (c) c->fetch_add(1, std::memory_order_relaxed);
+  }  // bumped by every revocation in this process
+};
+
+// 32 random bytes, base64url: the opaque refresh token handed to the client.
+std::string new_refresh_token();
+// Hex SHA-256: the only form in which refresh tokens are stored.
+std::string token_hash(std::string_view token);
+
+}  // namespace gd::auth

@@ -1,0 +1,54 @@
+// JSON helpers on Boost.JSON: parsing a request body into an object and reading its fields
+// with validation that collects every field error before answering.
+#pragma once
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/geo.hpp"
+#include "core/result.hpp"
+
+namespace gd::json {
+
+// The body must be one JSON object: MALFORMED_JSON otherwise (VALIDATION_FAILED for a
+// well-formed non-object).
+Result<boost::json::object> parse_object(std::string_view body);
+std::string serialize(const boost::json::value& v);
+// For hand-written JSON such as log lines.
+std::string escape(std::string_view s);
+std::size_t utf8_length(std::string_view s);
+
+struct StringRule {
+  std::size_t min_chars = 0;
+  std::size_t max_chars = 0;  // required: every string has a limit
+  bool trim = true;
+};
+
+class Reader {
+ public:
+  explicit Reader(const boost::json::object& o) : o_(o) {}
+
+  bool has(std::string_view field) const { return o_.contains(field); }
+  bool is_null(std::string_view field) const;
+  std::optional<std::string> required_string(std::string_view field, StringRule rule);
+  // nullopt when absent; records an error when present but not a string or out of range.
+  std::optional<std::string> optional_string(std::string_view field, StringRule rule);
+  // absent -> nullopt; null -> optional(nullopt); object -> the point (validated).
+  std::optional<std::optional<GeoPoint>> optional_point(std::string_view field);
+  std::optional<std::int64_t> optional_int(std::string_view field, std::int64_t min,
+                                           std::int64_t max);
+
+  void fail(std::string field, std::string message);
+  bool failed() const { return !errors_.empty(); }
+  Status finish() const;
+
+ private:
+  std::optional<std::string> read_string(std::string_view field, StringRule rule);
+  const boost::json::object& o_;
+  std::vector<FieldError> errors_;
+};
+
+}  // namespace gd::json

@@ -1,0 +1,91 @@
+// Prometheus text exposition; counters are relaxed atomics so the hot path never locks.
+#include "core/metrics.hpp"
+
+#include <fmt/format.h>
+
+namespace gd {
+
+void RouteMetrics::observe(int status, double seconds) {
+  if (status >= 100 && status < 600)
+    by_status_[static_cast<std::size_t>(status - 100)].fetch_add(1, std::memory_order_relaxed);
+  for (std::size_t i = 0; i < kBucketsS.size(); ++i) {
+    if (seconds <= kBucketsS[i]) {
+      buckets_[i].fetch_add(1, std::memory_order_relaxed);
+      break;
+    }
+  }
+  count_.fetch_add(1, std::memory_order_relaxed);
+  sum_us_.fetch_add(static_cast<std::uint64_t>(seconds * 1e6), std::memory_order_relaxed);
+}
+
+void RouteMetrics::render_counts(std::string& out) const {
+  for (std::size_t i = 0; i < by_status_.size(); ++i) {
+    const auto n = by_status_[i].load(std::memory_order_relaxed);
+    if (n == 0) continue;
+    out += fmt::format("http_requests_total{{method=\"{}\",route=\"{}\",status=\"{}\"}} {}\n",
+                       method_, route_, i + 100, n);
+  }
+}
+
+void RouteMetrics::render_histogram(std::string& out) const {
+  const auto count = count_.load(std::memory_order_relaxed);
+  if (count == 0) return;
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < kBucketsS.size(); ++i) {
+    cumulative += buckets_[i].load(std::memory_order_relaxed);
+    out += fmt::format(
+        "http_request_duration_seconds_bucket{{method=\"{}\",route=\"{}\",le=\"{}\"}} {}\n",
+        method_, route_, kBucketsS[i], cumulative);
+  }
+  out += fmt::format(
+      "http_request_duration_seconds_bucket{{method=\"{}\",route=\"{}\",le=\"+Inf\"}} {}\n",
+      method_, route_, count);
+  out += fmt::format("http_request_duration_seconds_sum{{method=\"{}\",route=\"{}\"}} {}\n",
+                     method_, route_, static_cast<double>(sum_us_.load()) / 1e6);
+  out += fmt::format("http_request_duration_seconds_count{{method=\"{}\",route=\"{}\"}} {}\n",
+                     method_, route_, count);
+}
+
+RouteMetrics& Metrics::route(const std::string& method, const std::string& route) {
+  std::lock_guard lock(mu_);
+  routes_.push_back(std::make_unique<RouteMetrics>(method, route));
+  return *routes_.back();
+}
+
+std::atomic<std::uint64_t>& Metrics::counter(const std::string& name, const std::string& help) {
+  std::lock_guard lock(mu_);
+  for (auto& c : counters_)
+    if (c->name == name) return c->value;
+  auto c = std::make_unique<Counter>();
+  c->name = name;
+  c->help = help;
+  counters_.push_back(std::move(c));
+  return counters_.back()->value;
+}
+
+void Metrics::gauge(const std::string& name, const std::string& help, std::function<double()> read) {
+  std::lock_guard lock(mu_);
+  gauges_.push_back(Gauge{name, help, std::move(read)});
+}
+
+std::string Metrics::render() const {
+  std::lock_guard lock(mu_);
+  std::string out;
+  out += "# HELP http_requests_total HTTP requests by route and status.\n";
+  out += "# TYPE http_requests_total counter\n";
+  for (const auto& r : routes_) r->render_counts(out);
+  out += "# HELP http_request_duration_seconds HTTP request latency by route.\n";
+  out += "# TYPE http_request_duration_seconds histogram\n";
+  for (const auto& r : routes_) r->render_histogram(out);
+  for (const auto& c : counters_) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} counter\n{} {}\n", c->name, c->help, c->name,
+                       c->name, c->value.load(std::memory_order_relaxed));
+  }
+  for (const auto& g : gauges_) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n{} {}\n", g.name, g.help, g.name, g.name,
+                       g.read());
+  }
+  return out;
+}
+
+}  // namespace gd

@@ -1,0 +1,58 @@
+// In-process metrics rendered in the Prometheus text format: per-route request counters and
+// latency histograms, named business counters, and gauges read at scrape time.
+#pragma once
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace gd {
+
+class RouteMetrics {
+ public:
+  static constexpr std::array<double, 14> kBucketsS = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                       0.05,   0.1,   0.25,   0.5,   1,    2.5,
+                                                       5,      10};
+  RouteMetrics(std::string method, std::string route)
+      : method_(std::move(method)), route_(std::move(route)) {}
+  void observe(int status, double seconds);
+  void render_counts(std::string& out) const;
+  void render_histogram(std::string& out) const;
+
+ private:
+  std::string method_;
+  std::string route_;
+  std::array<std::atomic<std::uint64_t>, 500> by_status_{};  // index status - 100
+  std::array<std::atomic<std::uint64_t>, kBucketsS.size()> buckets_{};
+  std::atomic<std::uint64_t> count_{0};
+  std::atomic<std::uint64_t> sum_us_{0};
+};
+
+class Metrics {
+ public:
+  // Stable for the life of the registry; call at start-up, not per request.
+  RouteMetrics& route(const std::string& method, const std::string& route);
+  std::atomic<std::uint64_t>& counter(const std::string& name, const std::string& help);
+  void gauge(const std::string& name, const std::string& help, std::function<double()> read);
+  std::string render() const;
+
+ private:
+  struct Counter {
+    std::string name, help;
+    std::atomic<std::uint64_t> value{0};
+  };
+  struct Gauge {
+    std::string name, help;
+    std::function<double()> read;
+  };
+  mutable std::mutex mu_;
+  std::vector<std::unique_ptr<RouteMetrics>> routes_;
+  std::vector<std::unique_ptr<Counter>> counters_;
+  std::vector<Gauge> gauges_;
+};
+
+}  // namespace gd

@@ -1,0 +1,177 @@
+// Middleware order (userver's): metrics -> request id -> error catcher -> auth -> body
+// checks -> handler. Rate limits live in the handlers that need them (login, register).
+#include "http/pipeline.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/url/parse.hpp>
+#include <cctype>
+#include <exception>
+
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "core/json.hpp"
+
+namespace gd::http {
+namespace {
+
+bool valid_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
+      return false;
+  return true;
+}
+
+std::string_view find_header(const Exchange& ex, std::string_view name) {
+  for (const auto& [k, v] : ex.headers)
+    if (k == name) return v;
+  return {};
+}
+
+bool iequals_prefix(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+  return true;
+}
+
+bool is_json_content_type(std::string_view ct) {
+  if (!iequals_prefix(ct, "application/json")) return false;
+  return ct.size() == 16 || ct[16] == ';' || ct[16] == ' ';
+}
+
+}  // namespace
+
+Pipeline::Pipeline(const ServerOptions& options, Metrics& metrics, Router& router)
+    : options_(options), metrics_(metrics), router_(router) {
+  if (options_.access_log) {
+    access_log_ = spdlog::get("access");
+    if (!access_log_) {
+      access_log_ = spdlog::default_logger()->clone("access");
+      access_log_->set_pattern("%v");
+    }
+  }
+}
+
+void Pipeline::attach_metrics() {
+  for (auto& r : router_.routes()) r->metrics = &metrics_.route(r->method, r->pattern);
+  unmatched_ = &metrics_.route("ANY", "unmatched");
+}
+
+void Pipeline::prepare(Exchange& ex) const {
+  const auto incoming = find_header(ex, "x-request-id");
+  ex.request_id = valid_request_id(incoming) ? std::string(incoming) : uuid_v4();
+  ex.body_limit = options_.max_body_bytes;
+  ex.metrics = unmatched_;
+  auto parsed = boost::urls::parse_origin_form(ex.target);
+  if (!parsed) {
+    ex.early_error = "MALFORMED_REQUEST";
+    return;
+  }
+  ex.path = parsed->path();
+  for (auto p : parsed->params()) ex.query.emplace_back(p.key, p.value);
+  ex.match = router_.match(ex.method, ex.path);
+  if (ex.match.kind == Match::Kind::kFound) {
+    ex.metrics = ex.match.route->metrics;
+    if (ex.match.route->options.max_body_bytes) ex.body_limit = ex.match.route->options.max_body_bytes;
+  }
+}
+
+Task<Response> Pipeline::run(Exchange& ex) const {
+  Response res;
+  if (!ex.early_error.empty()) {
+    if (ex.request_id.empty()) ex.request_id = uuid_v4();
+    res = Response::problem(make_error(ex.early_error, "The request could not be read."),
+                            ex.request_id);
+  } else {
+    try {
+      res = co_await dispatch(ex);
+    } catch (const std::exception& e) {
+      spdlog::error("request_id={} {} {} failed: {}", ex.request_id, ex.method, ex.path, e.what());
+      res = Response::problem(make_error("INTERNAL", ""), ex.request_id);
+    }
+  }
+  add_common_headers(ex, res);
+  co_return res;
+}
+
+Task<Response> Pipeline::dispatch(Exchange& ex) const {
+  if (ex.method == "OPTIONS") co_return preflight(ex);
+  if (ex.match.kind == Match::Kind::kNotFound)
+    co_return Response::problem(make_error("NOT_FOUND", "No route for " + ex.path + "."), ex.request_id);
+  if (ex.match.kind == Match::Kind::kMethodNotAllowed) {
+    auto res = Response::problem(
+        make_error("METHOD_NOT_ALLOWED", ex.method + " is not allowed on " + ex.path + "."),
+        ex.request_id);
+    res.headers.emplace_back("Allow", ex.match.allowed_methods);
+    co_return res;
+  }
+  const Route& route = *ex.match.route;
+  Request req;
+  req.method = ex.method;
+  req.path = ex.path;
+  req.query = std::move(ex.query);
+  req.headers = std::move(ex.headers);
+  req.path_params = std::move(ex.match.params);
+  req.body = std::move(ex.body);
+  req.remote_ip = ex.remote_ip;
+  req.request_id = ex.request_id;
+  if (route.options.auth == Auth::kRequired) {
+    const auto authz = req.header("authorization").value_or("");
+    if (authz.empty() || !authenticator_)
+      co_return Response::problem(make_error("UNAUTHENTICATED", "A bearer token is required."),
+                                  ex.request_id);
+    if (!iequals_prefix(authz, "bearer "))
+      co_return Response::problem(make_error("TOKEN_INVALID", "Expected a bearer token."),
+                                  ex.request_id);
+    auto principal = co_await authenticator_->authenticate(std::string(authz.substr(7)));
+    if (!principal) co_return Response::problem(principal.error(), ex.request_id);
+    req.principal = std::move(principal.value());
+  }
+  if (route.options.json_body && !is_json_content_type(req.header("content-type").value_or("")))
+    co_return Response::problem(
+        make_error("UNSUPPORTED_MEDIA_TYPE", "The body must be application/json."), ex.request_id);
+  co_return co_await route.handler(std::move(req));
+}
+
+const std::string* Pipeline::allowed_origin(const Exchange& ex) const {
+  const auto origin = find_header(ex, "origin");
+  if (origin.empty()) return nullptr;
+  for (const auto& o : options_.cors_origins)
+    if (o == "*" || o == origin) return &o;
+  return nullptr;
+}
+
+Response Pipeline::preflight(const Exchange& ex) const {
+  Response res = Response::no_content();
+  if (allowed_origin(ex) && !find_header(ex, "access-control-request-method").empty()) {
+    res.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, PATCH, PUT, DELETE, OPTIONS");
+    res.headers.emplace_back("Access-Control-Allow-Headers",
+                             "Authorization, Content-Type, Idempotency-Key, X-Request-Id");
+    res.headers.emplace_back("Access-Control-Max-Age", "600");
+  }
+  return res;
+}
+
+void Pipeline::add_common_headers(const Exchange& ex, Response& res) const {
+  res.headers.emplace_back("X-Request-Id", ex.request_id);
+  if (allowed_origin(ex)) {
+    res.headers.emplace_back("Access-Control-Allow-Origin", std::string(find_header(ex, "origin")));
+    res.headers.emplace_back("Access-Control-Expose-Headers", "X-Request-Id, Retry-After");
+    res.headers.emplace_back("Vary", "Origin");
+  }
+}
+
+void Pipeline::finish(const Exchange& ex, int status, std::size_t bytes) const {
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - ex.started).count();
+  if (ex.metrics) ex.metrics->observe(status, seconds);
+  if (!access_log_) return;
+  access_log_->info(
+      R"({{"ts":"{}","type":"access","requestId":"{}","method":"{}","path":"{}","status":{},"durationMs":{:.3f},"bytes":{},"ip":"{}"}})",
+      iso8601_ms(now_ms()), ex.request_id, json::escape(ex.method), json::escape(ex.path), status,
+      seconds * 1000.0, bytes, ex.remote_ip);
+}
+
+}  // namespace gd::http

@@ -1,0 +1,65 @@
+// The middleware chain between the socket and a route handler, free of Beast: request id,
+// target parsing and route matching, CORS, authentication, content-type checks, the error
+// catcher, metrics and the JSON access log.
+#pragma once
+#include <chrono>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/metrics.hpp"
+#include "http/router.hpp"
+#include "http/server.hpp"
+#include "http/types.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace gd::http {
+
+// One request/response exchange as the server reads it.
+struct Exchange {
+  std::string method;
+  std::string target;
+  std::string remote_ip;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::chrono::steady_clock::time_point started;
+  std::string early_error;  // set when the request failed before it could be dispatched
+
+  // Filled by Pipeline::prepare.
+  std::string request_id;
+  std::string path;
+  std::vector<std::pair<std::string, std::string>> query;
+  Match match;
+  std::size_t body_limit = 0;
+  RouteMetrics* metrics = nullptr;
+};
+
+class Pipeline {
+ public:
+  Pipeline(const ServerOptions& options, Metrics& metrics, Router& router);
+  void set_authenticator(Authenticator* a) { authenticator_ = a; }
+  void attach_metrics();                // once, after all routes are registered
+  void prepare(Exchange& ex) const;     // after the headers: id, target, route, body limit
+  // Awaited at once by the exchange's owner, which outlives it.
+  Task<Response> run(Exchange& ex) const;
+  void finish(const Exchange& ex, int status, std::size_t bytes) const;
+
+ private:
+  Task<Response> dispatch(Exchange& ex) const;
+  Response preflight(const Exchange& ex) const;
+  void add_common_headers(const Exchange& ex, Response& res) const;
+  const std::string* allowed_origin(const Exchange& ex) const;
+
+  const ServerOptions& options_;
+  Metrics& metrics_;
+  Router& router_;
+  Authenticator* authenticator_ = nullptr;
+  RouteMetrics* unmatched_ = nullptr;
+  std::shared_ptr<spdlog::logger> access_log_;  // null when access logging is off
+};
+
+}  // namespace gd::http

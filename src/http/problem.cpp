@@ -1,0 +1,108 @@
+// The one table from stable error codes to HTTP statuses and titles, and the problem+json
+// (RFC 9457) rendering of an Error.
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <string_view>
+
+#include "http/types.hpp"
+
+namespace gd::http {
+namespace {
+
+struct CodeInfo {
+  std::string_view code;
+  int status;
+  std::string_view title;
+};
+
+constexpr CodeInfo kCodes[] = {
+    {"VALIDATION_FAILED", 400, "Invalid request"},
+    {"MALFORMED_JSON", 400, "Malformed JSON body"},
+    {"MALFORMED_REQUEST", 400, "Malformed request"},
+    {"INVALID_ID", 400, "Invalid id"},
+    {"UNAUTHENTICATED", 401, "Authentication required"},
+    {"TOKEN_INVALID", 401, "Invalid access token"},
+    {"TOKEN_EXPIRED", 401, "Access token expired"},
+    {"INVALID_CREDENTIALS", 401, "Invalid credentials"},
+    {"REFRESH_TOKEN_INVALID", 401, "Invalid refresh token"},
+    {"REFRESH_TOKEN_REUSED", 401, "Refresh token reused"},
+    {"FORBIDDEN", 403, "Forbidden"},
+    {"ACCOUNT_DISABLED", 403, "Account disabled"},
+    {"NOT_FOUND", 404, "Not found"},
+    {"USER_NOT_FOUND", 404, "User not found"},
+    {"METHOD_NOT_ALLOWED", 405, "Method not allowed"},
+    {"EMAIL_TAKEN", 409, "Email already registered"},
+    {"CONFLICT", 409, "Conflict"},
+    {"PAYLOAD_TOO_LARGE", 413, "Payload too large"},
+    {"UNSUPPORTED_MEDIA_TYPE", 415, "Unsupported media type"},
+    {"IDEMPOTENCY_KEY_REUSED", 422, "Idempotency key reused with another request"},
+    {"RATE_LIMITED", 429, "Too many requests"},
+    {"HEADERS_TOO_LARGE", 431, "Request header fields too large"},
+    {"INTERNAL", 500, "Internal server error"},
+    {"SERVICE_UNAVAILABLE", 503, "Service unavailable"},
+};
+
+const CodeInfo& lookup(std::string_view code) {
+  for (const auto& c : kCodes)
+    if (c.code == code) return c;
+  return kCodes[std::size(kCodes) - 2];  // INTERNAL: an unmapped code is a bug, never leak it
+}
+
+}  // namespace
+
+int status_for_code(std::string_view code) { return lookup(code).status; }
+
+Response Response::problem(const Error& error, std::string_view request_id) {
+  const CodeInfo& info = lookup(error.code);
+  boost::json::object doc;
+  doc["type"] = "https://gooddeeds.dev/problems/" + std::string(info.code);
+  doc["title"] = info.title;
+  doc["status"] = info.status;
+  doc["detail"] = info.status == 500 ? std::string("An unexpected error occurred.") : error.detail;
+  doc["code"] = info.code;
+  if (!request_id.empty()) doc["requestId"] = request_id;
+  if (!error.errors.empty()) {
+    boost::json::array arr;
+    for (const auto& fe : error.errors) arr.push_back({{"field", fe.field}, {"message", fe.message}});
+    doc["errors"] = std::move(arr);
+  }
+  Response res;
+  res.status = info.status;
+  res.content_type = "application/problem+json";
+  res.body = boost::json::serialize(doc);
+  if (!error.extra_json.empty() && res.body.size() >= 2) {
+    res.body.pop_back();
+    res.body += "," + error.extra_json + "}";
+  }
+  if (error.retry_after_s > 0) res.headers.emplace_back("Retry-After", std::to_string(error.retry_after_s));
+  return res;
+}
+
+Response Response::json(int status, std::string body) {
+  Response res;
+  res.status = status;
+  res.body = std::move(body);
+  return res;
+}
+
+Response Response::no_content() {
+  Response res;
+  res.status = 204;
+  res.content_type.clear();
+  return res;
+}
+
+std::optional<std::string_view> Request::header(std::string_view lower_name) const {
+  for (const auto& [k, v] : headers)
+    if (k == lower_name) return std::string_view(v);
+  return std::nullopt;
+}
+
+std::optional<std::string_view> Request::query_param(std::string_view name) const {
+  for (const auto& [k, v] : query)
+    if (k == name) return std::string_view(v);
+  return std::nullopt;
+}
+
+}  // namespace gd::http

@@ -1,0 +1,298 @@
+// Beast/Asio HTTP/1.1 server: one coroutine per connection on its own strand, N threads on
+// one io_context. Limits and timeouts are applied where each read happens (header limit
+// and timeout, per-route body limit, idle keep-alive timeout).
+#include "http/server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <chrono>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "http/pipeline.hpp"
+
+namespace gd::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using std::chrono::milliseconds;
+
+namespace {
+
+// What shutdown needs to reach a live connection: its stream (owned by the session
+// coroutine, cleared when it ends) and whether it is between requests.
+struct SessionHandle {
+  beast::tcp_stream* stream = nullptr;
+  asio::any_io_executor executor;
+  bool busy = false;  // touched only on the session's strand
+};
+
+bhttp::response<bhttp::string_body> to_beast(Response&& res, unsigned version, bool keep_alive,
+                                             bool head) {
+  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), version};
+  if (!res.content_type.empty()) out.set(bhttp::field::content_type, res.content_type);
+  for (auto& [k, v] : res.headers) out.set(k, v);
+  out.keep_alive(keep_alive);
+  out.body() = std::move(res.body);
+  out.prepare_payload();
+  if (head) out.body().clear();
+  return out;
+}
+
+}  // namespace
+
+struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
+  Impl(ServerOptions o, Metrics& m)
+      : options(std::move(o)),
+        ioc(options.threads),
+        acceptor(ioc),
+        signals(ioc, SIGINT, SIGTERM),
+        shutdown_deadline(ioc),
+        pipeline(options, m, router) {}
+
+  ServerOptions options;
+  asio::io_context ioc;
+  tcp::acceptor acceptor;
+  asio::signal_set signals;
+  asio::steady_timer shutdown_deadline;
+  Router router;
+  Pipeline pipeline;
+  std::atomic<bool> draining{false};
+  std::mutex sessions_mu;
+  std::uint64_t next_session_id = 0;
+  std::unordered_map<std::uint64_t, std::shared_ptr<SessionHandle>> sessions;
+
+  void bind();
+  Task<void> accept_loop();
+  Task<void> session(tcp::socket socket);
+  void begin_drain();
+  void close_idle_sessions();
+  std::uint64_t add_session(const std::shared_ptr<SessionHandle>& h);
+  void remove_session(std::uint64_t id);
+  Task<bool> serve_one(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                       const std::string& remote_ip, SessionHandle& handle);
+};
+
+void Server::Impl::bind() {
+  tcp::endpoint ep{asio::ip::make_address(options.host), options.port};
+  acceptor.open(ep.protocol());
+  acceptor.set_option(asio::socket_base::reuse_address(true));
+  acceptor.bind(ep);
+  acceptor.listen(asio::socket_base::max_listen_connections);
+}
+
+Task<void> Server::Impl::accept_loop() {
+  auto self = shared_from_this();
+  for (;;) {
+    beast::error_code ec;
+    tcp::socket socket = co_await acceptor.async_accept(
+        asio::make_strand(ioc), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (draining || ec == asio::error::operation_aborted) co_return;
+      spdlog::warn("accept failed: {}", ec.message());  // e.g. EMFILE: keep serving
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    auto ex = socket.get_executor();
+    asio::co_spawn(ex, session(std::move(socket)), [](std::exception_ptr e) {
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        spdlog::error("connection ended by exception: {}", ex.what());
+      }
+    });
+  }
+}
+
+std::uint64_t Server::Impl::add_session(const std::shared_ptr<SessionHandle>& h) {
+  std::lock_guard lock(sessions_mu);
+  const auto id = next_session_id++;
+  sessions.emplace(id, h);
+  return id;
+}
+
+void Server::Impl::remove_session(std::uint64_t id) {
+  std::lock_guard lock(sessions_mu);
+  sessions.erase(id);
+  if (draining && sessions.empty()) shutdown_deadline.cancel();
+}
+
+Task<void> Server::Impl::session(tcp::socket socket) {
+  auto self = shared_from_this();
+  beast::error_code ec;
+  const auto remote = socket.remote_endpoint(ec);
+  const std::string remote_ip = ec ? std::string() : remote.address().to_string();
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  auto handle = std::make_shared<SessionHandle>();
+  handle->stream = &stream;
+  handle->executor = stream.get_executor();
+  const auto id = add_session(handle);
+  try {
+    while (!draining && co_await serve_one(stream, buffer, remote_ip, *handle)) {
+    }
+  } catch (...) {
+    handle->stream = nullptr;
+    remove_session(id);
+    throw;
+  }
+  handle->stream = nullptr;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  remove_session(id);
+}
+
+// Reads one request, answers it; returns whether the connection stays open.
+Task<bool> Server::Impl::serve_one(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                   const std::string& remote_ip, SessionHandle& handle) {
+  beast::error_code ec;
+  handle.busy = false;
+  if (buffer.size() == 0) {
+    stream.expires_after(milliseconds(options.idle_timeout_ms));
+    const auto n = co_await stream.async_read_some(buffer.prepare(8192),
+                                                   asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return false;
+    buffer.commit(n);
+  }
+  handle.busy = true;
+  const auto started = std::chrono::steady_clock::now();
+  bhttp::request_parser<bhttp::string_body> parser;
+  parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+  parser.body_limit(options.max_body_bytes);
+  stream.expires_after(milliseconds(options.header_timeout_ms));
+  co_await bhttp::async_read_header(stream, buffer, parser,
+                                    asio::redirect_error(asio::use_awaitable, ec));
+  Exchange ex;
+  ex.remote_ip = remote_ip;
+  ex.started = started;
+  if (ec) {
+    if (ec == bhttp::error::header_limit) {
+      ex.early_error = "HEADERS_TOO_LARGE";
+    } else if (ec == beast::error::timeout || ec == asio::error::eof ||
+               ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
+      co_return false;
+    } else {
+      ex.early_error = "MALFORMED_REQUEST";
+    }
+  }
+  bool keep_alive = false;
+  unsigned version = 11;
+  bool head = false;
+  if (ex.early_error.empty()) {
+    auto& req = parser.get();
+    version = req.version();
+    keep_alive = req.keep_alive();
+    head = req.method() == bhttp::verb::head;
+    ex.method = std::string(req.method_string());
+    ex.target = std::string(req.target());
+    for (const auto& f : req) {
+      std::string name(f.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      ex.headers.emplace_back(std::move(name), std::string(f.value()));
+    }
+    pipeline.prepare(ex);
+    if (ex.early_error.empty() && !parser.is_done()) {
+      const auto limit = ex.body_limit;
+      if (parser.content_length() && *parser.content_length() > limit) {
+        ex.early_error = "PAYLOAD_TOO_LARGE";
+      } else {
+        parser.body_limit(limit);
+        stream.expires_after(milliseconds(options.body_timeout_ms));
+        co_await bhttp::async_read(stream, buffer, parser,
+                                   asio::redirect_error(asio::use_awaitable, ec));
+        if (ec == bhttp::error::body_limit) {
+          ex.early_error = "PAYLOAD_TOO_LARGE";
+        } else if (ec) {
+          co_return false;
+        }
+      }
+    }
+    if (ex.early_error.empty()) ex.body = std::move(parser.get().body());
+  }
+  if (!ex.early_error.empty()) keep_alive = false;  // the rest of the stream is unread
+  Response res = co_await pipeline.run(ex);
+  if (draining) keep_alive = false;
+  auto out = to_beast(std::move(res), version, keep_alive, head);
+  stream.expires_after(milliseconds(options.body_timeout_ms));
+  co_await bhttp::async_write(stream, out, asio::redirect_error(asio::use_awaitable, ec));
+  pipeline.finish(ex, out.result_int(), out.body().size());
+  co_return !ec && keep_alive;
+}
+
+void Server::Impl::close_idle_sessions() {
+  std::lock_guard lock(sessions_mu);
+  for (auto& [id, h] : sessions) {
+    asio::post(h->executor, [h = h] {
+      if (h->stream && !h->busy) h->stream->cancel();
+    });
+  }
+}
+
+void Server::Impl::begin_drain() {
+  if (draining.exchange(true)) return;
+  spdlog::info("shutting down: finishing in-flight requests");
+  beast::error_code ec;
+  acceptor.close(ec);
+  signals.cancel(ec);
+  {
+    std::lock_guard lock(sessions_mu);
+    if (sessions.empty()) return;
+  }
+  close_idle_sessions();
+  shutdown_deadline.expires_after(milliseconds(options.shutdown_timeout_ms));
+  shutdown_deadline.async_wait([this](beast::error_code e) {
+    if (e) return;  // cancelled: every session finished
+    spdlog::warn("shutdown deadline reached; closing remaining connections");
+    ioc.stop();
+  });
+}
+
+Server::Server(ServerOptions options, Metrics& metrics)
+    : impl_(std::make_shared<Impl>(std::move(options), metrics)) {}
+
+Server::~Server() = default;
+
+asio::any_io_executor Server::executor() { return impl_->ioc.get_executor(); }
+Router& Server::router() { return impl_->router; }
+void Server::set_authenticator(Authenticator* a) { impl_->pipeline.set_authenticator(a); }
+unsigned short Server::bound_port() const { return impl_->acceptor.local_endpoint().port(); }
+
+void Server::stop() {
+  asio::post(impl_->ioc, [impl = impl_] { impl->begin_drain(); });
+}
+
+void Server::run() {
+  impl_->bind();
+  impl_->pipeline.attach_metrics();
+  impl_->signals.async_wait([impl = impl_](beast::error_code ec, int) {
+    if (!ec) impl->begin_drain();
+  });
+  asio::co_spawn(impl_->ioc, impl_->accept_loop(), asio::detached);
+  spdlog::info("listening on http://{}:{} with {} threads", impl_->options.host, bound_port(),
+               impl_->options.threads);
+  std::vector<std::thread> threads;
+  for (int i = 1; i < impl_->options.threads; ++i) threads.emplace_back([this] { impl_->ioc.run(); });
+  impl_->ioc.run();
+  for (auto& t : threads) t.join();
+  spdlog::info("stopped");
+}
+
+}  // namespace gd::http

@@ -1,0 +1,51 @@
+// The HTTP/1.1 server: accepts connections, applies limits and timeouts, runs the middleware
+// chain and the matched route's handler. Beast and Asio stay behind this header.
+#pragma once
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "core/metrics.hpp"
+#include "http/router.hpp"
+#include "http/types.hpp"
+
+namespace gd::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  unsigned short port = 8080;
+  int threads = 1;
+  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_body_bytes = 1024 * 1024;
+  int header_timeout_ms = 10'000;   // from the first byte of a request to its last header
+  int body_timeout_ms = 30'000;     // reading the body
+  int idle_timeout_ms = 60'000;     // keep-alive connection waiting for its next request
+  int shutdown_timeout_ms = 30'000; // in-flight requests get this long after SIGTERM
+  std::vector<std::string> cors_origins;  // exact origins, or "*"
+  bool access_log = true;
+};
+
+class Server {
+ public:
+  Server(ServerOptions options, Metrics& metrics);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  boost::asio::any_io_executor executor();
+  Router& router();
+  void set_authenticator(Authenticator* authenticator);
+  // Binds (throws on failure), then serves until SIGTERM/SIGINT or stop(), then drains.
+  void run();
+  void stop();
+  unsigned short bound_port() const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace gd::http

@@ -1,0 +1,87 @@
+// The small request/response types that route handlers see. No Beast here: the server
+// translates between these and Beast's messages.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/async.hpp"
+#include "core/result.hpp"
+
+namespace gd::http {
+
+// Who is calling, filled in by the auth middleware from a verified access token.
+struct Principal {
+  std::string user_id;
+  std::string session_id;
+  std::vector<std::string> roles;
+  bool has_role(std::string_view role) const {
+    for (const auto& r : roles)
+      if (r == role) return true;
+    return false;
+  }
+};
+
+struct Request {
+  std::string method;  // "GET", "POST", ...
+  std::string path;    // percent-decoded path without the query, e.g. "/api/v1/users/me"
+  std::vector<std::pair<std::string, std::string>> query;    // decoded, in order
+  std::vector<std::pair<std::string, std::string>> headers;  // names lowercased
+  std::vector<std::string> path_params;                       // values of {name} segments, in order
+  std::string body;
+  std::string remote_ip;
+  std::string request_id;
+  std::optional<Principal> principal;
+
+  std::optional<std::string_view> header(std::string_view lower_name) const;
+  std::optional<std::string_view> query_param(std::string_view name) const;
+  const std::string& param(std::size_t i) const { return path_params.at(i); }
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json; charset=utf-8";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  static Response json(int status, std::string body);
+  static Response no_content();
+  // RFC 9457 problem document for an Error; the status comes from the code table.
+  static Response problem(const Error& error, std::string_view request_id = {});
+};
+
+// Every route handler has this shape; the Request is passed by value (coroutine rule CP.53).
+// Maps a stable error code to its HTTP status (the table lives in http/problem.cpp).
+int status_for_code(std::string_view code);
+
+using Handler = std::function<Task<Response>(Request)>;
+
+enum class Auth { kNone, kRequired };
+
+struct RouteOptions {
+  Auth auth = Auth::kRequired;
+  bool json_body = false;      // a POST/PATCH whose body must be application/json
+  std::size_t max_body_bytes = 0;  // 0: the server-wide limit
+};
+
+// Verifies a bearer token; implemented by the auth module.
+class Authenticator {
+ public:
+  virtual ~Authenticator() = default;
+  virtual Task<Result<Principal>> authenticate(std::string bearer_token) = 0;
+};
+
+// A module adds its routes through this; the router owns matching.
+class RouteTable {
+ public:
+  virtual ~RouteTable() = default;
+  // pattern like "/api/v1/users/{id}"; each {name} segment becomes a path param.
+  virtual void add(std::string method, std::string pattern, RouteOptions options,
+                   Handler handler) = 0;
+};
+
+}  // namespace gd::http

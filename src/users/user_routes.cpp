@@ -1,0 +1,112 @@
+// Profile routes. Thin: validation here, SQL in UserStore, other modules via AccountPart.
+#include "users/user_routes.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <memory>
+
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "core/json.hpp"
+
+namespace gd::users {
+namespace {
+
+using http::Request;
+using http::Response;
+
+struct Deps {
+  UserStore* store;
+  std::vector<AccountPart*> parts;
+};
+
+Response fail(const Request& req, const Error& e) { return Response::problem(e, req.request_id); }
+
+Response gone(const Request& req) {
+  // The token is valid but its account was erased concurrently.
+  return fail(req, make_error("UNAUTHENTICATED", "The account no longer exists."));
+}
+
+Task<Response> get_me(Deps* d, Request req) {
+  auto user = co_await d->store->find_by_id(req.principal->user_id);
+  if (!user) co_return gone(req);
+  co_return Response::json(200, boost::json::serialize(own_profile_json(*user)));
+}
+
+Result<ProfileUpdate> parse_update(const std::string& body) {
+  auto obj = json::parse_object(body);
+  if (!obj) return std::move(obj).error();
+  json::Reader in(*obj);
+  ProfileUpdate up;
+  if (in.is_null("name")) in.fail("name", "cannot be null");
+  else up.name = in.optional_string("name", {1, 100, true});
+  if (in.is_null("bio")) up.bio = std::string();
+  else up.bio = in.optional_string("bio", {0, 1000, true});
+  if (in.is_null("avatarUrl")) {
+    up.avatar_url = std::optional<std::string>{};
+  } else if (auto url = in.optional_string("avatarUrl", {1, 2048, true})) {
+    if (url->rfind("https://", 0) != 0 && url->rfind("http://", 0) != 0 && url->rfind("/media/", 0) != 0)
+      in.fail("avatarUrl", "must be an http(s) URL");
+    else up.avatar_url = std::optional<std::string>{*url};
+  }
+  up.location = in.optional_point("location");
+  for (const auto& [key, value] : *obj) {
+    if (key != "name" && key != "bio" && key != "avatarUrl" && key != "location")
+      in.fail(std::string(key), "cannot be changed here");
+  }
+  if (auto st = in.finish(); !st) return st.error();
+  return up;
+}
+
+Task<Response> patch_me(Deps* d, Request req) {
+  auto up = parse_update(req.body);
+  if (!up) co_return fail(req, up.error());
+  auto user = co_await d->store->update_profile(req.principal->user_id, std::move(up.value()));
+  if (!user) co_return gone(req);
+  co_return Response::json(200, boost::json::serialize(own_profile_json(*user)));
+}
+
+Task<Response> get_user(Deps* d, Request req) {
+  const auto& id = req.param(0);
+  if (!is_uuid(id)) co_return fail(req, make_error("INVALID_ID", "The id is not a UUID."));
+  auto user = co_await d->store->find_by_id(id);
+  if (!user) co_return fail(req, make_error("USER_NOT_FOUND", "No such user."));
+  co_return Response::json(200, boost::json::serialize(public_profile_json(*user)));
+}
+
+Task<Response> export_me(Deps* d, Request req) {
+  auto user = co_await d->store->find_by_id(req.principal->user_id);
+  if (!user) co_return gone(req);
+  boost::json::object doc{{"exportedAt", iso8601_ms(now_ms())},
+                          {"profile", own_profile_json(*user)}};
+  doc["profile"].as_object()["updatedAt"] = iso8601_ms(user->updated_at_ms);
+  doc["profile"].as_object()["tasksCompleted"] = user->tasks_completed;
+  for (auto* part : d->parts) co_await part->export_into(user->id, doc);
+  auto res = Response::json(200, boost::json::serialize(doc));
+  res.headers.emplace_back("Content-Disposition", "attachment; filename=\"gooddeeds-export.json\"");
+  co_return res;
+}
+
+Task<Response> delete_me(Deps* d, Request req) {
+  const auto id = req.principal->user_id;
+  if (!co_await d->store->erase(id)) co_return gone(req);
+  for (auto* part : d->parts) co_await part->erase(id);
+  co_return Response::no_content();
+}
+
+}  // namespace
+
+void add_routes(http::RouteTable& routes, UserStore& store, std::vector<AccountPart*> parts) {
+  using http::Auth;
+  auto d = std::make_shared<Deps>(Deps{&store, std::move(parts)});
+  routes.add("GET", "/api/v1/users/me", {}, [d](Request r) { return get_me(d.get(), std::move(r)); });
+  routes.add("PATCH", "/api/v1/users/me", {Auth::kRequired, true},
+             [d](Request r) { return patch_me(d.get(), std::move(r)); });
+  routes.add("DELETE", "/api/v1/users/me", {},
+             [d](Request r) { return delete_me(d.get(), std::move(r)); });
+  routes.add("GET", "/api/v1/users/me/export", {},
+             [d](Request r) { return export_me(d.get(), std::move(r)); });
+  routes.add("GET", "/api/v1/users/{id}", {},
+             [d](Request r) { return get_user(d.get(), std::move(r)); });
+}
+
+}  // namespace gd::users

@@ -1,0 +1,123 @@
+// SQL for users; identical on SQLite and PostgreSQL.
+#include "users/user_store.hpp"
+
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+
+namespace gd::users {
+namespace {
+
+constexpr const char* kColumns =
+    "id, email, password_hash, name, bio, avatar_url, lat, lng, points_balance, roles, "
+    "is_active, tasks_completed, created_at, updated_at, deleted_at";
+
+std::vector<std::string> split_roles(std::string_view s) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i <= s.size()) {
+    const auto j = s.find(',', i);
+    const auto end = j == std::string_view::npos ? s.size() : j;
+    if (end > i) out.emplace_back(s.substr(i, end - i));
+    i = end + 1;
+  }
+  return out;
+}
+
+std::string join_roles(const std::vector<std::string>& roles) {
+  std::string out;
+  for (const auto& r : roles) out += (out.empty() ? "" : ",") + r;
+  return out;
+}
+
+User from_row(const db::Rows& r, int i) {
+  User u;
+  u.id = r.str(i, 0);
+  u.email = r.opt(i, 1);
+  u.password_hash = r.opt(i, 2);
+  u.name = r.str(i, 3);
+  u.bio = r.str(i, 4);
+  u.avatar_url = r.opt(i, 5);
+  if (!r.is_null(i, 6) && !r.is_null(i, 7)) u.location = GeoPoint{r.f64(i, 6), r.f64(i, 7)};
+  u.points_balance = r.i64(i, 8);
+  u.roles = split_roles(r.text(i, 9));
+  u.is_active = r.boolean(i, 10);
+  u.tasks_completed = r.i64(i, 11);
+  u.created_at_ms = r.i64(i, 12);
+  u.updated_at_ms = r.i64(i, 13);
+  if (!r.is_null(i, 14)) u.deleted_at_ms = r.i64(i, 14);
+  return u;
+}
+
+std::optional<User> first(const db::Rows& r) {
+  if (r.empty()) return std::nullopt;
+  return from_row(r, 0);
+}
+
+}  // namespace
+
+Task<std::optional<User>> UserStore::find_by_id(std::string id) {
+  co_return first(co_await db_.read(
+      std::string("SELECT ") + kColumns + " FROM users WHERE id = $1 AND deleted_at IS NULL",
+      db::params(std::move(id))));
+}
+
+Task<std::optional<User>> UserStore::find_by_email(std::string email_lower) {
+  co_return first(co_await db_.read(
+      std::string("SELECT ") + kColumns + " FROM users WHERE email = $1 AND deleted_at IS NULL",
+      db::params(std::move(email_lower))));
+}
+
+Task<Result<User>> UserStore::create(NewUser n) {
+  const auto now = now_ms();
+  try {
+    auto rows = co_await db_.write(
+        std::string("INSERT INTO users (id, email, password_hash, name, roles, created_at, "
+                    "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING ") +
+            kColumns,
+        db::params(uuid_v7(), n.email, n.password_hash, n.name, join_roles(n.roles), now));
+    co_return from_row(rows, 0);
+  } catch (const db::DbError& e) {
+    if (!e.unique_violation()) throw;
+  }
+  co_return make_error("EMAIL_TAKEN", "An account with this email already exists.");
+}
+
+Task<std::optional<User>> UserStore::update_profile(std::string id, ProfileUpdate up) {
+  // COALESCE-style update in one statement: a flag says whether each optional column is set.
+  const bool set_avatar = up.avatar_url.has_value();
+  const bool set_location = up.location.has_value();
+  const auto& loc = set_location ? *up.location : std::optional<GeoPoint>{};
+  auto rows = co_await db_.write(
+      std::string("UPDATE users SET name = COALESCE($2, name), bio = COALESCE($3, bio), "
+                  "avatar_url = CASE WHEN $4 = 1 THEN $5 ELSE avatar_url END, "
+                  "lat = CASE WHEN $6 = 1 THEN $7 ELSE lat END, "
+                  "lng = CASE WHEN $6 = 1 THEN $8 ELSE lng END, updated_at = $9 "
+                  "WHERE id = $1 AND deleted_at IS NULL RETURNING ") +
+          kColumns,
+      db::params(std::move(id), db::opt(up.name), db::opt(up.bio), std::int64_t{set_avatar},
+       set_avatar ? db::opt(*up.avatar_url) : db::null(), std::int64_t{set_location},
+       loc ? db::Value(loc->lat) : db::null(), loc ? db::Value(loc->lng) : db::null(), now_ms()));
+  co_return first(rows);
+}
+
+Task<void> UserStore::set_password_hash(std::string id, std::string hash) {
+  co_await db_.write("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1",
+                     db::params(std::move(id), std::move(hash), now_ms()));
+}
+
+Task<void> UserStore::set_roles(std::string id, std::vector<std::string> roles) {
+  co_await db_.write("UPDATE users SET roles = $2, updated_at = $3 WHERE id = $1",
+                     db::params(std::move(id), join_roles(roles), now_ms()));
+}
+
+Task<bool> UserStore::erase(std::string id) {
+  const auto now = now_ms();
+  auto rows = co_await db_.write(
+      "UPDATE users SET email = NULL, password_hash = NULL, name = 'Deleted user', bio = '', "
+      "avatar_url = NULL, lat = NULL, lng = NULL, oauth_provider = NULL, oauth_id = NULL, "
+      "is_active = 0, deleted_at = $2, updated_at = $2 WHERE id = $1 AND deleted_at IS NULL",
+      db::params(std::move(id), now));
+  co_return rows.affected() == 1;
+}
+
+}  // namespace gd::users

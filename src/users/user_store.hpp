@@ -1,0 +1,46 @@
+// Persistence of users, written once over db::Database for both back ends.
+#pragma once
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/async.hpp"
+#include "core/result.hpp"
+#include "store/db.hpp"
+#include "users/user.hpp"
+
+namespace gd::users {
+
+struct NewUser {
+  std::string email;  // already trimmed and lowercased
+  std::string password_hash;
+  std::string name;
+  std::vector<std::string> roles = {"user"};
+};
+
+struct ProfileUpdate {
+  std::optional<std::string> name;
+  std::optional<std::string> bio;
+  std::optional<std::optional<std::string>> avatar_url;  // set to null clears it
+  std::optional<std::optional<GeoPoint>> location;
+  bool empty() const { return !name && !bio && !avatar_url && !location; }
+};
+
+class UserStore {
+ public:
+  explicit UserStore(db::Database& db) : db_(db) {}
+
+  Task<std::optional<User>> find_by_id(std::string id);
+  Task<std::optional<User>> find_by_email(std::string email_lower);
+  Task<Result<User>> create(NewUser u);  // EMAIL_TAKEN on a duplicate
+  Task<std::optional<User>> update_profile(std::string id, ProfileUpdate update);
+  Task<void> set_password_hash(std::string id, std::string hash);
+  Task<void> set_roles(std::string id, std::vector<std::string> roles);
+  // GDPR erasure: personal data removed, the row kept (anonymised) for ledger references.
+  Task<bool> erase(std::string id);
+
+ private:
+  db::Database& db_;
+};
+
+}  // namespace gd::users
