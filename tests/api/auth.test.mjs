@@ -38,7 +38,7 @@ function assertOwnProfile(user, { email, name }, what) {
   assert.match(user.id, UUID_RE, `${what}: user.id is a lowercase UUID`);
   if (email !== undefined) assert.equal(user.email, email);
   if (name !== undefined) assert.equal(user.name, name);
-  assert.equal(user.bio, null);
+  assert.ok(user.bio === null || user.bio === '', `${what}: a new user's bio is empty (null or "")`);
   assert.equal(user.avatarUrl, null);
   assert.equal(user.location, null);
   assert.equal(user.pointsBalance, 0);

@@ -176,7 +176,7 @@ describe('rate limit per email', () => {
   let limited;
   let L;
   before(async () => {
-    limited = await startServer({ args: ['--auth-rate-per-email-burst', '3'] });
+    limited = await startServer({ args: ['--auth-rate-per-email-burst', '3', '--auth-rate-per-email-per-min', '1'] });
     L = api(limited.base);
   });
   after(async () => {
@@ -225,7 +225,8 @@ describe('rate limit per IP', () => {
   let limited;
   let L;
   before(async () => {
-    limited = await startServer({ args: ['--auth-rate-per-ip-burst', '5'] });
+    // A slow refill, so that the burst alone decides within the test's second or two.
+    limited = await startServer({ args: ['--auth-rate-per-ip-burst', '5', '--auth-rate-per-ip-per-min', '1'] });
     L = api(limited.base);
   });
   after(async () => {
@@ -259,7 +260,7 @@ describe('rate limit per IP', () => {
 describe('limits from GOODDEEDS_* environment variables', () => {
   let limited;
   before(async () => {
-    limited = await startServer({ env: { GOODDEEDS_AUTH_RATE_PER_IP_BURST: '2' } });
+    limited = await startServer({ env: { GOODDEEDS_AUTH_RATE_PER_IP_BURST: '2', GOODDEEDS_AUTH_RATE_PER_IP_PER_MIN: '1' } });
   });
   after(async () => {
     await limited?.stop();
