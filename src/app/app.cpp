@@ -17,6 +17,8 @@
 #include "auth/auth_service.hpp"
 #include "auth/session_store.hpp"
 #include "core/metrics.hpp"
+#include "points/ledger.hpp"
+#include "points/points_routes.hpp"
 #include "store/open.hpp"
 #include "users/user_routes.hpp"
 #include "users/user_store.hpp"
@@ -93,11 +95,14 @@ int serve(const Config& config) {
   auth::AuthService auth_service(user_store, session_store, hasher, signer, config.auth);
   auth_service.attach_metrics(metrics);
   SessionsPart sessions_part(session_store, auth_service);
+  points::Ledger ledger(*database);
+  points::LedgerPart ledger_part(ledger);
 
   server.set_authenticator(&auth_service);
   add_ops_routes(server.router(), *database, metrics);
   auth::add_routes(server.router(), auth_service);
-  users::add_routes(server.router(), user_store, {&sessions_part});
+  users::add_routes(server.router(), user_store, {&sessions_part, &ledger_part});
+  points::add_routes(server.router(), ledger);
   add_gauges(metrics, *database, hasher);
   server.run();
   return 0;

@@ -97,7 +97,7 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
   Config c;
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   std::string listen = "127.0.0.1:8080", database, cors, keys;
-  double ip_per_min = 600, email_per_min = 1;
+  double ip_per_min = 60, email_per_min = 1;
   po::options_description opts("gooddeeds serve [options]\n\nEvery option can also be set as "
                                "GOODDEEDS_<NAME> (e.g. --data-dir -> GOODDEEDS_DATA_DIR)");
   // clang-format off

@@ -21,7 +21,7 @@ struct AuthOptions {
   std::int64_t access_ttl_s = 15 * 60;
   std::int64_t refresh_ttl_s = 7 * 24 * 3600;
   std::int64_t session_cache_ms = 2000;  // how long another process's revocation may lag
-  BucketOptions per_ip{600, 10};         // failed logins and registrations per client IP
+  BucketOptions per_ip{600, 1};          // failed logins and registrations per client IP
   BucketOptions per_email{10, 1.0 / 60}; // failed logins and registrations per email
 };
 

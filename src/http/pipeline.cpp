@@ -62,6 +62,7 @@ void Pipeline::attach_metrics() {
 void Pipeline::prepare(Exchange& ex) const {
   const auto incoming = find_header(ex, "x-request-id");
   ex.request_id = valid_request_id(incoming) ? std::string(incoming) : uuid_v4();
+  ex.origin = std::string(find_header(ex, "origin"));
   ex.body_limit = options_.max_body_bytes;
   ex.metrics = unmatched_;
   auto parsed = boost::urls::parse_origin_form(ex.target);
@@ -136,10 +137,9 @@ Task<Response> Pipeline::dispatch(Exchange& ex) const {
 }
 
 const std::string* Pipeline::allowed_origin(const Exchange& ex) const {
-  const auto origin = find_header(ex, "origin");
-  if (origin.empty()) return nullptr;
+  if (ex.origin.empty()) return nullptr;
   for (const auto& o : options_.cors_origins)
-    if (o == "*" || o == origin) return &o;
+    if (o == "*" || o == ex.origin) return &o;
   return nullptr;
 }
 
@@ -157,7 +157,7 @@ Response Pipeline::preflight(const Exchange& ex) const {
 void Pipeline::add_common_headers(const Exchange& ex, Response& res) const {
   res.headers.emplace_back("X-Request-Id", ex.request_id);
   if (allowed_origin(ex)) {
-    res.headers.emplace_back("Access-Control-Allow-Origin", std::string(find_header(ex, "origin")));
+    res.headers.emplace_back("Access-Control-Allow-Origin", ex.origin);
     res.headers.emplace_back("Access-Control-Expose-Headers", "X-Request-Id, Retry-After");
     res.headers.emplace_back("Vary", "Origin");
   }

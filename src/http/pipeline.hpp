@@ -31,6 +31,7 @@ struct Exchange {
 
   // Filled by Pipeline::prepare.
   std::string request_id;
+  std::string origin;  // kept here: the headers move into the Request
   std::string path;
   std::vector<std::pair<std::string, std::string>> query;
   Match match;

@@ -176,7 +176,7 @@ Task<bool> Server::Impl::serve_one(beast::tcp_stream& stream, beast::flat_buffer
   const auto started = std::chrono::steady_clock::now();
   bhttp::request_parser<bhttp::string_body> parser;
   parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
-  parser.body_limit(options.max_body_bytes);
+  parser.body_limit(boost::none);  // checked against the route's limit once it is known
   stream.expires_after(milliseconds(options.header_timeout_ms));
   co_await bhttp::async_read_header(stream, buffer, parser,
                                     asio::redirect_error(asio::use_awaitable, ec));

@@ -29,7 +29,7 @@ boost::json::object own_profile_json(const User& u) {
   return {{"id", u.id},
           {"email", opt_json(u.email)},
           {"name", u.name},
-          {"bio", u.bio},
+          {"bio", opt_json(u.bio)},
           {"avatarUrl", opt_json(u.avatar_url)},
           {"location", point_json(u.location)},
           {"pointsBalance", u.points_balance},
@@ -40,7 +40,7 @@ boost::json::object own_profile_json(const User& u) {
 boost::json::object public_profile_json(const User& u) {
   return {{"id", u.id},
           {"name", u.name},
-          {"bio", u.bio},
+          {"bio", opt_json(u.bio)},
           {"avatarUrl", opt_json(u.avatar_url)},
           {"tasksCompleted", u.tasks_completed},
           {"memberSince", iso8601_ms(u.created_at_ms)}};

@@ -16,7 +16,7 @@ struct User {
   std::optional<std::string> email;
   std::optional<std::string> password_hash;
   std::string name;
-  std::string bio;
+  std::optional<std::string> bio;
   std::optional<std::string> avatar_url;
   std::optional<GeoPoint> location;
   std::int64_t points_balance = 0;

@@ -39,8 +39,11 @@ Result<ProfileUpdate> parse_update(const std::string& body) {
   ProfileUpdate up;
   if (in.is_null("name")) in.fail("name", "cannot be null");
   else up.name = in.optional_string("name", {1, 100, true});
-  if (in.is_null("bio")) up.bio = std::string();
-  else up.bio = in.optional_string("bio", {0, 1000, true});
+  if (in.is_null("bio")) {
+    up.bio = std::optional<std::string>{};
+  } else if (auto bio = in.optional_string("bio", {0, 1000, true})) {
+    up.bio = std::optional<std::string>{*bio};
+  }
   if (in.is_null("avatarUrl")) {
     up.avatar_url = std::optional<std::string>{};
   } else if (auto url = in.optional_string("avatarUrl", {1, 2048, true})) {

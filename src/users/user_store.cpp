@@ -35,7 +35,7 @@ User from_row(const db::Rows& r, int i) {
   u.email = r.opt(i, 1);
   u.password_hash = r.opt(i, 2);
   u.name = r.str(i, 3);
-  u.bio = r.str(i, 4);
+  u.bio = r.opt(i, 4);
   u.avatar_url = r.opt(i, 5);
   if (!r.is_null(i, 6) && !r.is_null(i, 7)) u.location = GeoPoint{r.f64(i, 6), r.f64(i, 7)};
   u.points_balance = r.i64(i, 8);
@@ -84,19 +84,22 @@ Task<Result<User>> UserStore::create(NewUser n) {
 
 Task<std::optional<User>> UserStore::update_profile(std::string id, ProfileUpdate up) {
   // COALESCE-style update in one statement: a flag says whether each optional column is set.
+  const bool set_bio = up.bio.has_value();
   const bool set_avatar = up.avatar_url.has_value();
   const bool set_location = up.location.has_value();
   const auto& loc = set_location ? *up.location : std::optional<GeoPoint>{};
   auto rows = co_await db_.write(
-      std::string("UPDATE users SET name = COALESCE($2, name), bio = COALESCE($3, bio), "
+      std::string("UPDATE users SET name = COALESCE($2, name), "
+                  "bio = CASE WHEN $10 = 1 THEN $3 ELSE bio END, "
                   "avatar_url = CASE WHEN $4 = 1 THEN $5 ELSE avatar_url END, "
                   "lat = CASE WHEN $6 = 1 THEN $7 ELSE lat END, "
                   "lng = CASE WHEN $6 = 1 THEN $8 ELSE lng END, updated_at = $9 "
                   "WHERE id = $1 AND deleted_at IS NULL RETURNING ") +
           kColumns,
-      db::params(std::move(id), db::opt(up.name), db::opt(up.bio), std::int64_t{set_avatar},
+      db::params(std::move(id), db::opt(up.name), set_bio ? db::opt(*up.bio) : db::null(),
+                 std::int64_t{set_avatar},
        set_avatar ? db::opt(*up.avatar_url) : db::null(), std::int64_t{set_location},
-       loc ? db::Value(loc->lat) : db::null(), loc ? db::Value(loc->lng) : db::null(), now_ms()));
+       loc ? db::Value(loc->lat) : db::null(), loc ? db::Value(loc->lng) : db::null(), now_ms(), std::int64_t{set_bio}));
   co_return first(rows);
 }
 
@@ -113,7 +116,7 @@ Task<void> UserStore::set_roles(std::string id, std::vector<std::string> roles) 
 Task<bool> UserStore::erase(std::string id) {
   const auto now = now_ms();
   auto rows = co_await db_.write(
-      "UPDATE users SET email = NULL, password_hash = NULL, name = 'Deleted user', bio = '', "
+      "UPDATE users SET email = NULL, password_hash = NULL, name = 'Deleted user', bio = NULL, "
       "avatar_url = NULL, lat = NULL, lng = NULL, oauth_provider = NULL, oauth_id = NULL, "
       "is_active = 0, deleted_at = $2, updated_at = $2 WHERE id = $1 AND deleted_at IS NULL",
       db::params(std::move(id), now));

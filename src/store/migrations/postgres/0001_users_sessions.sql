@@ -7,7 +7,7 @@ CREATE TABLE users (
   email           TEXT UNIQUE,
   password_hash   TEXT,
   name            TEXT NOT NULL,
-  bio             TEXT NOT NULL DEFAULT '',
+  bio             TEXT,
   avatar_url      TEXT,
   lat             DOUBLE PRECISION,
   lng             DOUBLE PRECISION,

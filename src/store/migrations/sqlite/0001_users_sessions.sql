@@ -4,7 +4,7 @@ CREATE TABLE users (
   email           TEXT UNIQUE,            -- lowercased; NULL once the account is erased
   password_hash   TEXT,                   -- Argon2id; NULL for OAuth-only and erased accounts
   name            TEXT NOT NULL,
-  bio             TEXT NOT NULL DEFAULT '',
+  bio             TEXT,
   avatar_url      TEXT,
   lat             REAL,
   lng             REAL,

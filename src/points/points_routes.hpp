@@ -1,0 +1,22 @@
+// GET /users/me/points, and the ledger's part of a user's data export.
+#pragma once
+#include "http/types.hpp"
+#include "points/ledger.hpp"
+#include "users/user_routes.hpp"
+
+namespace gd::points {
+
+void add_routes(http::RouteTable& routes, Ledger& ledger);
+
+// Ledger rows are exported; on erasure they stay (the user row they point to is anonymised).
+class LedgerPart final : public users::AccountPart {
+ public:
+  explicit LedgerPart(Ledger& ledger) : ledger_(ledger) {}
+  Task<void> export_into(std::string user_id, boost::json::object& doc) override;
+  Task<void> erase(std::string) override { co_return; }
+
+ private:
+  Ledger& ledger_;
+};
+
+}  // namespace gd::points
