@@ -581,3 +581,24 @@ describe('tokens signed with a known key', { concurrency: true }, () => {
     assertProblem(await K.get('/users/me', { token: longLived }), 401, undefined, 'long-lived token after logout');
   });
 });
+
+// A server with very short token lifetimes, to watch tokens expire on their own.
+describe('token lifetimes', () => {
+  let short;
+  before(async () => {
+    short = await startServer({ args: ['--access-token-ttl-s', '1', '--refresh-token-ttl-s', '2'] });
+  });
+  after(async () => {
+    await short?.stop();
+  });
+
+  it('access and refresh tokens expire', async () => {
+    const S = api(short.base);
+    const u = await registerUser(short.base);
+    assert.equal(u.res.body.accessTokenExpiresIn, 1, 'accessTokenExpiresIn follows the configured lifetime');
+    await new Promise((r) => setTimeout(r, 2600));
+    assertProblem(await S.get('/users/me', { token: u.accessToken }), 401, 'TOKEN_EXPIRED', 'expired access token');
+    assertProblem(await S.post('/auth/refresh', { body: { refreshToken: u.refreshToken } }), 401, 'REFRESH_TOKEN_INVALID',
+      'expired refresh token');
+  });
+});
