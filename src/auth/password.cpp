@@ -2,9 +2,13 @@
 #include "auth/password.hpp"
 
 #include <sodium.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <latch>
 #include <stdexcept>
 #include <unordered_set>
 
@@ -65,8 +69,20 @@ std::string hash_password_blocking(std::string_view pw, const HashOptions& optio
   return out;
 }
 
+// Hashing threads run at a lower CPU priority (nice 10) than the I/O threads, so a login
+// storm slows logins, not every other request.
 struct PasswordHasher::Pool {
-  explicit Pool(std::size_t n) : threads(n) {}
+  explicit Pool(std::size_t n) : threads(n) {
+    std::latch all_started(static_cast<std::ptrdiff_t>(n));
+    for (std::size_t i = 0; i < n; ++i) {
+      // Each task waits for all the others, so every pool thread runs exactly one.
+      boost::asio::post(threads, [&all_started] {
+        setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
+        all_started.arrive_and_wait();
+      });
+    }
+    all_started.wait();
+  }
   boost::asio::thread_pool threads;
 };
 
