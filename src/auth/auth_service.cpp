@@ -146,9 +146,10 @@ Task<Result<SignIn>> AuthService::refresh(std::string refresh_token) {
 }
 
 Task<Status> AuthService::logout(http::Principal who, std::string refresh_token) {
-  auto id = co_await sessions_.revoke_by_token(who.user_id, token_hash(refresh_token), now_ms());
-  if (!id) co_return make_error("REFRESH_TOKEN_INVALID", "The refresh token is not one of your sessions.");
-  forget_sessions();
+  // Idempotent: a token that is unknown, already ended or someone else's ends nothing and
+  // reveals nothing.
+  if (co_await sessions_.revoke_by_token(who.user_id, token_hash(refresh_token), now_ms()))
+    forget_sessions();
   co_return Ok{};
 }
 
@@ -165,9 +166,15 @@ Task<Status> AuthService::change_password(http::Principal who, std::string curre
                                           std::string next) {
   auto user = co_await users_.find_by_id(who.user_id);
   if (!user) co_return make_error("UNAUTHENTICATED", "The account no longer exists.");
+  // Guessing the current password with a stolen access token is limited like logins are.
+  const auto key = "user:" + who.user_id;
+  if (const int wait = per_email_.retry_after_s(key, now_ms()); wait > 0) co_return rate_limited(wait);
   auto ok = co_await hasher_.verify(user->password_hash, std::move(current));
   if (!ok) co_return std::move(ok).error();
-  if (!ok.value()) co_return make_error("INVALID_CREDENTIALS", "The current password is incorrect.");
+  if (!ok.value()) {
+    per_email_.take(key, now_ms());
+    co_return make_error("CURRENT_PASSWORD_WRONG", "The current password is incorrect.");
+  }
   auto hash = co_await hasher_.hash(std::move(next));
   if (!hash) co_return std::move(hash).error();
   co_await users_.set_password_hash(who.user_id, std::move(hash.value()));

@@ -28,6 +28,7 @@ constexpr CodeInfo kCodes[] = {
     {"REFRESH_TOKEN_INVALID", 401, "Invalid refresh token"},
     {"REFRESH_TOKEN_REUSED", 401, "Refresh token reused"},
     {"FORBIDDEN", 403, "Forbidden"},
+    {"CURRENT_PASSWORD_WRONG", 403, "Current password is incorrect"},
     {"ACCOUNT_DISABLED", 403, "Account disabled"},
     {"NOT_FOUND", 404, "Not found"},
     {"USER_NOT_FOUND", 404, "User not found"},
@@ -75,6 +76,7 @@ Response Response::problem(const Error& error, std::string_view request_id) {
     res.body.pop_back();
     res.body += "," + error.extra_json + "}";
   }
+  if (info.status == 401) res.headers.emplace_back("WWW-Authenticate", "Bearer");
   if (error.retry_after_s > 0) res.headers.emplace_back("Retry-After", std::to_string(error.retry_after_s));
   return res;
 }

@@ -443,12 +443,12 @@ describe('POST /auth/logout-all', () => {
 });
 
 describe('POST /users/me/password', { concurrency: true }, () => {
-  it('wrong current password → 401 INVALID_CREDENTIALS and nothing changes', async () => {
+  it('wrong current password → 403 CURRENT_PASSWORD_WRONG and nothing changes', async () => {
     const u = await registerUser(srv.base);
     const res = await A.post('/users/me/password', {
       token: u.accessToken, body: { currentPassword: 'not my password 1', newPassword: 'a brand new secret 7' },
     });
-    assertProblem(res, 401, 'INVALID_CREDENTIALS', 'wrong current password');
+    assertProblem(res, 403, 'CURRENT_PASSWORD_WRONG', 'wrong current password');
     expectStatus(await me(u.accessToken), 200, 'session still works');
     expectStatus(await login(srv.base, u.email, u.password), 200, 'old password still valid');
     assertProblem(await login(srv.base, u.email, 'a brand new secret 7'), 401, 'INVALID_CREDENTIALS', 'new password not set');
