@@ -72,9 +72,7 @@ class Socket {
   Socket(const Socket&) = delete;
   Socket& operator=(const Socket&) = delete;
 
-  Task<void> wait(descriptor_base::wait_type w) {
-    co_await sd_.async_wait(w, asio::use_awaitable);
-  }
+  Task<void> wait(descriptor_base::wait_type w) { co_await sd_.async_wait(w, asio::use_awaitable); }
   // While flushing, libpq must also read: the server may be blocked sending to us.
   Task<void> wait_read_or_write() {
     co_await (wait(descriptor_base::wait_read) || wait(descriptor_base::wait_write));
@@ -117,8 +115,12 @@ Rows::~Rows() {
   if (r_) PQclear(r_);
 }
 
-int Rows::size() const { return r_ ? PQntuples(r_) : 0; }
-int Rows::columns() const { return r_ ? PQnfields(r_) : 0; }
+int Rows::size() const {
+  return r_ ? PQntuples(r_) : 0;
+}
+int Rows::columns() const {
+  return r_ ? PQnfields(r_) : 0;
+}
 
 std::int64_t Rows::affected() const {
   const char* n = r_ ? PQcmdTuples(r_) : "";
@@ -248,8 +250,8 @@ Task<Rows> Conn::Slot::exec(const std::string& sql, const Params& params) {
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const Param& p : params) values.push_back(p ? p->c_str() : nullptr);
-  sent(PQsendQueryPrepared(pg, it->second.c_str(), static_cast<int>(values.size()),
-                           values.data(), nullptr, nullptr, 0));
+  sent(PQsendQueryPrepared(pg, it->second.c_str(), static_cast<int>(values.size()), values.data(),
+                           nullptr, nullptr, 0));
   co_return co_await finish(sock);
 }
 
@@ -480,8 +482,7 @@ PoolStats Pool::stats() const {
 
 Conn::Conn(std::shared_ptr<Pool> pool, Slot* slot) : pool_(std::move(pool)), slot_(slot) {}
 
-Conn::Conn(Conn&& o) noexcept
-    : pool_(std::move(o.pool_)), slot_(std::exchange(o.slot_, nullptr)) {}
+Conn::Conn(Conn&& o) noexcept : pool_(std::move(o.pool_)), slot_(std::exchange(o.slot_, nullptr)) {}
 
 // Destructors cannot await, so an open transaction is rolled back by a detached coroutine
 // on the pool's executor that owns the connection until done. If that coroutine never runs
@@ -538,7 +539,9 @@ SyncConn::SyncConn(const std::string& conninfo) : conn_(PQconnectdb(conninfo.c_s
   }
 }
 
-SyncConn::~SyncConn() { PQfinish(conn_); }
+SyncConn::~SyncConn() {
+  PQfinish(conn_);
+}
 
 // Without parameters PQexec is used, which accepts several statements in one string
 // (migration files); with parameters, PQexecParams (one statement).
@@ -550,8 +553,8 @@ Rows SyncConn::exec(const std::string& sql, const Params& params) {
     std::vector<const char*> values;
     values.reserve(params.size());
     for (const Param& p : params) values.push_back(p ? p->c_str() : nullptr);
-    r = PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
-                     values.data(), nullptr, nullptr, 0);
+    r = PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+                     nullptr, nullptr, 0);
   }
   if (!r || PQstatus(conn_) != CONNECTION_OK) {
     if (r) PQclear(r);

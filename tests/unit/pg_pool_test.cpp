@@ -1,0 +1,394 @@
+// pg::Pool against a real PostgreSQL server named by GOODDEEDS_TEST_PG_URL (scripts/pg
+// start prints one); every test is skipped without it. Each test uses tables of its own.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <string>
+#include <thread>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include "store/pg.hpp"
+
+namespace gd::pg {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+const char* test_url() {
+  return std::getenv("GOODDEEDS_TEST_PG_URL");
+}
+
+// Unique across tests and across concurrent runs of this executable against one server.
+std::string fresh_table(const std::string& stem) {
+  static std::atomic<int> counter{0};
+  return "pgtest_" + stem + "_" + std::to_string(::getpid()) + "_" +
+         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000) +
+         "_" + std::to_string(counter++);
+}
+
+// GCC 12 rejects a braced list ("array used as initializer") inside a co_await
+// expression, so coroutine code builds its parameters through this.
+template <class... A>
+Params params(A&&... a) {
+  return Params{Param(std::forward<A>(a))...};
+}
+
+Task<void> sleep_for(std::chrono::milliseconds d) {
+  asio::steady_timer t(co_await asio::this_coro::executor, d);
+  co_await t.async_wait(asio::use_awaitable);
+}
+
+class PgPoolTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!test_url()) GTEST_SKIP() << "GOODDEEDS_TEST_PG_URL is not set";
+  }
+  void TearDown() override {
+    pool_.reset();  // before the io_context, whose executor the pool holds
+    for (const auto& t : tables_) {
+      SyncConn(test_url()).exec("DROP TABLE IF EXISTS " + t);
+    }
+  }
+
+  std::shared_ptr<Pool> make_pool(std::size_t max_size, int timeout_ms = 5000) {
+    PoolOptions o;
+    o.conninfo = test_url();
+    o.max_size = max_size;
+    o.acquire_timeout_ms = timeout_ms;
+    pool_ = Pool::create(ioc_.get_executor(), o);
+    return pool_;
+  }
+
+  std::string table(const std::string& stem) {
+    tables_.push_back(fresh_table(stem));
+    return tables_.back();
+  }
+
+  // Runs one coroutine to completion on ioc_ (one thread) and returns its result.
+  template <class F>
+  auto run(F f) {
+    auto fut = asio::co_spawn(ioc_, f(), asio::use_future);
+    ioc_.restart();
+    ioc_.run();
+    return fut.get();
+  }
+
+  asio::io_context ioc_;
+  std::shared_ptr<Pool> pool_;
+  std::vector<std::string> tables_;
+};
+
+TEST_F(PgPoolTest, SelectWithParamsAndNulls) {
+  auto pool = make_pool(2);
+  run([&]() -> Task<void> {
+    Rows r = co_await pool->exec(
+        "SELECT $1::bigint + 1, $2::text, $3::text IS NULL, NULL::int, $4::float8, ''::text",
+        params("41", "héllo", std::nullopt, "2.5"));
+    EXPECT_EQ(r.size(), 1);
+    EXPECT_EQ(r.columns(), 6);
+    EXPECT_EQ(r.i64(0, 0), 42);
+    EXPECT_EQ(r.str(0, 1), "héllo");
+    EXPECT_TRUE(r.boolean(0, 2));
+    EXPECT_TRUE(r.is_null(0, 3));
+    EXPECT_EQ(r.opt(0, 3), std::nullopt);
+    EXPECT_EQ(r.get(0, 3), "");
+    EXPECT_DOUBLE_EQ(r.f64(0, 4), 2.5);
+    EXPECT_FALSE(r.is_null(0, 5));
+    EXPECT_EQ(r.opt(0, 5), std::optional<std::string>(""));
+    EXPECT_THROW((void)r.get(1, 0), std::out_of_range);
+    EXPECT_THROW((void)r.i64(0, 1), Error);
+
+    Rows none = co_await pool->exec("SELECT 1 WHERE false");
+    EXPECT_TRUE(none.empty());
+  });
+}
+
+TEST_F(PgPoolTest, PreparedStatementReusedManyTimes) {
+  auto pool = make_pool(1);
+  const std::string t = table("prep");
+  run([&]() -> Task<void> {
+    Conn c = co_await pool->acquire();
+    co_await c.exec("CREATE TABLE " + t + " (id int PRIMARY KEY, note text)");
+    const std::string insert = "INSERT INTO " + t + " (id, note) VALUES ($1, $2)";
+    for (int i = 0; i < 300; ++i) {
+      // A named variable: GCC 12 mis-destroys a conditional's temporary inside co_await.
+      Param note = i % 2 ? Param("odd") : std::nullopt;
+      Rows r = co_await c.exec(insert, params(std::to_string(i), std::move(note)));
+      EXPECT_EQ(r.affected(), 1);
+    }
+    Rows n = co_await c.exec("SELECT count(*), count(note) FROM " + t);
+    EXPECT_EQ(n.i64(0, 0), 300);
+    EXPECT_EQ(n.i64(0, 1), 150);
+    // One prepared statement per distinct SQL text: CREATE, INSERT, the count, and this one.
+    Rows p = co_await c.exec("SELECT count(*) FROM pg_prepared_statements");
+    EXPECT_EQ(p.i64(0, 0), 4);
+    Rows u = co_await c.exec("UPDATE " + t + " SET note = 'x' WHERE id < $1", params("10"));
+    EXPECT_EQ(u.affected(), 10);
+  });
+}
+
+TEST_F(PgPoolTest, ManyCoroutinesShareASmallPoolAcrossThreads) {
+  auto pool = make_pool(4);
+  const std::string t = table("conc");
+  run([&]() -> Task<void> { co_await pool->exec("CREATE TABLE " + t + " (n int)"); });
+
+  constexpr int kTasks = 200;
+  std::atomic<int> correct{0}, failed{0};
+  std::atomic<std::size_t> max_size{0}, max_waiting{0};
+  for (int i = 0; i < kTasks; ++i) {
+    // Each on its own strand, as the server runs each session.
+    asio::co_spawn(
+        asio::make_strand(ioc_),
+        [&, i]() -> Task<void> {
+          Conn c = co_await pool->acquire();
+          const PoolStats s = pool->stats();
+          max_size = std::max(max_size.load(), s.size);
+          max_waiting = std::max(max_waiting.load(), s.waiting);
+          co_await c.begin();
+          co_await c.exec("INSERT INTO " + t + " VALUES ($1)", params(std::to_string(i)));
+          Rows r = co_await c.exec("SELECT $1::int * 2, pg_sleep(0.001)::text",
+                                   params(std::to_string(i)));
+          if (i % 5 != 0) co_await c.commit();  // else dropped mid-transaction: rolled back
+          if (r.i64(0, 0) == 2 * i) ++correct;
+        },
+        [&](std::exception_ptr e) {
+          if (e) ++failed;
+        });
+  }
+  ioc_.restart();
+  std::thread other([&] { ioc_.run(); });
+  ioc_.run();
+  other.join();
+
+  EXPECT_EQ(failed, 0);
+  EXPECT_EQ(correct, kTasks);
+  EXPECT_LE(max_size, 4u);
+  EXPECT_GT(max_waiting, 0u);  // the pool really was contended
+  const PoolStats s = pool->stats();
+  EXPECT_EQ(s.in_use, 0u);
+  EXPECT_EQ(s.waiting, 0u);
+  run([&]() -> Task<void> {
+    Rows r = co_await pool->exec("SELECT count(*), sum(n) FROM " + t);
+    std::int64_t count = 0, sum = 0;
+    for (int i = 0; i < kTasks; ++i) {
+      if (i % 5 != 0) ++count, sum += i;
+    }
+    EXPECT_EQ(r.i64(0, 0), count);
+    EXPECT_EQ(r.i64(0, 1), sum);
+  });
+}
+
+TEST_F(PgPoolTest, CommitAndRollbackByDestroyingTheConn) {
+  auto pool = make_pool(1);  // one connection: the rolled-back one must be the one reused
+  const std::string t = table("tx");
+  run([&]() -> Task<void> {
+    co_await pool->exec("CREATE TABLE " + t + " (v text)");
+    std::string pid;
+    {
+      Conn c = co_await pool->acquire();
+      pid = (co_await c.exec("SELECT pg_backend_pid()")).str(0, 0);
+      co_await c.begin("SERIALIZABLE");
+      co_await c.exec("INSERT INTO " + t + " VALUES ($1)", params("committed"));
+      co_await c.commit();
+    }
+    {
+      Conn c = co_await pool->acquire();
+      co_await c.begin();
+      co_await c.exec("INSERT INTO " + t + " VALUES ($1)", params("explicit rollback"));
+      co_await c.rollback();
+    }
+    {
+      Conn c = co_await pool->acquire();
+      co_await c.begin();
+      co_await c.exec("INSERT INTO " + t + " VALUES ($1)", params("dropped"));
+      // Destroyed mid-transaction.
+    }
+    Conn c = co_await pool->acquire();
+    EXPECT_EQ((co_await c.exec("SELECT pg_backend_pid()")).str(0, 0), pid);
+    // The dropped transaction had an xid (it inserted); a fresh implicit one has none.
+    EXPECT_TRUE((co_await c.exec("SELECT pg_current_xact_id_if_assigned() IS NULL")).boolean(0, 0));
+    Rows r = co_await c.exec("SELECT v FROM " + t + " ORDER BY v");
+    EXPECT_EQ(r.size(), 1);
+    EXPECT_EQ(r.str(0, 0), "committed");
+    EXPECT_THROW(co_await c.begin("READ COMMITTED; DROP TABLE x"), std::invalid_argument);
+  });
+}
+
+TEST_F(PgPoolTest, FailedStatementInTransactionIsRolledBackOnDrop) {
+  auto pool = make_pool(1);
+  const std::string t = table("txerr");
+  run([&]() -> Task<void> {
+    co_await pool->exec("CREATE TABLE " + t + " (id int PRIMARY KEY)");
+    {
+      Conn c = co_await pool->acquire();
+      co_await c.begin();
+      co_await c.exec("INSERT INTO " + t + " VALUES (1)");
+      EXPECT_THROW(co_await c.exec("INSERT INTO " + t + " VALUES (1)"), Error);
+    }  // the transaction is aborted (INERROR): still needs the rollback
+    Rows r = co_await pool->exec("SELECT count(*) FROM " + t);
+    EXPECT_EQ(r.i64(0, 0), 0);
+  });
+}
+
+TEST_F(PgPoolTest, UniqueViolationIsReportedAndTheConnectionSurvives) {
+  auto pool = make_pool(1);
+  const std::string t = table("uniq");
+  run([&]() -> Task<void> {
+    co_await pool->exec("CREATE TABLE " + t + " (email text PRIMARY KEY)");
+    co_await pool->exec("INSERT INTO " + t + " VALUES ($1)", params("a@example.org"));
+    try {
+      co_await pool->exec("INSERT INTO " + t + " VALUES ($1)", params("a@example.org"));
+      ADD_FAILURE() << "expected a unique violation";
+    } catch (const Error& e) {
+      EXPECT_TRUE(e.unique_violation());
+      EXPECT_EQ(e.sqlstate(), "23505");
+    }
+    try {
+      co_await pool->exec("SELEC nonsense");
+      ADD_FAILURE() << "expected a syntax error";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.sqlstate(), "42601");
+    }
+    Rows r = co_await pool->exec("SELECT count(*) FROM " + t);
+    EXPECT_EQ(r.i64(0, 0), 1);
+    EXPECT_EQ(pool->stats().size, 1u);
+  });
+}
+
+TEST_F(PgPoolTest, AcquireTimesOutWhenThePoolIsExhausted) {
+  auto pool = make_pool(1, 150);
+  run([&]() -> Task<void> {
+    Conn held = co_await pool->acquire();
+    const auto start = std::chrono::steady_clock::now();
+    try {
+      Conn c = co_await pool->acquire();
+      ADD_FAILURE() << "expected a timeout";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.sqlstate(), "57014");
+    }
+    EXPECT_GE(std::chrono::steady_clock::now() - start, 140ms);
+    EXPECT_EQ(pool->stats().waiting, 0u);
+    EXPECT_EQ(pool->stats().in_use, 1u);
+  });
+  // A waiter is served as soon as the holder lets go, well before the timeout.
+  run([&]() -> Task<void> {
+    auto ex = co_await asio::this_coro::executor;
+    auto held = std::make_shared<Conn>(co_await pool->acquire());
+    asio::co_spawn(
+        ex,
+        [held]() mutable -> Task<void> {
+          co_await sleep_for(30ms);
+          held.reset();
+        },
+        asio::detached);
+    held.reset();  // the spawned coroutine now holds the only reference
+    Rows r = co_await pool->exec("SELECT 7");
+    EXPECT_EQ(r.i64(0, 0), 7);
+  });
+}
+
+TEST_F(PgPoolTest, KilledBackendFailsTheQueryAndThePoolRecovers) {
+  auto pool = make_pool(2);
+  run([&]() -> Task<void> {
+    std::string pid;
+    {
+      Conn c = co_await pool->acquire();
+      pid = (co_await c.exec("SELECT pg_backend_pid()")).str(0, 0);
+      SyncConn admin(test_url());
+      EXPECT_TRUE(admin.exec("SELECT pg_terminate_backend($1::int)", {pid}).boolean(0, 0));
+      for (int i = 0; i < 100; ++i) {  // until the backend has really gone
+        if (admin.exec("SELECT 1 FROM pg_stat_activity WHERE pid = $1::int", {pid}).empty()) break;
+        co_await sleep_for(10ms);
+      }
+      try {
+        co_await c.exec("SELECT 1");
+        ADD_FAILURE() << "expected the query to fail";
+      } catch (const Error& e) {
+        EXPECT_EQ(e.sqlstate(), "08006") << e.what();
+      }
+    }
+    EXPECT_EQ(pool->stats().size, 0u);  // discarded, not returned
+    Conn c = co_await pool->acquire();
+    Rows r = co_await c.exec("SELECT pg_backend_pid()");
+    EXPECT_NE(r.str(0, 0), pid);
+  });
+}
+
+TEST_F(PgPoolTest, QueryAbandonedInFlightDiscardsTheConnection) {
+  auto pool = make_pool(1);
+  asio::cancellation_signal cancel;
+  std::exception_ptr error;
+  asio::co_spawn(
+      ioc_,
+      [&]() -> Task<void> {
+        Conn c = co_await pool->acquire();
+        co_await c.exec("SELECT pg_sleep(10)");
+      },
+      asio::bind_cancellation_slot(cancel.slot(), [&](std::exception_ptr e) { error = e; }));
+  asio::co_spawn(
+      ioc_,
+      [&]() -> Task<void> {
+        co_await sleep_for(100ms);
+        cancel.emit(asio::cancellation_type::terminal);
+      },
+      asio::detached);
+  const auto start = std::chrono::steady_clock::now();
+  ioc_.run();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  EXPECT_TRUE(error);
+  EXPECT_EQ(pool->stats().size, 0u);
+  run([&]() -> Task<void> { EXPECT_EQ((co_await pool->exec("SELECT 1")).i64(0, 0), 1); });
+}
+
+TEST_F(PgPoolTest, ConnectFailureFreesTheSlot) {
+  PoolOptions o;
+  o.conninfo = "postgres://nobody@127.0.0.1:1/none?connect_timeout=2";
+  o.max_size = 1;
+  pool_ = Pool::create(ioc_.get_executor(), o);
+  run([&]() -> Task<void> {
+    for (int i = 0; i < 2; ++i) {
+      try {
+        co_await pool_->exec("SELECT 1");
+        ADD_FAILURE() << "expected a connection failure";
+      } catch (const Error& e) {
+        EXPECT_EQ(e.sqlstate(), "08001");
+      }
+      EXPECT_EQ(pool_->stats().size, 0u);
+    }
+  });
+}
+
+TEST_F(PgPoolTest, SyncConnRunsStatementsAndReportsErrors) {
+  const std::string t = table("sync");
+  SyncConn c(test_url());
+  c.exec("CREATE TABLE " + t + " (id int PRIMARY KEY, v text); INSERT INTO " + t +
+         " VALUES (1, 'one')");
+  Rows r = c.exec("SELECT v, $1::text FROM " + t + " WHERE id = $2", {std::nullopt, "1"});
+  ASSERT_EQ(r.size(), 1);
+  EXPECT_EQ(r.str(0, 0), "one");
+  EXPECT_TRUE(r.is_null(0, 1));
+  try {
+    c.exec("INSERT INTO " + t + " VALUES ($1, $2)", {"1", "again"});
+    ADD_FAILURE() << "expected a unique violation";
+  } catch (const Error& e) {
+    EXPECT_TRUE(e.unique_violation());
+  }
+  EXPECT_THROW(SyncConn("postgres://nobody@127.0.0.1:1/none"), Error);
+}
+
+}  // namespace
+}  // namespace gd::pg
