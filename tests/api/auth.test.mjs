@@ -163,6 +163,15 @@ describe('POST /auth/register', { concurrency: true }, () => {
     });
   }
 
+  it('lets exactly one of several concurrent registrations of one email win', async () => {
+    const email = uniqueEmail('race');
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) =>
+      A.post('/auth/register', { body: { email: i % 2 ? email.toUpperCase() : email, password: PASSWORD, name: `R${i}` } })));
+    const statuses = results.map((r) => r.status);
+    assert.equal(statuses.filter((s) => s === 201).length, 1, `one winner: ${statuses.join(',')}`);
+    for (const r of results) if (r.status !== 201) assertProblem(r, 409, 'EMAIL_TAKEN', 'losing registration');
+  });
+
   it('does not let a client choose its roles or balance', async () => {
     const res = await A.post('/auth/register', {
       body: { email: uniqueEmail(), password: PASSWORD, name: 'T', roles: ['user', 'admin'], pointsBalance: 5000 },
@@ -267,8 +276,10 @@ describe('access token', { concurrency: true }, () => {
     expectStatus(res, 200, 'lower-case "bearer"');
   });
 
-  it('missing Authorization header → 401 UNAUTHENTICATED', async () => {
-    assertProblem(await A.get('/users/me'), 401, 'UNAUTHENTICATED', 'no Authorization header');
+  it('missing Authorization header → 401 UNAUTHENTICATED with WWW-Authenticate: Bearer', async () => {
+    const res = await A.get('/users/me');
+    assertProblem(res, 401, 'UNAUTHENTICATED', 'no Authorization header');
+    assert.match(res.headers.get('www-authenticate') || '', /^Bearer\b/i, 'RFC 9110: a 401 names its scheme');
   });
 
   const forgeries = {
@@ -320,6 +331,7 @@ describe('access token', { concurrency: true }, () => {
     it(`rejects a token with ${name} → 401 TOKEN_INVALID`, async () => {
       const res = await me(forge(u.accessToken));
       assertProblem(res, 401, 'TOKEN_INVALID', name);
+      assert.match(res.headers.get('www-authenticate') || '', /^Bearer\b/i, 'WWW-Authenticate: Bearer');
     });
   }
 

@@ -180,6 +180,35 @@ describe('PATCH /users/me', { concurrency: true }, () => {
     assert.equal(p.id, u.user.id);
   });
 
+  it('clears bio and location with null', async () => {
+    const u = await registerUser(srv.base);
+    assertPatchOk(await patchMe(u.accessToken, { bio: 'temporary', location: { lat: 10, lng: 20 } }), 'set');
+    assertPatchOk(await patchMe(u.accessToken, { bio: null, location: null }), 'clear');
+    const p = await me(u.accessToken);
+    assert.ok(p.bio === null || p.bio === '', `bio cleared: ${JSON.stringify(p.bio)}`);
+    assert.equal(p.location, null);
+  });
+
+  it('rejects a null or non-string name', async () => {
+    const u = await registerUser(srv.base);
+    assertFieldError(await patchMe(u.accessToken, { name: null }), 'name', 'VALIDATION_FAILED', 'null name');
+    assertFieldError(await patchMe(u.accessToken, { name: 42 }), 'name', 'VALIDATION_FAILED', 'numeric name');
+    assert.equal((await me(u.accessToken)).name, 'Test User');
+  });
+
+  it('limits the bio to a sane length', async () => {
+    const u = await registerUser(srv.base);
+    assertFieldError(await patchMe(u.accessToken, { bio: 'b'.repeat(100_000) }), 'bio', 'VALIDATION_FAILED', '100k bio');
+  });
+
+  for (const url of ['javascript:alert(1)', 'not a url', 'ftp://example.test/a.png', 'data:text/html,<script>1</script>']) {
+    it(`rejects the avatarUrl ${JSON.stringify(url)}`, async () => {
+      const u = await registerUser(srv.base);
+      assertFieldError(await patchMe(u.accessToken, { avatarUrl: url }), 'avatarUrl', 'VALIDATION_FAILED', url);
+      assert.equal((await me(u.accessToken)).avatarUrl, null);
+    });
+  }
+
   it('requires a bearer token', async () => {
     assertProblem(await A.patch('/users/me', { body: { name: 'x' } }), 401, 'UNAUTHENTICATED', 'PATCH without bearer');
   });
