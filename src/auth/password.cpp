@@ -9,6 +9,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <latch>
+#include <memory>
 #include <stdexcept>
 #include <unordered_set>
 
@@ -73,15 +74,16 @@ std::string hash_password_blocking(std::string_view pw, const HashOptions& optio
 // storm slows logins, not every other request.
 struct PasswordHasher::Pool {
   explicit Pool(std::size_t n) : threads(n) {
-    std::latch all_started(static_cast<std::ptrdiff_t>(n));
+    // Shared: a thread may still be leaving arrive_and_wait() when the constructor returns.
+    auto all_started = std::make_shared<std::latch>(static_cast<std::ptrdiff_t>(n));
     for (std::size_t i = 0; i < n; ++i) {
       // Each task waits for all the others, so every pool thread runs exactly one.
-      boost::asio::post(threads, [&all_started] {
+      boost::asio::post(threads, [all_started] {
         setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
-        all_started.arrive_and_wait();
+        all_started->arrive_and_wait();
       });
     }
-    all_started.wait();
+    all_started->wait();
   }
   boost::asio::thread_pool threads;
 };

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
+#include <vector>
 
 namespace gd::auth {
 
@@ -18,7 +20,7 @@ RateLimiter::Bucket& RateLimiter::refill(std::string_view key, std::int64_t now_
   Bucket& b = it->second;
   const double elapsed_s = static_cast<double>(std::max<std::int64_t>(0, now_ms - b.updated_ms)) / 1000.0;
   b.tokens = std::min(options_.burst, b.tokens + elapsed_s * options_.refill_per_s);
-  b.updated_ms = now_ms;
+  b.updated_ms = std::max(b.updated_ms, now_ms);  // a clock stepping back mints nothing
   return b;
 }
 
@@ -50,8 +52,16 @@ void RateLimiter::evict_full(std::int64_t now_ms) {
       ++it;
     }
   }
-  // Still full of hot keys: drop everything rather than grow without bound.
-  if (buckets_.size() >= max_keys_) buckets_.clear();
+  if (buckets_.size() < max_keys_) return;
+  // Still full of drained keys (an attack cycling keys): forget the fuller half, which carry
+  // the least information, and keep the most drained ones limited.
+  std::vector<std::pair<double, std::string>> by_tokens;
+  by_tokens.reserve(buckets_.size());
+  for (const auto& [key, b] : buckets_) by_tokens.emplace_back(b.tokens, key);
+  const auto half = by_tokens.begin() + static_cast<std::ptrdiff_t>(by_tokens.size() / 2);
+  std::nth_element(by_tokens.begin(), half, by_tokens.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (auto it = by_tokens.begin(); it != half; ++it) buckets_.erase(it->second);
 }
 
 }  // namespace gd::auth

@@ -29,11 +29,49 @@ std::string iso8601_ms(std::int64_t epoch_ms) {
   return buf;
 }
 
+namespace {
+
+// Reads exactly `n` digits at s[pos]; -1 when they are not all digits.
+int digits(std::string_view s, std::size_t pos, std::size_t n) {
+  if (pos + n > s.size()) return -1;
+  int v = 0;
+  for (std::size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return -1;
+    v = v * 10 + (s[i] - '0');
+  }
+  return v;
+}
+
+bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+}  // namespace
+
+// Accepts YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z and nothing else: no offsets, no trailing text,
+// every field in range.
 std::optional<std::int64_t> parse_iso8601_ms(std::string_view s) {
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, ms = 0;
-  std::string str(s);
-  if (std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &y, &mo, &d, &h, &mi, &sec, &ms) != 7)
+  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':')
     return std::nullopt;
+  const int y = digits(s, 0, 4), mo = digits(s, 5, 2), d = digits(s, 8, 2);
+  const int h = digits(s, 11, 2), mi = digits(s, 14, 2), sec = digits(s, 17, 2);
+  if (y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 ||
+      sec > 59)
+    return std::nullopt;
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (d > kDays[mo - 1] + (mo == 2 && leap(y) ? 1 : 0)) return std::nullopt;
+  std::size_t pos = 19;
+  int ms = 0;
+  if (s[pos] == '.') {
+    std::size_t n = 0;
+    int scale = 100;
+    while (pos + 1 + n < s.size() && s[pos + 1 + n] >= '0' && s[pos + 1 + n] <= '9') {
+      if (n < 3) ms += (s[pos + 1 + n] - '0') * scale;
+      scale /= 10;
+      ++n;
+    }
+    if (n == 0 || n > 9) return std::nullopt;
+    pos += 1 + n;
+  }
+  if (pos + 1 != s.size() || s[pos] != 'Z') return std::nullopt;
   std::tm tm{};
   tm.tm_year = y - 1900;
   tm.tm_mon = mo - 1;

@@ -38,6 +38,17 @@ bool segments_match(const Route& r, const std::vector<std::string_view>& parts,
   return true;
 }
 
+bool allowed_contains(std::string_view list, std::string_view method) {
+  std::size_t i = 0;
+  while (i < list.size()) {
+    const auto j = list.find(", ", i);
+    const auto end = j == std::string_view::npos ? list.size() : j;
+    if (list.substr(i, end - i) == method) return true;
+    i = end + 2;
+  }
+  return false;
+}
+
 }  // namespace
 
 void Router::add(std::string method, std::string pattern, RouteOptions options, Handler handler) {
@@ -67,6 +78,7 @@ Match Router::match(std::string_view method, std::string_view path) const {
       segments_match(*r, parts, &m.params);
       return m;
     }
+    if (allowed_contains(m.allowed_methods, r->method)) continue;
     if (!m.allowed_methods.empty()) m.allowed_methods += ", ";
     m.allowed_methods += r->method;
   }

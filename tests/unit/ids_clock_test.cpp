@@ -154,27 +154,30 @@ TEST(Clock, FormatParseRoundTrip) {
 }
 
 TEST(Clock, ParseRejectsNonTimestamps) {
-  for (const char* bad : {"", "now", "2026-11-22", "2026-11-22T10:00:00Z", "22/11/2026 10:00",
+  for (const char* bad : {"", "now", "2026-11-22", "22/11/2026 10:00",
                           "2026-11-22 10:00:00.000Z", "T10:00:00.000Z"})
     EXPECT_EQ(parse_iso8601_ms(bad), std::nullopt) << bad;
 }
 
+TEST(Clock, ParseAcceptsWholeSecondsAndLongFractions) {
+  EXPECT_EQ(parse_iso8601_ms("2026-11-22T10:00:00Z"), parse_iso8601_ms("2026-11-22T10:00:00.000Z"));
+  EXPECT_EQ(parse_iso8601_ms("2026-11-22T10:00:00.123456Z"),
+            parse_iso8601_ms("2026-11-22T10:00:00.123Z"));
+}
+
 TEST(Clock, ParseRejectsOutOfRangeFields) {
-  GTEST_SKIP() << "BUG: parse_iso8601_ms (sscanf + timegm) normalises out-of-range fields instead of rejecting them: month 13, 30 February, hour 24 and minute 60 all parse";
   for (const char* bad : {"2026-13-01T00:00:00.000Z", "2026-02-30T00:00:00.000Z",
                           "2026-11-22T24:00:00.000Z", "2026-11-22T10:60:00.000Z"})
     EXPECT_EQ(parse_iso8601_ms(bad), std::nullopt) << bad;
 }
 
 TEST(Clock, ParseRequiresTheZoneDesignatorAndNothingAfter) {
-  GTEST_SKIP() << "BUG: parse_iso8601_ms (sscanf + timegm) ignores what follows the milliseconds: ...000+02:00 parses as UTC (2 h off) and ...000Zjunk parses";
   EXPECT_EQ(parse_iso8601_ms("2026-11-22T10:00:00.000"), std::nullopt);
   EXPECT_EQ(parse_iso8601_ms("2026-11-22T10:00:00.000+02:00"), std::nullopt);
   EXPECT_EQ(parse_iso8601_ms("2026-11-22T10:00:00.000Zjunk"), std::nullopt);
 }
 
 TEST(Clock, ParseReadsFractionAsFractionOfASecond) {
-  GTEST_SKIP() << "BUG: parse_iso8601_ms (sscanf + timegm) reads the fraction as an integer: .5 becomes 5 ms instead of 500 ms";
   // ".5" is half a second, not five milliseconds; accept it as 500 ms or reject it.
   const auto r = parse_iso8601_ms("2026-11-22T10:00:00.5Z");
   EXPECT_NE(r, std::optional<std::int64_t>(1'795'341'600'005));

@@ -90,30 +90,7 @@ TEST(PasswordRules, SpacesAreKeptAndCounted) {
 
 // ---- PasswordHasher ----------------------------------------------------------------------
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define GD_UNDER_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) && !defined(GD_UNDER_ASAN)
-#define GD_UNDER_ASAN 1
-#endif
-
-constexpr const char* kPoolLatchBug =
-    "BUG: PasswordHasher::Pool's constructor returns (destroying its stack std::latch) while pool "
-    "threads may still be inside all_started.arrive_and_wait(); AddressSanitizer reports "
-    "stack-use-after-return at src/auth/password.cpp:76 and aborts the whole unit_tests run";
-
-// Under ASan the latch race above aborts the process at random, taking every other test with
-// it, so hasher tests run only in builds without ASan until it is fixed.
-#ifdef GD_UNDER_ASAN
-#define SKIP_IF_POOL_LATCH_BUG() GTEST_SKIP() << kPoolLatchBug
-#else
-#define SKIP_IF_POOL_LATCH_BUG() (void)0
-#endif
-
 TEST(PasswordHasher, PoolStartupLatchOutlivesItsWaiters) {
-  GTEST_SKIP() << kPoolLatchBug;
   // Meaningful under the asan preset: every construction races the pool threads against the
   // destruction of the start-up latch.
   for (int i = 0; i < 30; ++i) {
@@ -125,7 +102,6 @@ TEST(PasswordHasher, PoolStartupLatchOutlivesItsWaiters) {
 }
 
 TEST(PasswordHasher, HashThenVerifyRoundTrip) {
-  SKIP_IF_POOL_LATCH_BUG();
   PasswordHasher hasher(small());
   boost::asio::io_context ioc;
   auto h = run(ioc, hasher.hash("correct horse battery staple"));
@@ -143,7 +119,6 @@ TEST(PasswordHasher, HashThenVerifyRoundTrip) {
 }
 
 TEST(PasswordHasher, SamePasswordHashesDifferently) {
-  SKIP_IF_POOL_LATCH_BUG();
   PasswordHasher hasher(small());
   boost::asio::io_context ioc;
   auto a = run(ioc, hasher.hash("same password"));
@@ -153,7 +128,6 @@ TEST(PasswordHasher, SamePasswordHashesDifferently) {
 }
 
 TEST(PasswordHasher, VerifyWithoutHashIsFalse) {
-  SKIP_IF_POOL_LATCH_BUG();
   PasswordHasher hasher(small());
   boost::asio::io_context ioc;
   auto r = run(ioc, hasher.verify(std::nullopt, "anything at all"));
@@ -166,7 +140,6 @@ TEST(PasswordHasher, VerifyWithoutHashIsFalse) {
 }
 
 TEST(PasswordHasher, VerifyAgainstGarbageHashIsFalse) {
-  SKIP_IF_POOL_LATCH_BUG();
   PasswordHasher hasher(small());
   boost::asio::io_context ioc;
   auto r = run(ioc, hasher.verify(std::string("not a hash"), "anything"));
@@ -175,7 +148,6 @@ TEST(PasswordHasher, VerifyAgainstGarbageHashIsFalse) {
 }
 
 TEST(PasswordHasher, MoreThanMaxPendingAreRefusedWithServiceUnavailable) {
-  SKIP_IF_POOL_LATCH_BUG();
   PasswordHasher hasher(small());
   boost::asio::io_context ioc;
   std::vector<std::future<std::optional<gd::Result<std::string>>>> results;
@@ -205,7 +177,6 @@ TEST(PasswordHasher, MoreThanMaxPendingAreRefusedWithServiceUnavailable) {
 }
 
 TEST(PasswordHasher, VerifyCountsTowardsMaxPending) {
-  SKIP_IF_POOL_LATCH_BUG();
   PasswordHasher hasher(small());
   boost::asio::io_context ioc;
   auto h = run(ioc, hasher.hash("correct horse battery staple"));
@@ -230,7 +201,6 @@ TEST(PasswordHasher, VerifyCountsTowardsMaxPending) {
 }
 
 TEST(PasswordHasher, BlockingHashVerifiesWithLibsodiumFormat) {
-  SKIP_IF_POOL_LATCH_BUG();
   const auto h = gd::auth::hash_password_blocking("hunter2hunter2", small());
   EXPECT_EQ(h.rfind("$argon2id$v=19$m=8192,t=1,p=1$", 0), 0u) << h;
   PasswordHasher hasher(small());
