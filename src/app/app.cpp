@@ -1,6 +1,7 @@
 // Wiring: Config -> database -> stores -> services -> routes -> server.
 #include "app/app.hpp"
 
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -8,7 +9,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/program_options.hpp>
+#include <cstdio>
 #include <filesystem>
+#include <mutex>
 #include <iostream>
 
 #include "app/ops_routes.hpp"
@@ -27,13 +30,27 @@ namespace gd::app {
 namespace po = boost::program_options;
 namespace {
 
+// The access log writes through stdio's buffer and is flushed once a second (and at exit):
+// spdlog's stdout sink flushes every line, a write(2) per request.
+class BufferedStdoutSink final : public spdlog::sinks::base_sink<std::mutex> {
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t formatted;
+    formatter_->format(msg, formatted);
+    std::fwrite(formatted.data(), 1, formatted.size(), stdout);
+  }
+  void flush_() override { std::fflush(stdout); }
+};
+
 void setup_logging(const std::string& level) {
   auto err = spdlog::stderr_logger_mt("gooddeeds");
   err->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
   spdlog::set_default_logger(err);
-  auto access = spdlog::stdout_logger_mt("access");
+  auto access = std::make_shared<spdlog::logger>("access", std::make_shared<BufferedStdoutSink>());
   access->set_pattern("%v");
+  spdlog::register_logger(access);
   spdlog::set_level(spdlog::level::from_str(level));
+  spdlog::flush_every(std::chrono::seconds(1));
 }
 
 // Adds a user's sessions to their export and ends them when the account is erased.
@@ -105,6 +122,7 @@ int serve(const Config& config) {
   points::add_routes(server.router(), ledger);
   add_gauges(metrics, *database, hasher);
   server.run();
+  if (auto access = spdlog::get("access")) access->flush();
   return 0;
 }
 
