@@ -5,8 +5,9 @@
 //   GOODDEEDS_BIN           absolute path of the built binary (required)
 //   GOODDEEDS_TEST_BACKEND  "sqlite" (default) or "postgres"
 //   GOODDEEDS_TEST_PG_URL   admin URL of a throwaway cluster, e.g. postgres://postgres@127.0.0.1:5432/postgres
-import { spawn, execFile } from 'node:child_process';
+import { spawn, execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -67,6 +68,34 @@ async function dropPgDatabase(db) {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Servers not stopped yet. If the test process ends without stop() (a failed hook, a
+// timeout, Ctrl-C), the exit hook still kills them and removes their data.
+const live = new Set();
+function cleanupSync() {
+  for (const s of live) {
+    try {
+      if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill('SIGKILL');
+    } catch {}
+    try {
+      rmSync(s.dataDir, { recursive: true, force: true });
+    } catch {}
+    if (s.pg) {
+      try {
+        execFileSync('psql', [s.pg.admin, '-q', '-c', `DROP DATABASE IF EXISTS ${s.pg.name} WITH (FORCE)`],
+          { timeout: 10_000, stdio: 'ignore' });
+      } catch {}
+    }
+  }
+  live.clear();
+}
+process.on('exit', cleanupSync);
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.once(sig, () => {
+    cleanupSync();
+    process.kill(process.pid, sig);
+  });
+}
 
 function hasFlag(args, flag) {
   return args.some((a) => a === flag || a.startsWith(`${flag}=`));
@@ -130,8 +159,15 @@ export async function startServer({ env = {}, args = [] } = {}) {
     });
   });
 
+  // A forgotten server must not keep the test process alive; the exit hook ends it.
+  proc.unref();
+  proc.stdout.unref?.();
+  proc.stderr.unref?.();
+  const entry = { proc, dataDir, pg };
+  live.add(entry);
   const origin = `http://127.0.0.1:${port}`;
   const cleanup = async () => {
+    live.delete(entry);
     await rm(dataDir, { recursive: true, force: true });
     if (pg) await dropPgDatabase(pg).catch(() => {});
   };
