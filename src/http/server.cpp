@@ -1,5 +1,7 @@
-// Beast/Asio HTTP/1.1 server: one coroutine per connection on its own strand, N threads on
-// one io_context. Limits and timeouts are applied where each read happens (header limit
+// Beast/Asio HTTP/1.1 server: one io_context per thread, connections dealt out round-robin,
+// one coroutine per connection that never leaves its thread. (A coroutine that resumes on
+// another thread is exposed to clang caching thread_local addresses across suspension
+// points, which corrupts Asio's per-thread frame allocator; it also costs cross-core wake-ups.) Limits and timeouts are applied where each read happens (header limit
 // and timeout, per-route body limit, idle keep-alive timeout).
 #include "http/server.hpp"
 
@@ -13,7 +15,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -42,7 +44,7 @@ namespace {
 struct SessionHandle {
   beast::tcp_stream* stream = nullptr;
   asio::any_io_executor executor;
-  bool busy = false;  // touched only on the session's strand
+  bool busy = false;  // touched only on the session's thread
 };
 
 bhttp::response<bhttp::string_body> to_beast(Response&& res, unsigned version, bool keep_alive,
@@ -62,14 +64,26 @@ bhttp::response<bhttp::string_body> to_beast(Response&& res, unsigned version, b
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   Impl(ServerOptions o, Metrics& m)
       : options(std::move(o)),
-        ioc(options.threads),
+        contexts(make_contexts(options.threads)),
+        ioc(*contexts.front()),
         acceptor(ioc),
         signals(ioc, SIGINT, SIGTERM),
         shutdown_deadline(ioc),
-        pipeline(options, m, router) {}
+        pipeline(options, m, router) {
+    for (auto& c : contexts) keep_running.emplace_back(c->get_executor());
+  }
+
+  static std::vector<std::unique_ptr<asio::io_context>> make_contexts(int n) {
+    std::vector<std::unique_ptr<asio::io_context>> out;
+    for (int i = 0; i < std::max(1, n); ++i) out.push_back(std::make_unique<asio::io_context>(1));
+    return out;
+  }
 
   ServerOptions options;
-  asio::io_context ioc;
+  std::vector<std::unique_ptr<asio::io_context>> contexts;  // one per thread
+  asio::io_context& ioc;  // contexts[0]: acceptor, signals, shutdown timer
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
+  std::size_t next_context = 0;  // touched only by the accept loop
   tcp::acceptor acceptor;
   asio::signal_set signals;
   asio::steady_timer shutdown_deadline;
@@ -85,6 +99,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   Task<void> session(tcp::socket socket);
   void begin_drain();
   void close_idle_sessions();
+  void finish_drain();
   std::uint64_t add_session(const std::shared_ptr<SessionHandle>& h);
   void remove_session(std::uint64_t id);
   Task<bool> serve_one(beast::tcp_stream& stream, beast::flat_buffer& buffer,
@@ -103,8 +118,10 @@ Task<void> Server::Impl::accept_loop() {
   auto self = shared_from_this();
   for (;;) {
     beast::error_code ec;
-    tcp::socket socket = co_await acceptor.async_accept(
-        asio::make_strand(ioc), asio::redirect_error(asio::use_awaitable, ec));
+    asio::io_context& home = *contexts[next_context % contexts.size()];
+    ++next_context;
+    tcp::socket socket =
+        co_await acceptor.async_accept(home, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (draining || ec == asio::error::operation_aborted) co_return;
       spdlog::warn("accept failed: {}", ec.message());  // e.g. EMFILE: keep serving
@@ -133,7 +150,7 @@ std::uint64_t Server::Impl::add_session(const std::shared_ptr<SessionHandle>& h)
 void Server::Impl::remove_session(std::uint64_t id) {
   std::lock_guard lock(sessions_mu);
   sessions.erase(id);
-  if (draining && sessions.empty()) shutdown_deadline.cancel();
+  if (draining && sessions.empty()) finish_drain();
 }
 
 Task<void> Server::Impl::session(tcp::socket socket) {
@@ -246,6 +263,14 @@ void Server::Impl::close_idle_sessions() {
   }
 }
 
+// Called with sessions_mu held once the last connection is gone: let every thread run out.
+void Server::Impl::finish_drain() {
+  asio::post(ioc, [this] {
+    shutdown_deadline.cancel();
+    for (auto& g : keep_running) g.reset();
+  });
+}
+
 void Server::Impl::begin_drain() {
   if (draining.exchange(true)) return;
   spdlog::info("shutting down: finishing in-flight requests");
@@ -254,14 +279,17 @@ void Server::Impl::begin_drain() {
   signals.cancel(ec);
   {
     std::lock_guard lock(sessions_mu);
-    if (sessions.empty()) return;
+    if (sessions.empty()) {
+      finish_drain();
+      return;
+    }
   }
   close_idle_sessions();
   shutdown_deadline.expires_after(milliseconds(options.shutdown_timeout_ms));
   shutdown_deadline.async_wait([this](beast::error_code e) {
     if (e) return;  // cancelled: every session finished
     spdlog::warn("shutdown deadline reached; closing remaining connections");
-    ioc.stop();
+    for (auto& c : contexts) c->stop();
   });
 }
 
@@ -289,7 +317,8 @@ void Server::run() {
   spdlog::info("listening on http://{}:{} with {} threads", impl_->options.host, bound_port(),
                impl_->options.threads);
   std::vector<std::thread> threads;
-  for (int i = 1; i < impl_->options.threads; ++i) threads.emplace_back([this] { impl_->ioc.run(); });
+  for (std::size_t i = 1; i < impl_->contexts.size(); ++i)
+    threads.emplace_back([this, i] { impl_->contexts[i]->run(); });
   impl_->ioc.run();
   for (auto& t : threads) t.join();
   spdlog::info("stopped");
