@@ -6,6 +6,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <random>
 
 namespace gd {
 namespace {
@@ -27,6 +28,23 @@ std::string format_uuid(const std::array<unsigned char, 16>& b) {
 std::string uuid_v4() {
   std::array<unsigned char, 16> b{};
   randombytes_buf(b.data(), b.size());
+  b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x40);
+  b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);
+  return format_uuid(b);
+}
+
+std::string fast_id() {
+  thread_local std::mt19937_64 gen = [] {
+    std::uint64_t seed = 0;
+    randombytes_buf(&seed, sizeof seed);
+    return std::mt19937_64(seed);
+  }();
+  std::array<unsigned char, 16> b{};
+  const std::uint64_t hi = gen(), lo = gen();
+  for (int i = 0; i < 8; ++i) {
+    b[static_cast<std::size_t>(i)] = static_cast<unsigned char>(hi >> (8 * i));
+    b[static_cast<std::size_t>(i + 8)] = static_cast<unsigned char>(lo >> (8 * i));
+  }
   b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x40);
   b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);
   return format_uuid(b);

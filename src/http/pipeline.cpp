@@ -61,7 +61,7 @@ void Pipeline::attach_metrics() {
 
 void Pipeline::prepare(Exchange& ex) const {
   const auto incoming = find_header(ex, "x-request-id");
-  ex.request_id = valid_request_id(incoming) ? std::string(incoming) : uuid_v4();
+  ex.request_id = valid_request_id(incoming) ? std::string(incoming) : fast_id();
   ex.origin = std::string(find_header(ex, "origin"));
   ex.body_limit = options_.max_body_bytes;
   ex.metrics = unmatched_;
@@ -82,7 +82,7 @@ void Pipeline::prepare(Exchange& ex) const {
 Task<Response> Pipeline::run(Exchange& ex) const {
   Response res;
   if (!ex.early_error.empty()) {
-    if (ex.request_id.empty()) ex.request_id = uuid_v4();
+    if (ex.request_id.empty()) ex.request_id = fast_id();
     res = Response::problem(make_error(ex.early_error, "The request could not be read."),
                             ex.request_id);
   } else {

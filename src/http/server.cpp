@@ -22,6 +22,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <array>
 #include <chrono>
 #include <mutex>
 #include <thread>
@@ -44,7 +45,8 @@ namespace {
 struct SessionHandle {
   beast::tcp_stream* stream = nullptr;
   asio::any_io_executor executor;
-  bool busy = false;  // touched only on the session's thread
+  bool busy = false;         // touched only on the session's thread
+  bool unread_body = false;  // the last request's body was not read: close with lingering
 };
 
 bhttp::response<bhttp::string_body> to_beast(Response&& res, unsigned version, bool keep_alive,
@@ -102,6 +104,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   void finish_drain();
   std::uint64_t add_session(const std::shared_ptr<SessionHandle>& h);
   void remove_session(std::uint64_t id);
+  Task<void> linger(beast::tcp_stream& stream);
   Task<bool> serve_one(beast::tcp_stream& stream, beast::flat_buffer& buffer,
                        const std::string& remote_ip, SessionHandle& handle);
 };
@@ -163,18 +166,35 @@ Task<void> Server::Impl::session(tcp::socket socket) {
   auto handle = std::make_shared<SessionHandle>();
   handle->stream = &stream;
   handle->executor = stream.get_executor();
-  const auto id = add_session(handle);
-  try {
-    while (!draining && co_await serve_one(stream, buffer, remote_ip, *handle)) {
+  struct Unregister {
+    Impl* impl;
+    SessionHandle* handle;
+    std::uint64_t id;
+    ~Unregister() {
+      handle->stream = nullptr;
+      impl->remove_session(id);
     }
-  } catch (...) {
-    handle->stream = nullptr;
-    remove_session(id);
-    throw;
+  } unregister{this, handle.get(), add_session(handle)};
+  while (!draining && co_await serve_one(stream, buffer, remote_ip, *handle)) {
   }
-  handle->stream = nullptr;
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  remove_session(id);
+  if (handle->unread_body) co_await linger(stream);
+}
+
+// After answering a request whose body was left unread (413), closing at once would make the
+// kernel reset the connection, and the client could lose the answer with its unsent body.
+// Read and discard for a bounded time and amount first, as nginx's lingering close does.
+Task<void> Server::Impl::linger(beast::tcp_stream& stream) {
+  constexpr std::size_t kMaxDiscardBytes = 64u << 20;
+  std::array<char, 16384> sink{};
+  std::size_t discarded = 0;
+  stream.expires_after(std::chrono::seconds(2));
+  while (discarded < kMaxDiscardBytes) {
+    beast::error_code ec;
+    discarded += co_await stream.async_read_some(asio::buffer(sink),
+                                                 asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+  }
 }
 
 // Reads one request, answers it; returns whether the connection stays open.
@@ -244,7 +264,10 @@ Task<bool> Server::Impl::serve_one(beast::tcp_stream& stream, beast::flat_buffer
     }
     if (ex.early_error.empty()) ex.body = std::move(parser.get().body());
   }
-  if (!ex.early_error.empty()) keep_alive = false;  // the rest of the stream is unread
+  if (!ex.early_error.empty()) {
+    keep_alive = false;  // the rest of the stream is unread
+    handle.unread_body = !parser.is_done();
+  }
   Response res = co_await pipeline.run(ex);
   if (draining) keep_alive = false;
   auto out = to_beast(std::move(res), version, keep_alive, head);

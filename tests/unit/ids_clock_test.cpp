@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <unordered_set>
@@ -184,3 +185,16 @@ TEST(Clock, ParseReadsFractionAsFractionOfASecond) {
 }
 
 }  // namespace
+
+TEST(Uuid, FastIdIsValidAndUniquePerThreadAndAcrossThreads) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 10000; ++i) {
+    const auto id = gd::fast_id();
+    ASSERT_TRUE(gd::is_uuid(id)) << id;
+    ASSERT_TRUE(seen.insert(id).second) << id;
+  }
+  std::string other;
+  std::thread([&other] { other = gd::fast_id(); }).join();
+  EXPECT_TRUE(gd::is_uuid(other));
+  EXPECT_EQ(seen.count(other), 0u);
+}
