@@ -22,6 +22,9 @@
 #include "core/metrics.hpp"
 #include "points/ledger.hpp"
 #include "points/points_routes.hpp"
+#include "tasks/task_routes.hpp"
+#include "tasks/task_service.hpp"
+#include "tasks/task_store.hpp"
 #include "store/open.hpp"
 #include "users/user_routes.hpp"
 #include "users/user_store.hpp"
@@ -114,12 +117,16 @@ int serve(const Config& config) {
   SessionsPart sessions_part(session_store, auth_service);
   points::Ledger ledger(*database);
   points::LedgerPart ledger_part(ledger);
+  tasks::TaskStore task_store(*database);
+  tasks::TaskService task_service(task_store, config.tasks);
+  task_service.attach_metrics(metrics);
 
   server.set_authenticator(&auth_service);
   add_ops_routes(server.router(), *database, metrics);
   auth::add_routes(server.router(), auth_service);
   users::add_routes(server.router(), user_store, {&sessions_part, &ledger_part});
   points::add_routes(server.router(), ledger);
+  tasks::add_routes(server.router(), task_service);
   add_gauges(metrics, *database, hasher);
   server.run();
   if (auto access = spdlog::get("access")) access->flush();

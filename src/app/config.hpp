@@ -11,6 +11,7 @@
 #include "auth/jwt.hpp"
 #include "auth/password.hpp"
 #include "http/server.hpp"
+#include "tasks/task_service.hpp"
 #include "store/db.hpp"
 
 namespace gd::app {
@@ -22,6 +23,7 @@ struct Config {
   db::OpenOptions database;
   auth::HashOptions hashing;
   auth::AuthOptions auth;
+  tasks::TaskOptions tasks;
   std::vector<auth::SigningKey> token_keys;  // empty: generated and kept in the data dir
   std::string token_issuer = "gooddeeds";
   std::string token_audience = "gooddeeds-api";

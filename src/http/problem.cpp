@@ -29,12 +29,19 @@ constexpr CodeInfo kCodes[] = {
     {"REFRESH_TOKEN_REUSED", 401, "Refresh token reused"},
     {"FORBIDDEN", 403, "Forbidden"},
     {"CURRENT_PASSWORD_WRONG", 403, "Current password is incorrect"},
+    {"CANNOT_APPLY_TO_OWN_TASK", 403, "Cannot apply to own task"},
     {"ACCOUNT_DISABLED", 403, "Account disabled"},
     {"NOT_FOUND", 404, "Not found"},
     {"USER_NOT_FOUND", 404, "User not found"},
+    {"TASK_NOT_FOUND", 404, "Task not found"},
+    {"APPLICATION_NOT_FOUND", 404, "Application not found"},
     {"METHOD_NOT_ALLOWED", 405, "Method not allowed"},
     {"EMAIL_TAKEN", 409, "Email already registered"},
     {"CONFLICT", 409, "Conflict"},
+    {"TASK_NOT_OPEN", 409, "Task is not open"},
+    {"TASK_STATUS_CONFLICT", 409, "Task is not in the required status"},
+    {"ALREADY_APPLIED", 409, "Already applied"},
+    {"APPLICATION_NOT_PENDING", 409, "Application is not pending"},
     {"PAYLOAD_TOO_LARGE", 413, "Payload too large"},
     {"UNSUPPORTED_MEDIA_TYPE", 415, "Unsupported media type"},
     {"IDEMPOTENCY_KEY_REUSED", 422, "Idempotency key reused with another request"},
@@ -72,7 +79,7 @@ Response Response::problem(const Error& error, std::string_view request_id) {
   res.status = info.status;
   res.content_type = "application/problem+json";
   res.body = boost::json::serialize(doc);
-  if (!error.extra_json.empty() && res.body.size() >= 2) {
+  if (!error.extra_json.empty() && info.status != 500 && res.body.size() >= 2) {
     res.body.pop_back();
     res.body += "," + error.extra_json + "}";
   }

@@ -1,0 +1,27 @@
+// The task lifecycle: the one table of who may move a task from which status to which.
+#pragma once
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "tasks/task.hpp"
+
+namespace gd::tasks {
+
+enum class Action { kAccept, kStart, kWithdraw, kComplete, kConfirm, kReject, kCancel };
+enum class Actor { kCreator, kHelper };
+
+struct Transition {
+  Action action;
+  Actor actor;
+  std::vector<Status> from;
+  Status to;
+  std::string_view event;  // outbox event type
+  bool notify_creator;     // else the helper is notified
+};
+
+const Transition& transition_for(Action action);
+std::optional<Action> parse_action(std::string_view path_segment);  // "start", "confirm", ...
+bool allowed_from(const Transition& t, Status s);
+
+}  // namespace gd::tasks

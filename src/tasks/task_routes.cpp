@@ -1,0 +1,315 @@
+// Thin handlers for help tasks: decode and validate, call TaskService, encode.
+#include "tasks/task_routes.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/json/serialize.hpp>
+#include <charconv>
+#include <cmath>
+
+#include "core/ids.hpp"
+#include "core/json.hpp"
+#include "http/page.hpp"
+#include "tasks/geo.hpp"
+
+namespace gd::tasks {
+namespace {
+
+using http::Request;
+using http::Response;
+
+Response fail(const Request& req, const Error& e) { return Response::problem(e, req.request_id); }
+
+Response task_response(int status, const HelpTask& t, const std::string& viewer) {
+  return Response::json(status, boost::json::serialize(task_json(t, viewer)));
+}
+
+bool valid_image_url(std::string_view u) {
+  return u.size() <= 2048 && (u.rfind("https://", 0) == 0 || u.rfind("http://", 0) == 0 ||
+                              u.rfind("/media/", 0) == 0);
+}
+
+// Reads imageUrls into `out`; records a field error on `in` when it is malformed.
+void read_image_urls(const boost::json::object& o, json::Reader& in,
+                     std::optional<std::vector<std::string>>& out) {
+  const auto* v = o.if_contains("imageUrls");
+  if (!v) return;
+  const auto* arr = v->if_array();
+  if (!arr || arr->size() > 10) return in.fail("imageUrls", "must be an array of at most 10 URLs");
+  std::vector<std::string> urls;
+  for (const auto& e : *arr) {
+    if (!e.is_string() || !valid_image_url(e.as_string()))
+      return in.fail("imageUrls", "each entry must be an http(s) URL or a /media/ path");
+    urls.emplace_back(e.as_string());
+  }
+  out = std::move(urls);
+}
+
+// The fields create and patch share; `creating` makes title, category, location, reward required.
+Result<TaskPatch> read_task_fields(const boost::json::object& o, bool creating,
+                                   std::int64_t max_reward, std::optional<std::string>* project) {
+  json::Reader in(o);
+  TaskPatch p;
+  p.title = creating ? in.required_string("title", {1, 120, true})
+                     : in.optional_string("title", {1, 120, true});
+  p.description = in.optional_string("description", {0, 2000, true});
+  p.category = creating ? in.required_string("category", {1, 40, true})
+                        : in.optional_string("category", {1, 40, true});
+  if (p.category && !valid_category(*p.category))
+    in.fail("category", "must be one of shopping, transport, garden, repairs, tech_help, pets, "
+                        "company, other");
+  auto loc = in.optional_point("location");
+  if (loc && *loc) p.location = **loc;
+  if ((loc && !*loc) || (creating && !in.has("location") )) in.fail("location", "is required");
+  p.points_reward = in.optional_int("pointsReward", 1, max_reward);
+  if (creating && !in.has("pointsReward")) in.fail("pointsReward", "is required");
+  read_image_urls(o, in, p.image_urls);
+  for (const auto& [key, value] : o) {
+    if (key == "projectId" && project) {
+      if (value.is_null()) continue;
+      if (!value.is_string() || !is_uuid(value.as_string())) in.fail("projectId", "must be a UUID or null");
+      else *project = std::string(value.as_string());
+    } else if (key != "title" && key != "description" && key != "category" && key != "location" &&
+               key != "pointsReward" && key != "imageUrls") {
+      in.fail(std::string(key), "is not a field of a task");
+    }
+  }
+  if (auto st = in.finish(); !st) return st.error();
+  return p;
+}
+
+Task<Response> create(TaskService* svc, Request req) {
+  auto body = json::parse_object(req.body);
+  if (!body) co_return fail(req, body.error());
+  std::optional<std::string> project;
+  auto fields = read_task_fields(*body, true, svc->options().max_reward, &project);
+  if (!fields) co_return fail(req, fields.error());
+  NewTask n{*fields->title, fields->description.value_or(""), *fields->category,
+            *fields->location, *fields->points_reward,
+            fields->image_urls.value_or(std::vector<std::string>{}), project};
+  auto t = co_await svc->create(req.principal->user_id, std::move(n));
+  if (!t) co_return fail(req, t.error());
+  co_return task_response(201, *t, req.principal->user_id);
+}
+
+Error invalid_id() { return make_error("INVALID_ID", "The id is not a UUID."); }
+
+Task<Response> get_one(TaskService* svc, Request req) {
+  if (!is_uuid(req.param(0))) co_return fail(req, invalid_id());
+  auto t = co_await svc->get(req.principal->user_id, req.param(0));
+  if (!t) co_return fail(req, t.error());
+  co_return task_response(200, *t, req.principal->user_id);
+}
+
+Task<Response> patch(TaskService* svc, Request req) {
+  if (!is_uuid(req.param(0))) co_return fail(req, invalid_id());
+  auto body = json::parse_object(req.body);
+  if (!body) co_return fail(req, body.error());
+  auto fields = read_task_fields(*body, false, svc->options().max_reward, nullptr);
+  if (!fields) co_return fail(req, fields.error());
+  auto t = co_await svc->patch(req.principal->user_id, req.param(0), std::move(fields.value()));
+  if (!t) co_return fail(req, t.error());
+  co_return task_response(200, *t, req.principal->user_id);
+}
+
+std::optional<double> number_param(const Request& req, std::string_view name) {
+  auto v = req.query_param(name);
+  if (!v) return std::nullopt;
+  double d = 0;
+  const auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), d);
+  if (ec != std::errc() || p != v->data() + v->size() || !std::isfinite(d)) return std::nan("");
+  return d;
+}
+
+// Parses GET /tasks parameters into a query; the cursor is bound to those parameters.
+Result<SearchQuery> read_search(const Request& req) {
+  json::Reader in(boost::json::object{});
+  SearchQuery q;
+  const auto lat = number_param(req, "lat"), lng = number_param(req, "lng");
+  if (!lat || std::isnan(*lat) || *lat < -90 || *lat > 90) in.fail("lat", "is required, in [-90, 90]");
+  if (!lng || std::isnan(*lng) || *lng < -180 || *lng > 180) in.fail("lng", "is required, in [-180, 180]");
+  const auto radius = number_param(req, "radius");
+  if (radius && (std::isnan(*radius) || *radius < 1 || *radius > 50000))
+    in.fail("radius", "must be a number of metres from 1 to 50000");
+  const auto category = req.query_param("category");
+  if (category && !valid_category(*category)) in.fail("category", "is not a known category");
+  const auto sort = req.query_param("sort").value_or("distance");
+  if (sort != "distance" && sort != "newest") in.fail("sort", "must be distance or newest");
+  auto page = read_page(req, 7);
+  if (!page) {
+    for (const auto& e : page.error().errors) in.fail(e.field, e.message);
+  }
+  if (auto st = in.finish(); !st) return st.error();
+  q.centre = {*lat, *lng};
+  q.radius_m = radius.value_or(5000);
+  if (category) q.category = std::string(*category);
+  q.newest = sort == "newest";
+  q.limit = page->limit;
+  const std::vector<std::string> bound = {std::string(sort), fmt::format("{}", q.centre.lat),
+                                          fmt::format("{}", q.centre.lng),
+                                          fmt::format("{}", q.radius_m), q.category.value_or("")};
+  if (!page->after.empty()) {
+    if (!std::equal(bound.begin(), bound.end(), page->after.begin()))
+      return validation_error("cursor", "belongs to another query");
+    double key = 0;
+    const auto& k = page->after[5];
+    if (std::from_chars(k.data(), k.data() + k.size(), key).ec != std::errc())
+      return validation_error("cursor", "is not a valid cursor");
+    q.after = std::make_pair(key, page->after[6]);
+  }
+  return q;
+}
+
+Task<Response> search(TaskService* svc, Request req) {
+  auto q = read_search(req);
+  if (!q) co_return fail(req, q.error());
+  const auto query = *q;
+  auto found = co_await svc->search(std::move(q.value()));
+  const auto& viewer = req.principal->user_id;
+  boost::json::array items;
+  for (std::size_t i = 0; i < found.size() && i < static_cast<std::size_t>(query.limit); ++i) {
+    const auto& t = found[i].task;
+    const GeoPoint shown = t.sees_true_location(viewer) ? t.location : t.grid;
+    items.push_back(task_json(t, viewer, haversine_m(query.centre, shown)));
+  }
+  boost::json::value next = nullptr;
+  if (found.size() > static_cast<std::size_t>(query.limit)) {
+    const auto& last = found[static_cast<std::size_t>(query.limit) - 1];
+    const std::string key = query.newest ? std::to_string(last.task.created_at_ms)
+                                         : fmt::format("{}", last.sort_distance_m);
+    next = encode_cursor({query.newest ? "newest" : "distance", fmt::format("{}", query.centre.lat),
+                          fmt::format("{}", query.centre.lng), fmt::format("{}", query.radius_m),
+                          query.category.value_or(""), key, last.task.id});
+  }
+  co_return Response::json(200, boost::json::serialize(boost::json::object{
+                                    {"items", std::move(items)}, {"nextCursor", next}}));
+}
+
+template <class T, class KeyFn>
+boost::json::value next_cursor(const std::vector<T>& rows, int limit, KeyFn key) {
+  if (rows.size() <= static_cast<std::size_t>(limit)) return nullptr;
+  return boost::json::value(encode_cursor(key(rows[static_cast<std::size_t>(limit) - 1])));
+}
+
+std::optional<std::pair<std::int64_t, std::string>> time_key(const PageRequest& p) {
+  if (p.after.empty()) return std::nullopt;
+  std::int64_t t = 0;
+  if (std::from_chars(p.after[0].data(), p.after[0].data() + p.after[0].size(), t).ec != std::errc())
+    return std::nullopt;
+  return std::make_pair(t, p.after[1]);
+}
+
+Task<Response> mine(TaskService* svc, Request req) {
+  const auto role = req.query_param("role").value_or("");
+  if (role != "" && role != "creator" && role != "helper")
+    co_return fail(req, validation_error("role", "must be creator or helper"));
+  const auto status = req.query_param("status");
+  if (status && !parse_status(*status))
+    co_return fail(req, validation_error("status", "is not a task status"));
+  auto page = read_page(req, 2);
+  if (!page) co_return fail(req, page.error());
+  auto rows = co_await svc->mine(req.principal->user_id, std::string(role),
+                                 status ? std::optional<std::string>(*status) : std::nullopt,
+                                 page->limit, time_key(*page));
+  boost::json::array items;
+  for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(page->limit); ++i)
+    items.push_back(task_json(rows[i], req.principal->user_id));
+  auto next = next_cursor(rows, page->limit, [](const HelpTask& t) {
+    return std::vector<std::string>{std::to_string(t.created_at_ms), t.id};
+  });
+  co_return Response::json(200, boost::json::serialize(boost::json::object{
+                                    {"items", std::move(items)}, {"nextCursor", next}}));
+}
+
+bool json_content(const Request& req) {
+  const auto ct = req.header("content-type").value_or("");
+  if (ct.size() < 16) return false;
+  std::string head(ct.substr(0, 16));
+  for (auto& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return head == "application/json";
+}
+
+// An optional JSON body: empty is {}, anything else must be a JSON object.
+Result<boost::json::object> optional_body(const Request& req) {
+  if (req.body.empty()) return boost::json::object{};
+  if (!json_content(req))
+    return make_error("UNSUPPORTED_MEDIA_TYPE", "The body must be application/json.");
+  return json::parse_object(req.body);
+}
+
+Task<Response> apply(TaskService* svc, Request req) {
+  if (!is_uuid(req.param(0))) co_return fail(req, invalid_id());
+  auto body = optional_body(req);
+  if (!body) co_return fail(req, body.error());
+  json::Reader in(*body);
+  auto message = in.optional_string("message", {0, 1000, true});
+  if (auto st = in.finish(); !st) co_return fail(req, st.error());
+  auto a = co_await svc->apply(req.principal->user_id, req.param(0), message.value_or(""));
+  if (!a) co_return fail(req, a.error());
+  co_return Response::json(201, boost::json::serialize(application_json(*a)));
+}
+
+Task<Response> list_applications(TaskService* svc, Request req) {
+  if (!is_uuid(req.param(0))) co_return fail(req, invalid_id());
+  auto page = read_page(req, 2);
+  if (!page) co_return fail(req, page.error());
+  auto rows = co_await svc->applications(req.principal->user_id, req.param(0), page->limit,
+                                         time_key(*page));
+  if (!rows) co_return fail(req, rows.error());
+  boost::json::array items;
+  for (std::size_t i = 0; i < rows->size() && i < static_cast<std::size_t>(page->limit); ++i)
+    items.push_back(application_json((*rows)[i]));
+  auto next = next_cursor(*rows, page->limit, [](const Application& a) {
+    return std::vector<std::string>{std::to_string(a.created_at_ms), a.id};
+  });
+  co_return Response::json(200, boost::json::serialize(boost::json::object{
+                                    {"items", std::move(items)}, {"nextCursor", next}}));
+}
+
+Task<Response> accept(TaskService* svc, Request req) {
+  if (!is_uuid(req.param(0)) || !is_uuid(req.param(1))) co_return fail(req, invalid_id());
+  auto t = co_await svc->accept(req.principal->user_id, req.param(0), req.param(1));
+  if (!t) co_return fail(req, t.error());
+  co_return task_response(200, *t, req.principal->user_id);
+}
+
+Task<Response> act(TaskService* svc, Action action, Request req) {
+  if (!is_uuid(req.param(0))) co_return fail(req, invalid_id());
+  std::optional<std::string> reason;
+  if (action == Action::kReject) {
+    auto body = optional_body(req);
+    if (!body) co_return fail(req, body.error());
+    json::Reader in(*body);
+    reason = in.required_string("reason", {1, 1000, true});
+    if (auto st = in.finish(); !st) co_return fail(req, st.error());
+  }
+  auto t = co_await svc->act(req.principal->user_id, req.param(0), action, reason);
+  if (!t) co_return fail(req, t.error());
+  co_return task_response(200, *t, req.principal->user_id);
+}
+
+}  // namespace
+
+void add_routes(http::RouteTable& routes, TaskService& service) {
+  TaskService* s = &service;
+  const http::RouteOptions json_in{http::Auth::kRequired, true};
+  const http::RouteOptions any_in{http::Auth::kRequired, false};
+  routes.add("POST", "/api/v1/tasks", json_in, [s](Request r) { return create(s, std::move(r)); });
+  routes.add("GET", "/api/v1/tasks", any_in, [s](Request r) { return search(s, std::move(r)); });
+  routes.add("GET", "/api/v1/tasks/{id}", any_in, [s](Request r) { return get_one(s, std::move(r)); });
+  routes.add("PATCH", "/api/v1/tasks/{id}", json_in, [s](Request r) { return patch(s, std::move(r)); });
+  routes.add("GET", "/api/v1/users/me/tasks", any_in, [s](Request r) { return mine(s, std::move(r)); });
+  routes.add("POST", "/api/v1/tasks/{id}/applications", any_in,
+             [s](Request r) { return apply(s, std::move(r)); });
+  routes.add("GET", "/api/v1/tasks/{id}/applications", any_in,
+             [s](Request r) { return list_applications(s, std::move(r)); });
+  routes.add("POST", "/api/v1/tasks/{id}/applications/{applicationId}/accept", any_in,
+             [s](Request r) { return accept(s, std::move(r)); });
+  for (const char* name : {"start", "withdraw", "complete", "confirm", "reject", "cancel"}) {
+    const Action a = *parse_action(name);
+    routes.add("POST", std::string("/api/v1/tasks/{id}/") + name, any_in,
+               [s, a](Request r) { return act(s, a, std::move(r)); });
+  }
+}
+
+}  // namespace gd::tasks

@@ -1,0 +1,217 @@
+// Task rules. SQL for reads and simple writes is in TaskStore; the transition statements
+// live here beside the table they implement, inside one transaction each.
+#include "tasks/task_service.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "points/ledger.hpp"
+#include "tasks/geo.hpp"
+
+namespace gd::tasks {
+namespace {
+
+Error not_found() { return make_error("TASK_NOT_FOUND", "No such task."); }
+
+Error forbidden(std::string detail) { return make_error("FORBIDDEN", std::move(detail)); }
+
+Error wrong_status(Status current, bool needs_open) {
+  Error e = make_error(needs_open ? "TASK_NOT_OPEN" : "TASK_STATUS_CONFLICT",
+                       "The task is " + std::string(status_name(current)) + ".");
+  e.extra_json = "\"currentStatus\":\"" + std::string(status_name(current)) + "\"";
+  return e;
+}
+
+bool involved(const HelpTask& t, const std::string& user) {
+  return user == t.creator_id || (t.helper_id && user == *t.helper_id);
+}
+
+Task<bool> applied(db::Tx& tx, const std::string& task_id, const std::string& user) {
+  auto r = co_await tx.exec("SELECT 1 FROM task_applications WHERE task_id = $1 AND applicant_id = $2",
+                            db::params(task_id, user));
+  co_return !r.empty();
+}
+
+}  // namespace
+
+void TaskService::attach_metrics(Metrics& m) {
+  created_ = &m.counter("gooddeeds_tasks_created_total", "Help tasks created.");
+  completed_ = &m.counter("gooddeeds_tasks_completed_total", "Help tasks confirmed as completed.");
+  point_transactions_ =
+      &m.counter("gooddeeds_point_transactions_total", "Ledger rows written.");
+}
+
+Task<Result<HelpTask>> TaskService::create(std::string user, NewTask n) {
+  if (n.project_id && !co_await store_.project_owned_by(*n.project_id, user))
+    co_return validation_error("projectId", "is not one of your projects");
+  HelpTask t;
+  t.id = uuid_v7();
+  t.creator_id = std::move(user);
+  t.project_id = std::move(n.project_id);
+  t.title = std::move(n.title);
+  t.description = std::move(n.description);
+  t.category = std::move(n.category);
+  t.location = n.location;
+  t.grid = snap_to_grid(n.location);
+  t.points_reward = n.points_reward;
+  t.image_urls = std::move(n.image_urls);
+  t.created_at_ms = t.updated_at_ms = now_ms();
+  co_await store_.insert(t);
+  if (created_) created_->fetch_add(1, std::memory_order_relaxed);
+  co_return t;
+}
+
+Task<Result<HelpTask>> TaskService::get(std::string user, std::string id) {
+  auto t = co_await store_.find(id);
+  if (!t) co_return not_found();
+  if (t->status != Status::kOpen && !involved(*t, user) && !co_await store_.has_applied(id, user))
+    co_return not_found();
+  co_return std::move(*t);
+}
+
+Task<Result<HelpTask>> TaskService::patch(std::string user, std::string id, TaskPatch p) {
+  auto t = co_await get(user, id);
+  if (!t) co_return std::move(t).error();
+  if (t->creator_id != user) co_return forbidden("Only the creator can edit a task.");
+  if (t->status != Status::kOpen) co_return wrong_status(t->status, true);
+  auto updated = co_await store_.patch_open(id, user, std::move(p));
+  if (!updated) {  // changed status in between
+    auto now = co_await store_.find(id);
+    co_return wrong_status(now ? now->status : Status::kCancelled, true);
+  }
+  co_return std::move(*updated);
+}
+
+Task<Result<Application>> TaskService::apply(std::string user, std::string id, std::string message) {
+  auto t = co_await get(user, id);
+  if (!t) co_return std::move(t).error();
+  if (t->creator_id == user)
+    co_return make_error("CANNOT_APPLY_TO_OWN_TASK", "You cannot apply to your own task.");
+  if (t->status != Status::kOpen) co_return wrong_status(t->status, true);
+  Application a{uuid_v7(), id, user, std::move(message), "pending", now_ms()};
+  if (!co_await store_.insert_application(a))
+    co_return make_error("ALREADY_APPLIED", "You have already applied to this task.");
+  co_return a;
+}
+
+Task<Result<std::vector<Application>>> TaskService::applications(
+    std::string user, std::string id, int limit,
+    std::optional<std::pair<std::int64_t, std::string>> after) {
+  auto t = co_await get(user, id);
+  if (!t) co_return std::move(t).error();
+  if (t->creator_id != user) co_return forbidden("Only the creator sees the applications.");
+  co_return co_await store_.applications(id, limit, std::move(after));
+}
+
+Task<Result<HelpTask>> TaskService::accept(std::string user, std::string id,
+                                           std::string application_id) {
+  co_return co_await store_.db().transaction<HelpTask>([&](db::Tx& tx) -> Task<Result<HelpTask>> {
+    auto t = co_await TaskStore::find(tx, id);
+    if (!t || (t->status != Status::kOpen && !involved(*t, user) && !co_await applied(tx, id, user)))
+      co_return not_found();
+    auto app = co_await TaskStore::application(tx, application_id);
+    if (!app || app->task_id != id)
+      co_return make_error("APPLICATION_NOT_FOUND", "No such application for this task.");
+    if (t->creator_id != user) co_return forbidden("Only the creator can accept an application.");
+    if (t->status != Status::kOpen) co_return wrong_status(t->status, true);
+    if (app->status != "pending")
+      co_return make_error("APPLICATION_NOT_PENDING", "The application is " + app->status + ".");
+    const auto now = now_ms();
+    auto r = co_await tx.exec(
+        std::string("UPDATE tasks SET status = 'assigned', helper_id = $3, updated_at = $4 "
+                    "WHERE id = $1 AND creator_id = $2 AND status = 'open' RETURNING ") +
+            kTaskColumnsBare,
+        db::params(id, user, app->applicant_id, now));
+    if (r.empty()) {
+      auto current = co_await TaskStore::find(tx, id);
+      co_return wrong_status(current ? current->status : Status::kOpen, true);
+    }
+    co_await tx.exec(
+        "UPDATE task_applications SET status = CASE WHEN id = $2 THEN 'accepted' ELSE 'declined' "
+        "END, updated_at = $3 WHERE task_id = $1 AND status = 'pending'",
+        db::params(id, application_id, now));
+    co_await TaskStore::add_event(tx, id, "task.accepted", app->applicant_id);
+    co_return task_from_row(r, 0);
+  });
+}
+
+Task<Result<HelpTask>> TaskService::act(std::string user, std::string id, Action action,
+                                        std::optional<std::string> reason) {
+  auto r = co_await store_.db().transaction<HelpTask>(
+      [&](db::Tx& tx) -> Task<Result<HelpTask>> { return act_in(tx, user, id, action, reason); });
+  if (r && action == Action::kConfirm) {
+    if (completed_) completed_->fetch_add(1, std::memory_order_relaxed);
+    if (point_transactions_) point_transactions_->fetch_add(1, std::memory_order_relaxed);
+  }
+  co_return r;
+}
+
+Task<Result<HelpTask>> TaskService::act_in(db::Tx& tx, const std::string& user,
+                                           const std::string& id, Action action,
+                                           const std::optional<std::string>& reason) {
+  const Transition& tr = transition_for(action);
+  auto t = co_await TaskStore::find(tx, id);
+  if (!t || (t->status != Status::kOpen && !involved(*t, user) && !co_await applied(tx, id, user)))
+    co_return not_found();
+  const bool is_actor = tr.actor == Actor::kCreator ? user == t->creator_id
+                                                    : (t->helper_id && user == *t->helper_id);
+  if (!is_actor)
+    co_return forbidden(tr.actor == Actor::kCreator ? "Only the task's creator can do this."
+                                                    : "Only the task's helper can do this.");
+  if (!allowed_from(tr, t->status))
+    co_return wrong_status(t->status, tr.from.size() == 1 && tr.from[0] == Status::kOpen);
+  const auto now = now_ms();
+  // The conditional write that makes concurrent transitions have exactly one winner.
+  auto r = co_await tx.exec(
+      std::string("UPDATE tasks SET status = $3, helper_id = CASE WHEN $4 = 1 THEN NULL ELSE "
+                  "helper_id END, completed_at = CASE WHEN $5 = 1 THEN $6 ELSE completed_at END, "
+                  "updated_at = $6 WHERE id = $1 AND status = $2 AND "
+                  "(CASE WHEN $7 = 1 THEN creator_id ELSE helper_id END) = $8 RETURNING ") +
+          kTaskColumnsBare,
+      db::params(id, std::string(status_name(t->status)), std::string(status_name(tr.to)),
+                 std::int64_t{action == Action::kWithdraw}, std::int64_t{action == Action::kConfirm},
+                 now, std::int64_t{tr.actor == Actor::kCreator}, user));
+  if (r.empty()) {
+    auto current = co_await TaskStore::find(tx, id);
+    co_return wrong_status(current ? current->status : t->status, tr.from[0] == Status::kOpen);
+  }
+  if (!co_await side_effects(tx, *t, action, reason))
+    co_return make_error("CONFLICT", "The reward could not be credited.");
+  co_return task_from_row(r, 0);
+}
+
+// What a transition does besides moving the status; `t` is the task before the move.
+Task<bool> TaskService::side_effects(db::Tx& tx, const HelpTask& t, Action action,
+                                     const std::optional<std::string>& reason) {
+  const Transition& tr = transition_for(action);
+  const auto now = now_ms();
+  if (action == Action::kWithdraw) {
+    co_await tx.exec(
+        "UPDATE task_applications SET status = CASE WHEN applicant_id = $2 THEN 'withdrawn' ELSE "
+        "'pending' END, updated_at = $3 WHERE task_id = $1 AND (applicant_id = $2 OR status = "
+        "'declined')",
+        db::params(t.id, *t.helper_id, now));
+  } else if (action == Action::kCancel) {
+    co_await tx.exec(
+        "UPDATE task_applications SET status = 'declined', updated_at = $2 WHERE task_id = $1 AND "
+        "status = 'pending'",
+        db::params(t.id, now));
+  } else if (action == Action::kConfirm) {
+    points::LedgerEntry e;
+    e.user_id = *t.helper_id;
+    e.amount = t.points_reward;
+    e.type = "task_reward";
+    e.task_id = t.id;
+    if (!co_await points::Ledger::post(tx, e)) co_return false;
+    co_await tx.exec("UPDATE users SET tasks_completed = tasks_completed + 1 WHERE id = $1",
+                     db::params(*t.helper_id));
+  }
+  const auto recipient = tr.notify_creator ? std::optional<std::string>(t.creator_id) : t.helper_id;
+  std::optional<std::string> payload;
+  if (reason) payload = boost::json::serialize(boost::json::object{{"reason", *reason}});
+  if (recipient) co_await TaskStore::add_event(tx, t.id, std::string(tr.event), *recipient, payload);
+  co_return true;
+}
+
+}  // namespace gd::tasks

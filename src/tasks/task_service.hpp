@@ -1,0 +1,70 @@
+// The rules of help tasks: validation results in, visibility, the lifecycle (one conditional
+// write per transition, in a transaction with its side effects), the reward on confirm.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/metrics.hpp"
+#include "core/result.hpp"
+#include "tasks/lifecycle.hpp"
+#include "tasks/task_store.hpp"
+
+namespace gd::tasks {
+
+struct TaskOptions {
+  std::int64_t max_reward = 500;  // cap on pointsReward per task
+};
+
+struct NewTask {
+  std::string title;
+  std::string description;
+  std::string category;
+  GeoPoint location;
+  std::int64_t points_reward = 0;
+  std::vector<std::string> image_urls;
+  std::optional<std::string> project_id;
+};
+
+class TaskService {
+ public:
+  TaskService(TaskStore& store, TaskOptions options) : store_(store), options_(options) {}
+  void attach_metrics(Metrics& m);
+  const TaskOptions& options() const { return options_; }
+
+  Task<Result<HelpTask>> create(std::string user, NewTask n);
+  Task<Result<HelpTask>> get(std::string user, std::string id);
+  Task<Result<HelpTask>> patch(std::string user, std::string id, TaskPatch p);
+  Task<std::vector<Found>> search(SearchQuery q) { return store_.search(std::move(q)); }
+  Task<std::vector<HelpTask>> mine(std::string user, std::string role,
+                                   std::optional<std::string> status, int limit,
+                                   std::optional<std::pair<std::int64_t, std::string>> after) {
+    return store_.list_for_user(std::move(user), std::move(role), std::move(status), limit,
+                                std::move(after));
+  }
+
+  Task<Result<Application>> apply(std::string user, std::string id, std::string message);
+  Task<Result<std::vector<Application>>> applications(
+      std::string user, std::string id, int limit,
+      std::optional<std::pair<std::int64_t, std::string>> after);
+  Task<Result<HelpTask>> accept(std::string user, std::string id, std::string application_id);
+  // start, withdraw, complete, confirm, reject, cancel
+  Task<Result<HelpTask>> act(std::string user, std::string id, Action action,
+                             std::optional<std::string> reason);
+
+ private:
+  Task<Result<HelpTask>> act_in(db::Tx& tx, const std::string& user, const std::string& id,
+                                Action action, const std::optional<std::string>& reason);
+  Task<bool> side_effects(db::Tx& tx, const HelpTask& t, Action action,
+                            const std::optional<std::string>& reason);
+
+  TaskStore& store_;
+  TaskOptions options_;
+  std::atomic<std::uint64_t>* created_ = nullptr;
+  std::atomic<std::uint64_t>* completed_ = nullptr;
+  std::atomic<std::uint64_t>* point_transactions_ = nullptr;
+};
+
+}  // namespace gd::tasks

@@ -1,0 +1,264 @@
+// Task SQL. Everything but geo search is shared text; search differs per back end.
+#include "tasks/task_store.hpp"
+
+#include <algorithm>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "tasks/geo.hpp"
+
+namespace gd::tasks {
+
+const char* const kTaskColumns =
+    "t.id, t.creator_id, t.helper_id, t.project_id, t.title, t.description, t.category, t.lat, "
+    "t.lng, t.grid_lat, t.grid_lng, t.points_reward, t.status, t.image_urls, t.created_at, "
+    "t.updated_at, t.completed_at";
+const char* const kTaskColumnsBare =
+    "id, creator_id, helper_id, project_id, title, description, category, lat, lng, grid_lat, "
+    "grid_lng, points_reward, status, image_urls, created_at, updated_at, completed_at";
+constexpr int kTaskColumnCount = 17;
+
+namespace {
+
+std::vector<std::string> parse_urls(std::string_view json) {
+  std::vector<std::string> out;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(json, ec);
+  if (ec || !v.is_array()) return out;
+  for (const auto& e : v.as_array())
+    if (e.is_string()) out.emplace_back(e.as_string());
+  return out;
+}
+
+Application application_from_row(const db::Rows& r, int i) {
+  return {r.str(i, 0), r.str(i, 1), r.str(i, 2), r.str(i, 3), r.str(i, 4), r.i64(i, 5)};
+}
+
+constexpr const char* kApplicationColumns =
+    "id, task_id, applicant_id, message, status, created_at FROM task_applications";
+
+}  // namespace
+
+std::string image_urls_json(const std::vector<std::string>& urls) {
+  boost::json::array a;
+  for (const auto& u : urls) a.emplace_back(u);
+  return boost::json::serialize(a);
+}
+
+HelpTask task_from_row(const db::Rows& r, int i, int c) {
+  HelpTask t;
+  t.id = r.str(i, c + 0);
+  t.creator_id = r.str(i, c + 1);
+  t.helper_id = r.opt(i, c + 2);
+  t.project_id = r.opt(i, c + 3);
+  t.title = r.str(i, c + 4);
+  t.description = r.str(i, c + 5);
+  t.category = r.str(i, c + 6);
+  t.location = {r.f64(i, c + 7), r.f64(i, c + 8)};
+  t.grid = {r.f64(i, c + 9), r.f64(i, c + 10)};
+  t.points_reward = r.i64(i, c + 11);
+  t.status = parse_status(r.text(i, c + 12)).value_or(Status::kOpen);
+  t.image_urls = parse_urls(r.text(i, c + 13));
+  t.created_at_ms = r.i64(i, c + 14);
+  t.updated_at_ms = r.i64(i, c + 15);
+  if (!r.is_null(i, c + 16)) t.completed_at_ms = r.i64(i, c + 16);
+  return t;
+}
+
+Task<void> TaskStore::insert(HelpTask t) {
+  co_await db_.write(
+      "INSERT INTO tasks (id, creator_id, helper_id, project_id, title, description, category, "
+      "lat, lng, grid_lat, grid_lng, points_reward, status, image_urls, created_at, updated_at) "
+      "VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'open', $12, $13, $13)",
+      db::params(t.id, t.creator_id, db::opt(t.project_id), t.title, t.description, t.category,
+                 t.location.lat, t.location.lng, t.grid.lat, t.grid.lng, t.points_reward,
+                 image_urls_json(t.image_urls), t.created_at_ms));
+}
+
+Task<std::optional<HelpTask>> TaskStore::find(std::string id) {
+  auto r = co_await db_.read(std::string("SELECT ") + kTaskColumns + " FROM tasks t WHERE t.id = $1",
+                             db::params(std::move(id)));
+  if (r.empty()) co_return std::nullopt;
+  co_return task_from_row(r, 0);
+}
+
+Task<std::optional<HelpTask>> TaskStore::find(db::Tx& tx, std::string id) {
+  auto r = co_await tx.exec(std::string("SELECT ") + kTaskColumns + " FROM tasks t WHERE t.id = $1",
+                            db::params(std::move(id)));
+  if (r.empty()) co_return std::nullopt;
+  co_return task_from_row(r, 0);
+}
+
+Task<bool> TaskStore::project_owned_by(std::string project_id, std::string user_id) {
+  auto r = co_await db_.read(
+      "SELECT 1 FROM projects WHERE id = $1 AND user_id = $2 AND is_deleted = 0",
+      db::params(std::move(project_id), std::move(user_id)));
+  co_return !r.empty();
+}
+
+Task<bool> TaskStore::has_applied(std::string task_id, std::string user_id) {
+  auto r = co_await db_.read(
+      "SELECT 1 FROM task_applications WHERE task_id = $1 AND applicant_id = $2",
+      db::params(std::move(task_id), std::move(user_id)));
+  co_return !r.empty();
+}
+
+Task<std::optional<HelpTask>> TaskStore::patch_open(std::string id, std::string creator_id,
+                                                    TaskPatch p) {
+  const auto grid = p.location ? std::optional<GeoPoint>(snap_to_grid(*p.location)) : std::nullopt;
+  const auto num = [](std::optional<double> v) { return v ? db::Value(*v) : db::null(); };
+  auto r = co_await db_.write(
+      std::string("UPDATE tasks SET title = COALESCE($3, title), "
+                  "description = COALESCE($4, description), category = COALESCE($5, category), "
+                  "lat = COALESCE($6, lat), lng = COALESCE($7, lng), "
+                  "grid_lat = COALESCE($8, grid_lat), grid_lng = COALESCE($9, grid_lng), "
+                  "points_reward = COALESCE($10, points_reward), "
+                  "image_urls = COALESCE($11, image_urls), updated_at = $12 "
+                  "WHERE id = $1 AND creator_id = $2 AND status = 'open' RETURNING ") +
+          kTaskColumnsBare,
+      db::params(std::move(id), std::move(creator_id), db::opt(p.title), db::opt(p.description),
+                 db::opt(p.category), num(p.location ? std::optional(p.location->lat) : std::nullopt),
+                 num(p.location ? std::optional(p.location->lng) : std::nullopt),
+                 num(grid ? std::optional(grid->lat) : std::nullopt),
+                 num(grid ? std::optional(grid->lng) : std::nullopt),
+                 p.points_reward ? db::Value(*p.points_reward) : db::null(),
+                 p.image_urls ? db::Value(image_urls_json(*p.image_urls)) : db::null(), now_ms()));
+  if (r.empty()) co_return std::nullopt;
+  co_return task_from_row(r, 0);
+}
+
+Task<std::vector<HelpTask>> TaskStore::list_for_user(
+    std::string user_id, std::string role, std::optional<std::string> status, int limit,
+    std::optional<std::pair<std::int64_t, std::string>> after) {
+  std::string who = role == "creator"  ? "t.creator_id = $1"
+                    : role == "helper" ? "t.helper_id = $1"
+                                       : "(t.creator_id = $1 OR t.helper_id = $1)";
+  auto r = co_await db_.read(
+      std::string("SELECT ") + kTaskColumns + " FROM tasks t WHERE " + who +
+          " AND ($2 = '' OR t.status = $2) AND ($3 = 0 OR t.created_at < $4 OR "
+          "(t.created_at = $4 AND t.id < $5)) ORDER BY t.created_at DESC, t.id DESC LIMIT $6",
+      db::params(std::move(user_id), status.value_or(""), std::int64_t{after.has_value()},
+                 after ? after->first : 0, after ? after->second : std::string(),
+                 std::int64_t{limit + 1}));
+  std::vector<HelpTask> out;
+  for (int i = 0; i < r.size(); ++i) out.push_back(task_from_row(r, i));
+  co_return out;
+}
+
+Task<bool> TaskStore::insert_application(Application a) {
+  try {
+    co_await db_.write(
+        "INSERT INTO task_applications (id, task_id, applicant_id, message, status, created_at, "
+        "updated_at) VALUES ($1, $2, $3, $4, 'pending', $5, $5)",
+        db::params(a.id, a.task_id, a.applicant_id, a.message, a.created_at_ms));
+    co_return true;
+  } catch (const db::DbError& e) {
+    if (!e.unique_violation()) throw;
+  }
+  co_return false;
+}
+
+Task<std::vector<Application>> TaskStore::applications(
+    std::string task_id, int limit, std::optional<std::pair<std::int64_t, std::string>> after) {
+  auto r = co_await db_.read(
+      std::string("SELECT ") + kApplicationColumns +
+          " WHERE task_id = $1 AND ($2 = 0 OR created_at > $3 OR (created_at = $3 AND id > $4)) "
+          "ORDER BY created_at, id LIMIT $5",
+      db::params(std::move(task_id), std::int64_t{after.has_value()}, after ? after->first : 0,
+                 after ? after->second : std::string(), std::int64_t{limit + 1}));
+  std::vector<Application> out;
+  for (int i = 0; i < r.size(); ++i) out.push_back(application_from_row(r, i));
+  co_return out;
+}
+
+Task<std::optional<Application>> TaskStore::application(db::Tx& tx, std::string id) {
+  auto r = co_await tx.exec(std::string("SELECT ") + kApplicationColumns + " WHERE id = $1",
+                            db::params(std::move(id)));
+  if (r.empty()) co_return std::nullopt;
+  co_return application_from_row(r, 0);
+}
+
+Task<void> TaskStore::add_event(db::Tx& tx, std::string task_id, std::string type,
+                                std::string recipient_id, std::optional<std::string> payload) {
+  co_await tx.exec(
+      "INSERT INTO task_events (id, task_id, type, recipient_id, payload, created_at) VALUES ($1, "
+      "$2, $3, $4, $5, $6)",
+      db::params(uuid_v7(), std::move(task_id), std::move(type), std::move(recipient_id),
+                 db::opt(payload), now_ms()));
+}
+
+Task<std::vector<Found>> TaskStore::search(SearchQuery q) {
+  if (db_.dialect() == db::Dialect::kPostgres) co_return co_await search_postgres(std::move(q));
+  co_return co_await search_sqlite(std::move(q));
+}
+
+// R*Tree pre-filter over bounding boxes, then the exact great-circle check, then keyset order.
+Task<std::vector<Found>> TaskStore::search_sqlite(SearchQuery q) {
+  std::vector<Found> hits;
+  for (const auto& box : bounding_boxes(q.centre, q.radius_m)) {
+    auto r = co_await db_.read(
+        std::string("SELECT ") + kTaskColumns +
+            " FROM tasks_geo g JOIN tasks t ON t.seq = g.id WHERE g.min_lat >= $1 AND "
+            "g.max_lat <= $2 AND g.min_lng >= $3 AND g.max_lng <= $4 AND t.status = 'open' AND "
+            "($5 = '' OR t.category = $5)",
+        db::params(box.min_lat, box.max_lat, box.min_lng, box.max_lng, q.category.value_or("")));
+    for (int i = 0; i < r.size(); ++i) {
+      auto t = task_from_row(r, i);
+      const double d = haversine_m(q.centre, t.grid);
+      if (d <= q.radius_m) hits.push_back({std::move(t), d});
+    }
+  }
+  const auto key_less = [&q](const Found& a, const Found& b) {
+    if (q.newest) {
+      if (a.task.created_at_ms != b.task.created_at_ms)
+        return a.task.created_at_ms > b.task.created_at_ms;
+      return a.task.id > b.task.id;
+    }
+    if (a.sort_distance_m != b.sort_distance_m) return a.sort_distance_m < b.sort_distance_m;
+    return a.task.id < b.task.id;
+  };
+  if (q.after) {
+    Found pivot{HelpTask{}, q.after->first};
+    pivot.task.id = q.after->second;
+    pivot.task.created_at_ms = static_cast<std::int64_t>(q.after->first);
+    std::erase_if(hits, [&](const Found& f) { return !key_less(pivot, f); });
+  }
+  const auto keep = std::min<std::size_t>(hits.size(), static_cast<std::size_t>(q.limit) + 1);
+  std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(keep), hits.end(),
+                    key_less);
+  hits.resize(keep);
+  co_return hits;
+}
+
+// PostGIS: ST_DWithin on the geography column uses the partial GiST index; distances on the
+// sphere (use_spheroid = false) so both back ends measure alike.
+Task<std::vector<Found>> TaskStore::search_postgres(SearchQuery q) {
+  const std::string point = "ST_SetSRID(ST_MakePoint($2, $1), 4326)::geography";
+  const std::string dist = "ST_Distance(t.grid_geog, " + point + ", false)";
+  std::string sql = std::string("SELECT ") + kTaskColumns + ", " + dist +
+                    " AS d FROM tasks t WHERE t.status = 'open' AND ST_DWithin(t.grid_geog, " +
+                    point + ", $3, false) AND ($4 = '' OR t.category = $4) AND ($5 = 0 OR ";
+  sql += q.newest ? "t.created_at < $6 OR (t.created_at = $6 AND t.id < $7))"
+                    " ORDER BY t.created_at DESC, t.id DESC LIMIT $8"
+                  : dist + " > $6 OR (" + dist + " = $6 AND t.id > $7)) ORDER BY d, t.id LIMIT $8";
+  const bool has_after = q.after.has_value();
+  db::Value after_key = db::null();
+  if (has_after) {
+    after_key = q.newest ? db::Value(static_cast<std::int64_t>(q.after->first))
+                         : db::Value(q.after->first);
+  } else {
+    after_key = q.newest ? db::Value(std::int64_t{0}) : db::Value(0.0);
+  }
+  auto r = co_await db_.read(
+      sql, db::params(q.centre.lat, q.centre.lng, q.radius_m, q.category.value_or(""),
+                      std::int64_t{has_after}, after_key,
+                      has_after ? q.after->second : std::string(), std::int64_t{q.limit + 1}));
+  std::vector<Found> out;
+  for (int i = 0; i < r.size(); ++i)
+    out.push_back({task_from_row(r, i), r.f64(i, kTaskColumnCount)});
+  co_return out;
+}
+
+}  // namespace gd::tasks
