@@ -120,11 +120,12 @@ int serve(const Config& config) {
   tasks::TaskStore task_store(*database);
   tasks::TaskService task_service(task_store, config.tasks);
   task_service.attach_metrics(metrics);
+  tasks::TasksPart tasks_part(task_store);
 
   server.set_authenticator(&auth_service);
   add_ops_routes(server.router(), *database, metrics);
   auth::add_routes(server.router(), auth_service);
-  users::add_routes(server.router(), user_store, {&sessions_part, &ledger_part});
+  users::add_routes(server.router(), user_store, {&sessions_part, &ledger_part, &tasks_part});
   points::add_routes(server.router(), ledger);
   tasks::add_routes(server.router(), task_service);
   add_gauges(metrics, *database, hasher);

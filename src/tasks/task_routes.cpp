@@ -312,4 +312,19 @@ void add_routes(http::RouteTable& routes, TaskService& service) {
   }
 }
 
+Task<void> TasksPart::export_into(std::string user_id, boost::json::object& doc) {
+  boost::json::array tasks;
+  std::optional<std::pair<std::int64_t, std::string>> after;
+  for (;;) {
+    auto page = co_await store_.list_for_user(user_id, "", std::nullopt, 500, after);
+    for (std::size_t i = 0; i < page.size() && i < 500; ++i) tasks.push_back(task_json(page[i], user_id));
+    if (page.size() <= 500) break;
+    after = std::make_pair(page[499].created_at_ms, page[499].id);
+  }
+  boost::json::array applications;
+  for (const auto& a : co_await store_.applications_by(user_id)) applications.push_back(application_json(a));
+  doc["tasks"] = std::move(tasks);
+  doc["applications"] = std::move(applications);
+}
+
 }  // namespace gd::tasks

@@ -180,6 +180,38 @@ Task<std::optional<Application>> TaskStore::application(db::Tx& tx, std::string 
   co_return application_from_row(r, 0);
 }
 
+Task<std::vector<Application>> TaskStore::applications_by(std::string user_id) {
+  auto r = co_await db_.read(std::string("SELECT ") + kApplicationColumns +
+                                 " WHERE applicant_id = $1 ORDER BY created_at, id",
+                             db::params(std::move(user_id)));
+  std::vector<Application> out;
+  for (int i = 0; i < r.size(); ++i) out.push_back(application_from_row(r, i));
+  co_return out;
+}
+
+Task<void> TaskStore::erase_user(std::string user_id) {
+  co_await db_.transact([&user_id](db::Tx& tx) -> Task<bool> {
+    const auto now = now_ms();
+    co_await tx.exec(
+        "UPDATE tasks SET status = 'cancelled', updated_at = $2 WHERE creator_id = $1 AND "
+        "status = 'open'",
+        db::params(user_id, now));
+    co_await tx.exec(
+        "UPDATE tasks SET status = 'open', helper_id = NULL, updated_at = $2 WHERE helper_id = $1 "
+        "AND status IN ('assigned', 'in_progress')",
+        db::params(user_id, now));
+    co_await tx.exec(
+        "UPDATE tasks SET description = '', image_urls = '[]', lat = grid_lat, lng = grid_lng, "
+        "updated_at = $2 WHERE creator_id = $1",
+        db::params(user_id, now));
+    co_await tx.exec(
+        "UPDATE task_applications SET message = '', status = CASE WHEN status IN ('pending', "
+        "'accepted') THEN 'withdrawn' ELSE status END, updated_at = $2 WHERE applicant_id = $1",
+        db::params(user_id, now));
+    co_return true;
+  });
+}
+
 Task<void> TaskStore::add_event(db::Tx& tx, std::string task_id, std::string type,
                                 std::string recipient_id, std::optional<std::string> payload) {
   co_await tx.exec(

@@ -59,6 +59,12 @@ class TaskStore {
                                               std::optional<std::pair<std::int64_t, std::string>> after);
   static Task<std::optional<Application>> application(db::Tx& tx, std::string id);
 
+  // The user's own applications, for the data export.
+  Task<std::vector<Application>> applications_by(std::string user_id);
+  // Account erasure: cancel their open tasks, hand back tasks they help with, withdraw their
+  // applications, and remove personal text and exact locations from their tasks.
+  Task<void> erase_user(std::string user_id);
+
   // Writes an outbox row in the caller's transaction.
   static Task<void> add_event(db::Tx& tx, std::string task_id, std::string type,
                               std::string recipient_id, std::optional<std::string> payload = {});
