@@ -11,21 +11,21 @@
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <filesystem>
-#include <mutex>
 #include <iostream>
+#include <mutex>
 
 #include "app/ops_routes.hpp"
-#include "core/clock.hpp"
 #include "auth/auth_routes.hpp"
 #include "auth/auth_service.hpp"
 #include "auth/session_store.hpp"
+#include "core/clock.hpp"
 #include "core/metrics.hpp"
 #include "points/ledger.hpp"
 #include "points/points_routes.hpp"
+#include "store/open.hpp"
 #include "tasks/task_routes.hpp"
 #include "tasks/task_service.hpp"
 #include "tasks/task_store.hpp"
-#include "store/open.hpp"
 #include "users/user_routes.hpp"
 #include "users/user_store.hpp"
 
@@ -103,7 +103,8 @@ int serve(const Config& config) {
   std::filesystem::create_directories(config.data_dir);
   const int applied = db::migrate(config.database.url);
   spdlog::info("database ready ({} migrations applied)", applied);
-  auto keys = config.token_keys.empty() ? load_or_create_token_keys(config.data_dir) : config.token_keys;
+  auto keys =
+      config.token_keys.empty() ? load_or_create_token_keys(config.data_dir) : config.token_keys;
 
   Metrics metrics;
   http::Server server(config.server, metrics);
@@ -136,7 +137,8 @@ int serve(const Config& config) {
 
 int migrate_command(int argc, char** argv) {
   std::string url;
-  po::options_description opts("gooddeeds migrate --database URL\n\nApplies pending schema migrations");
+  po::options_description opts(
+      "gooddeeds migrate --database URL\n\nApplies pending schema migrations");
   opts.add_options()("help,h", "show this help")(
       "database", po::value(&url), "sqlite:PATH or postgres://... (or GOODDEEDS_DATABASE)");
   po::variables_map vm;
@@ -199,7 +201,9 @@ int create_user(int argc, char** argv) {
   setup_logging("warn");
   db::migrate(url);
   users::NewUser nu{auth::AuthService::normalize_email(email),
-                    auth::hash_password_blocking(password, auth::HashOptions{}), name, {"user"}};
+                    auth::hash_password_blocking(password, auth::HashOptions{}),
+                    name,
+                    {"user"}};
   for (const auto& r : roles)
     if (r != "user") nu.roles.push_back(r);
   boost::asio::io_context ioc;

@@ -76,7 +76,8 @@ std::vector<auth::SigningKey> load_or_create_token_keys(const std::string& data_
     unsigned char kid_bytes[6];
     randombytes_buf(kid_bytes, sizeof kid_bytes);
     const auto kid = auth::base64url(std::string_view(reinterpret_cast<char*>(kid_bytes), 6));
-    const auto line = kid + ":" + auth::base64url(std::string_view(reinterpret_cast<char*>(secret), 32));
+    const auto line =
+        kid + ":" + auth::base64url(std::string_view(reinterpret_cast<char*>(secret), 32));
     const auto tmp = path.string() + ".tmp";
     {
       std::ofstream out(tmp, std::ios::trunc);
@@ -98,8 +99,9 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   std::string listen = "127.0.0.1:8080", database, cors, keys;
   double ip_per_min = 60, email_per_min = 1;
-  po::options_description opts("gooddeeds serve [options]\n\nEvery option can also be set as "
-                               "GOODDEEDS_<NAME> (e.g. --data-dir -> GOODDEEDS_DATA_DIR)");
+  po::options_description opts(
+      "gooddeeds serve [options]\n\nEvery option can also be set as "
+      "GOODDEEDS_<NAME> (e.g. --data-dir -> GOODDEEDS_DATA_DIR)");
   // clang-format off
   opts.add_options()
     ("help,h", "show this help")
@@ -141,7 +143,8 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     po::store(po::parse_environment(opts,
                                     [&opts](const std::string& env) -> std::string {
                                       for (const auto& o : opts.options())
-                                        if (env_name_for(o->long_name()) == env) return o->long_name();
+                                        if (env_name_for(o->long_name()) == env)
+                                          return o->long_name();
                                       return {};
                                     }),
               vm);

@@ -11,8 +11,8 @@
 #include "auth/jwt.hpp"
 #include "auth/password.hpp"
 #include "http/server.hpp"
-#include "tasks/task_service.hpp"
 #include "store/db.hpp"
+#include "tasks/task_service.hpp"
 
 namespace gd::app {
 

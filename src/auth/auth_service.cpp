@@ -39,8 +39,13 @@ std::string token_hash(std::string_view token) {
 
 AuthService::AuthService(users::UserStore& users, SessionStore& sessions, PasswordHasher& hasher,
                          TokenSigner& signer, AuthOptions options)
-    : users_(users), sessions_(sessions), hasher_(hasher), signer_(signer), options_(options),
-      per_ip_(options.per_ip), per_email_(options.per_email) {}
+    : users_(users),
+      sessions_(sessions),
+      hasher_(hasher),
+      signer_(signer),
+      options_(options),
+      per_ip_(options.per_ip),
+      per_email_(options.per_email) {}
 
 std::string AuthService::normalize_email(std::string_view email) {
   const auto b = email.find_first_not_of(" \t\r\n");
@@ -56,8 +61,8 @@ void AuthService::attach_metrics(Metrics& m) {
   counters_.registrations = &m.counter("gooddeeds_registrations_total", "Accounts created.");
   counters_.logins_ok = &m.counter("gooddeeds_logins_succeeded_total", "Successful sign-ins.");
   counters_.logins_failed = &m.counter("gooddeeds_logins_failed_total", "Failed sign-ins.");
-  counters_.cache_hits =
-      &m.counter("gooddeeds_session_cache_hits_total", "Access tokens accepted from the session cache.");
+  counters_.cache_hits = &m.counter("gooddeeds_session_cache_hits_total",
+                                    "Access tokens accepted from the session cache.");
   counters_.cache_misses = &m.counter("gooddeeds_session_cache_misses_total",
                                       "Access tokens that needed a session lookup.");
 }
@@ -168,7 +173,8 @@ Task<Status> AuthService::change_password(http::Principal who, std::string curre
   if (!user) co_return make_error("UNAUTHENTICATED", "The account no longer exists.");
   // Guessing the current password with a stolen access token is limited like logins are.
   const auto key = "user:" + who.user_id;
-  if (const int wait = per_email_.retry_after_s(key, now_ms()); wait > 0) co_return rate_limited(wait);
+  if (const int wait = per_email_.retry_after_s(key, now_ms()); wait > 0)
+    co_return rate_limited(wait);
   auto ok = co_await hasher_.verify(user->password_hash, std::move(current));
   if (!ok) co_return std::move(ok).error();
   if (!ok.value()) {

@@ -8,10 +8,10 @@
 #include <unordered_map>
 
 #include "auth/jwt.hpp"
-#include "core/metrics.hpp"
 #include "auth/password.hpp"
 #include "auth/rate_limit.hpp"
 #include "auth/session_store.hpp"
+#include "core/metrics.hpp"
 #include "http/types.hpp"
 #include "users/user_store.hpp"
 
@@ -20,9 +20,9 @@ namespace gd::auth {
 struct AuthOptions {
   std::int64_t access_ttl_s = 15 * 60;
   std::int64_t refresh_ttl_s = 7 * 24 * 3600;
-  std::int64_t session_cache_ms = 2000;  // how long another process's revocation may lag
-  BucketOptions per_ip{600, 1};          // failed logins and registrations per client IP
-  BucketOptions per_email{10, 1.0 / 60}; // failed logins and registrations per email
+  std::int64_t session_cache_ms = 2000;   // how long another process's revocation may lag
+  BucketOptions per_ip{600, 1};           // failed logins and registrations per client IP
+  BucketOptions per_email{10, 1.0 / 60};  // failed logins and registrations per email
 };
 
 struct SignIn {

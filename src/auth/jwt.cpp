@@ -16,17 +16,21 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
   crypto_auth_hmacsha256_state st;
   unsigned char mac[crypto_auth_hmacsha256_BYTES];
   crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(key.data()), key.size());
-  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(data.data()),
+                                data.size());
   crypto_auth_hmacsha256_final(&st, mac);
   return std::string(reinterpret_cast<const char*>(mac), sizeof mac);
 }
 
-Error invalid(std::string detail) { return make_error("TOKEN_INVALID", std::move(detail)); }
+Error invalid(std::string detail) {
+  return make_error("TOKEN_INVALID", std::move(detail));
+}
 
 }  // namespace
 
 std::string base64url(std::string_view bytes) {
-  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
+  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+                  '\0');
   sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
                     bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   out.resize(std::strlen(out.c_str()));
@@ -48,7 +52,8 @@ TokenSigner::TokenSigner(std::vector<SigningKey> keys, std::string issuer, std::
     : keys_(std::move(keys)), issuer_(std::move(issuer)), audience_(std::move(audience)) {
   if (keys_.empty()) throw std::invalid_argument("at least one token signing key is required");
   for (const auto& k : keys_)
-    if (k.secret.size() < 32) throw std::invalid_argument("token key " + k.kid + " is shorter than 32 bytes");
+    if (k.secret.size() < 32)
+      throw std::invalid_argument("token key " + k.kid + " is shorter than 32 bytes");
   boost::json::object header{{"alg", "HS256"}, {"typ", "JWT"}, {"kid", keys_.front().kid}};
   header_b64_ = base64url(boost::json::serialize(header));
 }
@@ -62,10 +67,10 @@ const SigningKey* TokenSigner::find_key(std::string_view kid) const {
 std::string TokenSigner::sign(const AccessClaims& c) const {
   boost::json::array roles;
   for (const auto& r : c.roles) roles.emplace_back(r);
-  boost::json::object payload{{"iss", issuer_},        {"aud", audience_},
-                              {"sub", c.subject},      {"sid", c.session_id},
-                              {"roles", std::move(roles)}, {"iat", c.issued_at_s},
-                              {"exp", c.expires_at_s}};
+  boost::json::object payload{
+      {"iss", issuer_},       {"aud", audience_},          {"sub", c.subject},
+      {"sid", c.session_id},  {"roles", std::move(roles)}, {"iat", c.issued_at_s},
+      {"exp", c.expires_at_s}};
   std::string token = header_b64_;
   token.push_back('.');
   token.append(base64url(boost::json::serialize(payload)));
@@ -108,7 +113,8 @@ Result<AccessClaims> TokenSigner::verify(std::string_view token, std::int64_t no
     const auto* v = p.if_contains(k);
     return v && v->is_int64() ? v->as_int64() : 0;
   };
-  if (str("iss") != issuer_ || str("aud") != audience_) return invalid("The token is not for this service.");
+  if (str("iss") != issuer_ || str("aud") != audience_)
+    return invalid("The token is not for this service.");
   AccessClaims c;
   c.subject = str("sub");
   c.session_id = str("sid");

@@ -95,7 +95,9 @@ PasswordHasher::PasswordHasher(HashOptions options)
   (void)common_passwords();  // build the set at start-up, not on the first request
 }
 
-PasswordHasher::~PasswordHasher() { pool_->threads.join(); }
+PasswordHasher::~PasswordHasher() {
+  pool_->threads.join();
+}
 
 bool PasswordHasher::try_reserve() {
   auto n = pending_.load();

@@ -18,7 +18,8 @@ RateLimiter::Bucket& RateLimiter::refill(std::string_view key, std::int64_t now_
     it = buckets_.emplace(std::string(key), Bucket{options_.burst, now_ms}).first;
   }
   Bucket& b = it->second;
-  const double elapsed_s = static_cast<double>(std::max<std::int64_t>(0, now_ms - b.updated_ms)) / 1000.0;
+  const double elapsed_s =
+      static_cast<double>(std::max<std::int64_t>(0, now_ms - b.updated_ms)) / 1000.0;
   b.tokens = std::min(options_.burst, b.tokens + elapsed_s * options_.refill_per_s);
   b.updated_ms = std::max(b.updated_ms, now_ms);  // a clock stepping back mints nothing
   return b;

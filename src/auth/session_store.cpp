@@ -17,8 +17,8 @@ Task<void> SessionStore::create(Session s, std::string token_hash) {
   });
 }
 
-Task<Rotation> SessionStore::rotate(std::string old_hash, std::string new_hash,
-                                    std::int64_t now_ms, std::int64_t ttl_ms) {
+Task<Rotation> SessionStore::rotate(std::string old_hash, std::string new_hash, std::int64_t now_ms,
+                                    std::int64_t ttl_ms) {
   Rotation out;
   co_await db_.transact([&](db::Tx& tx) -> Task<bool> {
     auto r = co_await tx.exec(

@@ -42,7 +42,9 @@ int digits(std::string_view s, std::size_t pos, std::size_t n) {
   return v;
 }
 
-bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool leap(int y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 }  // namespace
 

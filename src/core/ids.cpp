@@ -53,9 +53,10 @@ std::string fast_id() {
 std::string uuid_v7() {
   std::array<unsigned char, 16> b{};
   randombytes_buf(b.data(), b.size());
-  const auto ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                 std::chrono::system_clock::now().time_since_epoch())
-                                                 .count());
+  const auto ms =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
   for (int i = 0; i < 6; ++i) b[i] = static_cast<unsigned char>(ms >> (40 - 8 * i));
   b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x70);
   b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);

@@ -1,9 +1,9 @@
 // Body parsing and field validation shared by every route module.
 #include "core/json.hpp"
 
+#include <fmt/format.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <fmt/format.h>
 
 namespace gd::json {
 
@@ -14,23 +14,36 @@ Result<boost::json::object> parse_object(std::string_view body) {
   auto v = boost::json::parse(body, ec, {}, opts);
   if (ec) return make_error("MALFORMED_JSON", "The body is not valid JSON: " + ec.message() + ".");
   if (!v.is_object()) {
-    return Error{"VALIDATION_FAILED", "The body must be a JSON object.", {{"", "expected an object"}}};
+    return Error{
+        "VALIDATION_FAILED", "The body must be a JSON object.", {{"", "expected an object"}}};
   }
   return std::move(v.as_object());
 }
 
-std::string serialize(const boost::json::value& v) { return boost::json::serialize(v); }
+std::string serialize(const boost::json::value& v) {
+  return boost::json::serialize(v);
+}
 
 std::string escape(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           out += fmt::format("\\u{:04x}", static_cast<int>(c));
@@ -78,8 +91,9 @@ std::optional<std::string> Reader::read_string(std::string_view field, StringRul
   const auto len = utf8_length(s);
   if (len < rule.min_chars || len > rule.max_chars) {
     fail(std::string(field),
-         rule.min_chars > 0 ? fmt::format("must be {} to {} characters", rule.min_chars, rule.max_chars)
-                            : fmt::format("must be at most {} characters", rule.max_chars));
+         rule.min_chars > 0
+             ? fmt::format("must be {} to {} characters", rule.min_chars, rule.max_chars)
+             : fmt::format("must be at most {} characters", rule.max_chars));
     return std::nullopt;
   }
   return std::string(s);

@@ -63,7 +63,8 @@ std::atomic<std::uint64_t>& Metrics::counter(const std::string& name, const std:
   return counters_.back()->value;
 }
 
-void Metrics::gauge(const std::string& name, const std::string& help, std::function<double()> read) {
+void Metrics::gauge(const std::string& name, const std::string& help,
+                    std::function<double()> read) {
   std::lock_guard lock(mu_);
   gauges_.push_back(Gauge{name, help, std::move(read)});
 }

@@ -14,9 +14,8 @@ namespace gd {
 
 class RouteMetrics {
  public:
-  static constexpr std::array<double, 14> kBucketsS = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                                       0.05,   0.1,   0.25,   0.5,   1,    2.5,
-                                                       5,      10};
+  static constexpr std::array<double, 14> kBucketsS = {
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
   RouteMetrics(std::string method, std::string route)
       : method_(std::move(method)), route_(std::move(route)) {}
   void observe(int status, double seconds);

@@ -34,15 +34,16 @@ Task<std::invoke_result_t<F&>> offload(Executor target, F fn) {
         error = std::current_exception();
       }
       auto ex = boost::asio::get_associated_executor(handler);
-      boost::asio::dispatch(ex, [handler = std::move(handler), error,
-                                 value = std::move(value)]() mutable {
-        std::move(handler)(error, std::move(value));
-      });
+      boost::asio::dispatch(
+          ex, [handler = std::move(handler), error, value = std::move(value)]() mutable {
+            std::move(handler)(error, std::move(value));
+          });
     });
   };
-  auto result = co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&,
-                                                     void(std::exception_ptr, std::optional<Value>)>(
-      std::move(initiate), boost::asio::use_awaitable, std::move(fn));
+  auto result =
+      co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&,
+                                           void(std::exception_ptr, std::optional<Value>)>(
+          std::move(initiate), boost::asio::use_awaitable, std::move(fn));
   if constexpr (!std::is_void_v<R>) co_return std::move(*result);
 }
 

@@ -18,33 +18,50 @@ struct Error {
   std::string code;    // stable identifier clients switch on, e.g. "EMAIL_TAKEN"
   std::string detail;  // human-readable explanation, never internals
   std::vector<FieldError> errors;
-  int retry_after_s = 0;     // set for RATE_LIMITED
-  std::string extra_json{};  // extra members for the problem document, e.g. "\"currentStatus\":\"open\""
+  int retry_after_s = 0;  // set for RATE_LIMITED
+  std::string
+      extra_json{};  // extra members for the problem document, e.g. "\"currentStatus\":\"open\""
 };
 
 inline Error make_error(std::string code, std::string detail) {
   return Error{std::move(code), std::move(detail), {}};
 }
 inline Error validation_error(std::string field, std::string message) {
-  return Error{"VALIDATION_FAILED", "The request is invalid.", {{std::move(field), std::move(message)}}};
+  return Error{
+      "VALIDATION_FAILED", "The request is invalid.", {{std::move(field), std::move(message)}}};
 }
 
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
   Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
-  T& value() & { assert(ok()); return std::get<0>(v_); }
-  const T& value() const& { assert(ok()); return std::get<0>(v_); }
-  T&& value() && { assert(ok()); return std::get<0>(std::move(v_)); }
+  T& value() & {
+    assert(ok());
+    return std::get<0>(v_);
+  }
+  const T& value() const& {
+    assert(ok());
+    return std::get<0>(v_);
+  }
+  T&& value() && {
+    assert(ok());
+    return std::get<0>(std::move(v_));
+  }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
-  const Error& error() const& { assert(!ok()); return std::get<1>(v_); }
-  Error&& error() && { assert(!ok()); return std::get<1>(std::move(v_)); }
+  const Error& error() const& {
+    assert(!ok());
+    return std::get<1>(v_);
+  }
+  Error&& error() && {
+    assert(!ok());
+    return std::get<1>(std::move(v_));
+  }
 
  private:
   std::variant<T, Error> v_;

@@ -13,7 +13,8 @@ std::string encode_cursor(const std::vector<std::string>& parts) {
     raw.push_back('\0');
     raw += p;
   }
-  std::string out(sodium_base64_ENCODED_LEN(raw.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
+  std::string out(sodium_base64_ENCODED_LEN(raw.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+                  '\0');
   sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(raw.data()),
                     raw.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   out.resize(out.find('\0'));
@@ -36,7 +37,8 @@ std::optional<std::vector<std::string>> decode_cursor(std::string_view text, std
   if (raw.substr(0, pos) != "v1") return std::nullopt;
   while (pos != std::string::npos) {
     const auto next = raw.find('\0', pos + 1);
-    out.push_back(raw.substr(pos + 1, next == std::string::npos ? std::string::npos : next - pos - 1));
+    out.push_back(
+        raw.substr(pos + 1, next == std::string::npos ? std::string::npos : next - pos - 1));
     pos = next;
   }
   if (out.size() != parts) return std::nullopt;

@@ -75,7 +75,8 @@ void Pipeline::prepare(Exchange& ex) const {
   ex.match = router_.match(ex.method, ex.path);
   if (ex.match.kind == Match::Kind::kFound) {
     ex.metrics = ex.match.route->metrics;
-    if (ex.match.route->options.max_body_bytes) ex.body_limit = ex.match.route->options.max_body_bytes;
+    if (ex.match.route->options.max_body_bytes)
+      ex.body_limit = ex.match.route->options.max_body_bytes;
   }
 }
 
@@ -100,7 +101,8 @@ Task<Response> Pipeline::run(Exchange& ex) const {
 Task<Response> Pipeline::dispatch(Exchange& ex) const {
   if (ex.method == "OPTIONS") co_return preflight(ex);
   if (ex.match.kind == Match::Kind::kNotFound)
-    co_return Response::problem(make_error("NOT_FOUND", "No route for " + ex.path + "."), ex.request_id);
+    co_return Response::problem(make_error("NOT_FOUND", "No route for " + ex.path + "."),
+                                ex.request_id);
   if (ex.match.kind == Match::Kind::kMethodNotAllowed) {
     auto res = Response::problem(
         make_error("METHOD_NOT_ALLOWED", ex.method + " is not allowed on " + ex.path + "."),
@@ -146,7 +148,8 @@ const std::string* Pipeline::allowed_origin(const Exchange& ex) const {
 Response Pipeline::preflight(const Exchange& ex) const {
   Response res = Response::no_content();
   if (allowed_origin(ex) && !find_header(ex, "access-control-request-method").empty()) {
-    res.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, PATCH, PUT, DELETE, OPTIONS");
+    res.headers.emplace_back("Access-Control-Allow-Methods",
+                             "GET, POST, PATCH, PUT, DELETE, OPTIONS");
     res.headers.emplace_back("Access-Control-Allow-Headers",
                              "Authorization, Content-Type, Idempotency-Key, X-Request-Id");
     res.headers.emplace_back("Access-Control-Max-Age", "600");

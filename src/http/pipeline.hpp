@@ -43,8 +43,8 @@ class Pipeline {
  public:
   Pipeline(const ServerOptions& options, Metrics& metrics, Router& router);
   void set_authenticator(Authenticator* a) { authenticator_ = a; }
-  void attach_metrics();                // once, after all routes are registered
-  void prepare(Exchange& ex) const;     // after the headers: id, target, route, body limit
+  void attach_metrics();             // once, after all routes are registered
+  void prepare(Exchange& ex) const;  // after the headers: id, target, route, body limit
   // Awaited at once by the exchange's owner, which outlives it.
   Task<Response> run(Exchange& ex) const;
   void finish(const Exchange& ex, int status, std::size_t bytes) const;

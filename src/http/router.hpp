@@ -12,8 +12,8 @@ namespace gd::http {
 
 struct Route {
   std::string method;
-  std::string pattern;               // as registered, used as the metrics label
-  std::vector<std::string> segments; // "{}" marks a parameter
+  std::string pattern;                // as registered, used as the metrics label
+  std::vector<std::string> segments;  // "{}" marks a parameter
   RouteOptions options;
   Handler handler;
   RouteMetrics* metrics = nullptr;  // set once by the server before it starts serving
@@ -28,8 +28,7 @@ struct Match {
 
 class Router final : public RouteTable {
  public:
-  void add(std::string method, std::string pattern, RouteOptions options,
-           Handler handler) override;
+  void add(std::string method, std::string pattern, RouteOptions options, Handler handler) override;
   Match match(std::string_view method, std::string_view path) const;
   std::vector<std::unique_ptr<Route>>& routes() { return routes_; }
 

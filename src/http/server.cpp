@@ -1,28 +1,29 @@
 // Beast/Asio HTTP/1.1 server: one io_context per thread, connections dealt out round-robin,
 // one coroutine per connection that never leaves its thread. (A coroutine that resumes on
 // another thread is exposed to clang caching thread_local addresses across suspension
-// points, which corrupts Asio's per-thread frame allocator; it also costs cross-core wake-ups.) Limits and timeouts are applied where each read happens (header limit
-// and timeout, per-route body limit, idle keep-alive timeout).
+// points, which corrupts Asio's per-thread frame allocator; it also costs cross-core wake-ups.)
+// Limits and timeouts are applied where each read happens (header limit and timeout, per-route body
+// limit, idle keep-alive timeout).
 #include "http/server.hpp"
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <array>
 #include <chrono>
 #include <mutex>
 #include <thread>
@@ -321,10 +322,18 @@ Server::Server(ServerOptions options, Metrics& metrics)
 
 Server::~Server() = default;
 
-asio::any_io_executor Server::executor() { return impl_->ioc.get_executor(); }
-Router& Server::router() { return impl_->router; }
-void Server::set_authenticator(Authenticator* a) { impl_->pipeline.set_authenticator(a); }
-unsigned short Server::bound_port() const { return impl_->acceptor.local_endpoint().port(); }
+asio::any_io_executor Server::executor() {
+  return impl_->ioc.get_executor();
+}
+Router& Server::router() {
+  return impl_->router;
+}
+void Server::set_authenticator(Authenticator* a) {
+  impl_->pipeline.set_authenticator(a);
+}
+unsigned short Server::bound_port() const {
+  return impl_->acceptor.local_endpoint().port();
+}
 
 void Server::stop() {
   asio::post(impl_->ioc, [impl = impl_] { impl->begin_drain(); });

@@ -20,10 +20,10 @@ struct ServerOptions {
   int threads = 1;
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 1024 * 1024;
-  int header_timeout_ms = 10'000;   // from the first byte of a request to its last header
-  int body_timeout_ms = 30'000;     // reading the body
-  int idle_timeout_ms = 60'000;     // keep-alive connection waiting for its next request
-  int shutdown_timeout_ms = 30'000; // in-flight requests get this long after SIGTERM
+  int header_timeout_ms = 10'000;         // from the first byte of a request to its last header
+  int body_timeout_ms = 30'000;           // reading the body
+  int idle_timeout_ms = 60'000;           // keep-alive connection waiting for its next request
+  int shutdown_timeout_ms = 30'000;       // in-flight requests get this long after SIGTERM
   std::vector<std::string> cors_origins;  // exact origins, or "*"
   bool access_log = true;
 };

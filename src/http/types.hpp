@@ -31,7 +31,7 @@ struct Request {
   std::string path;    // percent-decoded path without the query, e.g. "/api/v1/users/me"
   std::vector<std::pair<std::string, std::string>> query;    // decoded, in order
   std::vector<std::pair<std::string, std::string>> headers;  // names lowercased
-  std::vector<std::string> path_params;                       // values of {name} segments, in order
+  std::vector<std::string> path_params;                      // values of {name} segments, in order
   std::string body;
   std::string remote_ip;
   std::string request_id;
@@ -64,7 +64,7 @@ enum class Auth { kNone, kRequired };
 
 struct RouteOptions {
   Auth auth = Auth::kRequired;
-  bool json_body = false;      // a POST/PATCH whose body must be application/json
+  bool json_body = false;          // a POST/PATCH whose body must be application/json
   std::size_t max_body_bytes = 0;  // 0: the server-wide limit
 };
 

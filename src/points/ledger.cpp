@@ -13,7 +13,8 @@ constexpr const char* kColumns =
     "id, user_id, amount, type, task_id, redemption_id, created_at FROM point_transactions";
 
 LedgerEntry from_row(const db::Rows& r, int i) {
-  return {r.str(i, 0), r.str(i, 1), r.i64(i, 2), r.str(i, 3), r.opt(i, 4), r.opt(i, 5), r.i64(i, 6)};
+  return {r.str(i, 0), r.str(i, 1), r.i64(i, 2), r.str(i, 3),
+          r.opt(i, 4), r.opt(i, 5), r.i64(i, 6)};
 }
 
 }  // namespace
@@ -22,9 +23,12 @@ boost::json::object entry_json(const LedgerEntry& e) {
   const auto opt = [](const std::optional<std::string>& s) -> boost::json::value {
     return s ? boost::json::value(*s) : boost::json::value(nullptr);
   };
-  return {{"id", e.id},           {"userId", e.user_id},
-          {"amount", e.amount},   {"type", e.type},
-          {"taskId", opt(e.task_id)}, {"redemptionId", opt(e.redemption_id)},
+  return {{"id", e.id},
+          {"userId", e.user_id},
+          {"amount", e.amount},
+          {"type", e.type},
+          {"taskId", opt(e.task_id)},
+          {"redemptionId", opt(e.redemption_id)},
           {"createdAt", iso8601_ms(e.created_at_ms)}};
 }
 

@@ -19,7 +19,9 @@ namespace gd::db {
 using Value = std::variant<std::monostate, std::int64_t, double, std::string>;
 using Params = std::vector<Value>;
 
-inline Value null() { return std::monostate{}; }
+inline Value null() {
+  return std::monostate{};
+}
 
 // Builds Params in a plain function: GCC 12 mishandles braced lists inside co_await
 // expressions ("array used as initializer"), so coroutines write db::params(a, b, c).
@@ -30,7 +32,9 @@ Params params(A&&... args) {
   (p.emplace_back(Value(std::forward<A>(args))), ...);
   return p;
 }
-inline Value opt(const std::optional<std::string>& s) { return s ? Value(*s) : null(); }
+inline Value opt(const std::optional<std::string>& s) {
+  return s ? Value(*s) : null();
+}
 
 // A fully materialised result: small, owned, and independent of the back end.
 class Rows {
@@ -111,9 +115,9 @@ class Database {
 };
 
 struct OpenOptions {
-  std::string url;              // sqlite:PATH or postgres://...
-  std::size_t pool_size = 8;    // PostgreSQL connections / SQLite read connections
-  int busy_timeout_ms = 5000;   // SQLite
+  std::string url;             // sqlite:PATH or postgres://...
+  std::size_t pool_size = 8;   // PostgreSQL connections / SQLite read connections
+  int busy_timeout_ms = 5000;  // SQLite
   int acquire_timeout_ms = 5000;
 };
 

@@ -20,7 +20,8 @@ std::int64_t Rows::i64(int r, int c) const {
   std::int64_t out = 0;
   const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   if (ec != std::errc() || p != s.data() + s.size())
-    throw std::runtime_error("column " + std::to_string(c) + " is not an integer: " + std::string(s));
+    throw std::runtime_error("column " + std::to_string(c) +
+                             " is not an integer: " + std::string(s));
   return out;
 }
 

@@ -41,7 +41,8 @@ int migrate_sqlite(const std::string& path) {
   int applied = 0;
   for (const auto& m : embedded_migrations("src/store/migrations/sqlite/")) {
     conn.exec_script("BEGIN IMMEDIATE");
-    const auto done = conn.run("SELECT 1 FROM schema_migrations WHERE version = $1", {std::int64_t{m.version}});
+    const auto done =
+        conn.run("SELECT 1 FROM schema_migrations WHERE version = $1", {std::int64_t{m.version}});
     if (!done.empty()) {
       conn.exec_script("COMMIT");
       continue;
@@ -52,9 +53,10 @@ int migrate_sqlite(const std::string& path) {
       conn.exec_script("ROLLBACK");
       throw;
     }
-    conn.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, "
-             "CAST(strftime('%s','now') AS INTEGER) * 1000)",
-             {std::int64_t{m.version}, m.name});
+    conn.run(
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, "
+        "CAST(strftime('%s','now') AS INTEGER) * 1000)",
+        {std::int64_t{m.version}, m.name});
     conn.exec_script("COMMIT");
     spdlog::info("applied migration {}", m.name);
     ++applied;
@@ -81,7 +83,8 @@ class PgSync {
     std::string first = (st == PGRES_TUPLES_OK && PQntuples(r) > 0) ? PQgetvalue(r, 0, 0) : "";
     const std::string err = PQresultErrorMessage(r);
     PQclear(r);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) throw std::runtime_error("postgres: " + err);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+      throw std::runtime_error("postgres: " + err);
     return first;
   }
 
@@ -125,7 +128,8 @@ bool is_postgres_url(const std::string& url) {
 }
 
 std::string sqlite_path(const std::string& url) {
-  if (url.rfind("sqlite:", 0) != 0) throw std::invalid_argument("database URL must start with sqlite: or postgres://");
+  if (url.rfind("sqlite:", 0) != 0)
+    throw std::invalid_argument("database URL must start with sqlite: or postgres://");
   auto path = url.substr(7);
   if (path.rfind("//", 0) == 0) path = path.substr(2);  // sqlite://relative or sqlite:///abs
   if (path.empty()) throw std::invalid_argument("sqlite: URL needs a file path");

@@ -48,10 +48,10 @@ class Rows {
   Rows& operator=(const Rows&) = delete;
   ~Rows();
 
-  int size() const;                      // number of rows
-  int columns() const;                   // number of columns
+  int size() const;     // number of rows
+  int columns() const;  // number of columns
   bool empty() const { return size() == 0; }
-  std::int64_t affected() const;         // PQcmdTuples for INSERT/UPDATE/DELETE
+  std::int64_t affected() const;  // PQcmdTuples for INSERT/UPDATE/DELETE
   bool is_null(int row, int col) const;
   std::string_view get(int row, int col) const;  // "" for NULL
   std::string str(int row, int col) const { return std::string(get(row, col)); }
@@ -97,9 +97,9 @@ struct PoolStats {
 };
 
 struct PoolOptions {
-  std::string conninfo;          // a postgres:// URL or key=value string
-  std::size_t max_size = 8;      // connections opened lazily up to this many
-  int acquire_timeout_ms = 5000; // waiting longer than this throws pg::Error("57014"...)
+  std::string conninfo;           // a postgres:// URL or key=value string
+  std::size_t max_size = 8;       // connections opened lazily up to this many
+  int acquire_timeout_ms = 5000;  // waiting longer than this throws pg::Error("57014"...)
 };
 
 class Pool : public std::enable_shared_from_this<Pool> {

@@ -39,9 +39,12 @@ void bind(sqlite3* db, sqlite3_stmt* st, int i, const Value& v) {
 
 std::optional<std::string> column(sqlite3_stmt* st, int c) {
   switch (sqlite3_column_type(st, c)) {
-    case SQLITE_NULL: return std::nullopt;
-    case SQLITE_INTEGER: return std::to_string(sqlite3_column_int64(st, c));
-    case SQLITE_FLOAT: return fmt::format("{}", sqlite3_column_double(st, c));
+    case SQLITE_NULL:
+      return std::nullopt;
+    case SQLITE_INTEGER:
+      return std::to_string(sqlite3_column_int64(st, c));
+    case SQLITE_FLOAT:
+      return fmt::format("{}", sqlite3_column_double(st, c));
     default: {
       const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, c));
       return std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(st, c)));
@@ -65,8 +68,9 @@ std::string sqlite_placeholders(const std::string& sql) {
 }
 
 SqliteConn::SqliteConn(const std::string& path, bool read_only, int busy_timeout_ms) {
-  const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                    SQLITE_OPEN_NOMUTEX;
+  const int flags =
+      (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+      SQLITE_OPEN_NOMUTEX;
   const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
     const std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
@@ -75,8 +79,9 @@ SqliteConn::SqliteConn(const std::string& path, bool read_only, int busy_timeout
     throw DbError(false, "sqlite: cannot open " + path + ": " + msg);
   }
   sqlite3_busy_timeout(db_, busy_timeout_ms);
-  exec_script(read_only ? "PRAGMA foreign_keys=ON;"
-                        : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+  exec_script(read_only
+                  ? "PRAGMA foreign_keys=ON;"
+                  : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
 }
 
 SqliteConn::~SqliteConn() {
@@ -146,7 +151,9 @@ class SqliteTx final : public Tx {
 class SqliteDatabase final : public Database {
  public:
   SqliteDatabase(std::string path, OpenOptions options)
-      : path_(std::move(path)), options_(std::move(options)), writer_thread_(1),
+      : path_(std::move(path)),
+        options_(std::move(options)),
+        writer_thread_(1),
         writer_(path_, false, options_.busy_timeout_ms) {}
   ~SqliteDatabase() override { writer_thread_.join(); }
 

@@ -15,8 +15,8 @@ double haversine_m(GeoPoint a, GeoPoint b) {
   const double dlat = (b.lat - a.lat) * kDegToRad;
   const double dlng = (b.lng - a.lng) * kDegToRad;
   const double s = std::sin(dlat / 2) * std::sin(dlat / 2) +
-                   std::cos(a.lat * kDegToRad) * std::cos(b.lat * kDegToRad) *
-                       std::sin(dlng / 2) * std::sin(dlng / 2);
+                   std::cos(a.lat * kDegToRad) * std::cos(b.lat * kDegToRad) * std::sin(dlng / 2) *
+                       std::sin(dlng / 2);
   return 2 * kEarthRadiusM * std::asin(std::min(1.0, std::sqrt(s)));
 }
 

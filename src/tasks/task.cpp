@@ -8,9 +8,8 @@
 namespace gd::tasks {
 namespace {
 
-constexpr std::string_view kStatusNames[] = {"open",      "assigned",
-                                             "in_progress", "pending_confirmation",
-                                             "completed", "cancelled"};
+constexpr std::string_view kStatusNames[] = {
+    "open", "assigned", "in_progress", "pending_confirmation", "completed", "cancelled"};
 
 boost::json::value opt_str(const std::optional<std::string>& s) {
   return s ? boost::json::value(*s) : boost::json::value(nullptr);
@@ -18,7 +17,9 @@ boost::json::value opt_str(const std::optional<std::string>& s) {
 
 }  // namespace
 
-std::string_view status_name(Status s) { return kStatusNames[static_cast<int>(s)]; }
+std::string_view status_name(Status s) {
+  return kStatusNames[static_cast<int>(s)];
+}
 
 std::optional<Status> parse_status(std::string_view s) {
   for (int i = 0; i < 6; ++i)
@@ -64,12 +65,9 @@ boost::json::object task_json(const HelpTask& t, std::string_view viewer,
 }
 
 boost::json::object application_json(const Application& a) {
-  return {{"id", a.id},
-          {"taskId", a.task_id},
-          {"applicantId", a.applicant_id},
-          {"message", a.message},
-          {"status", a.status},
-          {"createdAt", iso8601_ms(a.created_at_ms)}};
+  return {
+      {"id", a.id},           {"taskId", a.task_id}, {"applicantId", a.applicant_id},
+      {"message", a.message}, {"status", a.status},  {"createdAt", iso8601_ms(a.created_at_ms)}};
 }
 
 }  // namespace gd::tasks

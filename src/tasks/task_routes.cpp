@@ -18,15 +18,17 @@ namespace {
 using http::Request;
 using http::Response;
 
-Response fail(const Request& req, const Error& e) { return Response::problem(e, req.request_id); }
+Response fail(const Request& req, const Error& e) {
+  return Response::problem(e, req.request_id);
+}
 
 Response task_response(int status, const HelpTask& t, const std::string& viewer) {
   return Response::json(status, boost::json::serialize(task_json(t, viewer)));
 }
 
 bool valid_image_url(std::string_view u) {
-  return u.size() <= 2048 && (u.rfind("https://", 0) == 0 || u.rfind("http://", 0) == 0 ||
-                              u.rfind("/media/", 0) == 0);
+  return u.size() <= 2048 &&
+         (u.rfind("https://", 0) == 0 || u.rfind("http://", 0) == 0 || u.rfind("/media/", 0) == 0);
 }
 
 // Reads imageUrls into `out`; records a field error on `in` when it is malformed.
@@ -56,19 +58,22 @@ Result<TaskPatch> read_task_fields(const boost::json::object& o, bool creating,
   p.category = creating ? in.required_string("category", {1, 40, true})
                         : in.optional_string("category", {1, 40, true});
   if (p.category && !valid_category(*p.category))
-    in.fail("category", "must be one of shopping, transport, garden, repairs, tech_help, pets, "
-                        "company, other");
+    in.fail("category",
+            "must be one of shopping, transport, garden, repairs, tech_help, pets, "
+            "company, other");
   auto loc = in.optional_point("location");
   if (loc && *loc) p.location = **loc;
-  if ((loc && !*loc) || (creating && !in.has("location") )) in.fail("location", "is required");
+  if ((loc && !*loc) || (creating && !in.has("location"))) in.fail("location", "is required");
   p.points_reward = in.optional_int("pointsReward", 1, max_reward);
   if (creating && !in.has("pointsReward")) in.fail("pointsReward", "is required");
   read_image_urls(o, in, p.image_urls);
   for (const auto& [key, value] : o) {
     if (key == "projectId" && project) {
       if (value.is_null()) continue;
-      if (!value.is_string() || !is_uuid(value.as_string())) in.fail("projectId", "must be a UUID or null");
-      else *project = std::string(value.as_string());
+      if (!value.is_string() || !is_uuid(value.as_string()))
+        in.fail("projectId", "must be a UUID or null");
+      else
+        *project = std::string(value.as_string());
     } else if (key != "title" && key != "description" && key != "category" && key != "location" &&
                key != "pointsReward" && key != "imageUrls") {
       in.fail(std::string(key), "is not a field of a task");
@@ -84,15 +89,21 @@ Task<Response> create(TaskService* svc, Request req) {
   std::optional<std::string> project;
   auto fields = read_task_fields(*body, true, svc->options().max_reward, &project);
   if (!fields) co_return fail(req, fields.error());
-  NewTask n{*fields->title, fields->description.value_or(""), *fields->category,
-            *fields->location, *fields->points_reward,
-            fields->image_urls.value_or(std::vector<std::string>{}), project};
+  NewTask n{*fields->title,
+            fields->description.value_or(""),
+            *fields->category,
+            *fields->location,
+            *fields->points_reward,
+            fields->image_urls.value_or(std::vector<std::string>{}),
+            project};
   auto t = co_await svc->create(req.principal->user_id, std::move(n));
   if (!t) co_return fail(req, t.error());
   co_return task_response(201, *t, req.principal->user_id);
 }
 
-Error invalid_id() { return make_error("INVALID_ID", "The id is not a UUID."); }
+Error invalid_id() {
+  return make_error("INVALID_ID", "The id is not a UUID.");
+}
 
 Task<Response> get_one(TaskService* svc, Request req) {
   if (!is_uuid(req.param(0))) co_return fail(req, invalid_id());
@@ -126,8 +137,10 @@ Result<SearchQuery> read_search(const Request& req) {
   json::Reader in(boost::json::object{});
   SearchQuery q;
   const auto lat = number_param(req, "lat"), lng = number_param(req, "lng");
-  if (!lat || std::isnan(*lat) || *lat < -90 || *lat > 90) in.fail("lat", "is required, in [-90, 90]");
-  if (!lng || std::isnan(*lng) || *lng < -180 || *lng > 180) in.fail("lng", "is required, in [-180, 180]");
+  if (!lat || std::isnan(*lat) || *lat < -90 || *lat > 90)
+    in.fail("lat", "is required, in [-90, 90]");
+  if (!lng || std::isnan(*lng) || *lng < -180 || *lng > 180)
+    in.fail("lng", "is required, in [-180, 180]");
   const auto radius = number_param(req, "radius");
   if (radius && (std::isnan(*radius) || *radius < 1 || *radius > 50000))
     in.fail("radius", "must be a number of metres from 1 to 50000");
@@ -194,7 +207,8 @@ boost::json::value next_cursor(const std::vector<T>& rows, int limit, KeyFn key)
 std::optional<std::pair<std::int64_t, std::string>> time_key(const PageRequest& p) {
   if (p.after.empty()) return std::nullopt;
   std::int64_t t = 0;
-  if (std::from_chars(p.after[0].data(), p.after[0].data() + p.after[0].size(), t).ec != std::errc())
+  if (std::from_chars(p.after[0].data(), p.after[0].data() + p.after[0].size(), t).ec !=
+      std::errc())
     return std::nullopt;
   return std::make_pair(t, p.after[1]);
 }
@@ -296,9 +310,12 @@ void add_routes(http::RouteTable& routes, TaskService& service) {
   const http::RouteOptions any_in{http::Auth::kRequired, false};
   routes.add("POST", "/api/v1/tasks", json_in, [s](Request r) { return create(s, std::move(r)); });
   routes.add("GET", "/api/v1/tasks", any_in, [s](Request r) { return search(s, std::move(r)); });
-  routes.add("GET", "/api/v1/tasks/{id}", any_in, [s](Request r) { return get_one(s, std::move(r)); });
-  routes.add("PATCH", "/api/v1/tasks/{id}", json_in, [s](Request r) { return patch(s, std::move(r)); });
-  routes.add("GET", "/api/v1/users/me/tasks", any_in, [s](Request r) { return mine(s, std::move(r)); });
+  routes.add("GET", "/api/v1/tasks/{id}", any_in,
+             [s](Request r) { return get_one(s, std::move(r)); });
+  routes.add("PATCH", "/api/v1/tasks/{id}", json_in,
+             [s](Request r) { return patch(s, std::move(r)); });
+  routes.add("GET", "/api/v1/users/me/tasks", any_in,
+             [s](Request r) { return mine(s, std::move(r)); });
   routes.add("POST", "/api/v1/tasks/{id}/applications", any_in,
              [s](Request r) { return apply(s, std::move(r)); });
   routes.add("GET", "/api/v1/tasks/{id}/applications", any_in,
@@ -317,12 +334,14 @@ Task<void> TasksPart::export_into(std::string user_id, boost::json::object& doc)
   std::optional<std::pair<std::int64_t, std::string>> after;
   for (;;) {
     auto page = co_await store_.list_for_user(user_id, "", std::nullopt, 500, after);
-    for (std::size_t i = 0; i < page.size() && i < 500; ++i) tasks.push_back(task_json(page[i], user_id));
+    for (std::size_t i = 0; i < page.size() && i < 500; ++i)
+      tasks.push_back(task_json(page[i], user_id));
     if (page.size() <= 500) break;
     after = std::make_pair(page[499].created_at_ms, page[499].id);
   }
   boost::json::array applications;
-  for (const auto& a : co_await store_.applications_by(user_id)) applications.push_back(application_json(a));
+  for (const auto& a : co_await store_.applications_by(user_id))
+    applications.push_back(application_json(a));
   doc["tasks"] = std::move(tasks);
   doc["applications"] = std::move(applications);
 }

@@ -12,9 +12,13 @@
 namespace gd::tasks {
 namespace {
 
-Error not_found() { return make_error("TASK_NOT_FOUND", "No such task."); }
+Error not_found() {
+  return make_error("TASK_NOT_FOUND", "No such task.");
+}
 
-Error forbidden(std::string detail) { return make_error("FORBIDDEN", std::move(detail)); }
+Error forbidden(std::string detail) {
+  return make_error("FORBIDDEN", std::move(detail));
+}
 
 Error wrong_status(Status current, bool needs_open) {
   Error e = make_error(needs_open ? "TASK_NOT_OPEN" : "TASK_STATUS_CONFLICT",
@@ -28,8 +32,9 @@ bool involved(const HelpTask& t, const std::string& user) {
 }
 
 Task<bool> applied(db::Tx& tx, const std::string& task_id, const std::string& user) {
-  auto r = co_await tx.exec("SELECT 1 FROM task_applications WHERE task_id = $1 AND applicant_id = $2",
-                            db::params(task_id, user));
+  auto r =
+      co_await tx.exec("SELECT 1 FROM task_applications WHERE task_id = $1 AND applicant_id = $2",
+                       db::params(task_id, user));
   co_return !r.empty();
 }
 
@@ -38,8 +43,7 @@ Task<bool> applied(db::Tx& tx, const std::string& task_id, const std::string& us
 void TaskService::attach_metrics(Metrics& m) {
   created_ = &m.counter("gooddeeds_tasks_created_total", "Help tasks created.");
   completed_ = &m.counter("gooddeeds_tasks_completed_total", "Help tasks confirmed as completed.");
-  point_transactions_ =
-      &m.counter("gooddeeds_point_transactions_total", "Ledger rows written.");
+  point_transactions_ = &m.counter("gooddeeds_point_transactions_total", "Ledger rows written.");
 }
 
 Task<Result<HelpTask>> TaskService::create(std::string user, NewTask n) {
@@ -83,7 +87,8 @@ Task<Result<HelpTask>> TaskService::patch(std::string user, std::string id, Task
   co_return std::move(*updated);
 }
 
-Task<Result<Application>> TaskService::apply(std::string user, std::string id, std::string message) {
+Task<Result<Application>> TaskService::apply(std::string user, std::string id,
+                                             std::string message) {
   auto t = co_await get(user, id);
   if (!t) co_return std::move(t).error();
   if (t->creator_id == user)
@@ -108,7 +113,8 @@ Task<Result<HelpTask>> TaskService::accept(std::string user, std::string id,
                                            std::string application_id) {
   co_return co_await store_.db().transaction<HelpTask>([&](db::Tx& tx) -> Task<Result<HelpTask>> {
     auto t = co_await TaskStore::find(tx, id);
-    if (!t || (t->status != Status::kOpen && !involved(*t, user) && !co_await applied(tx, id, user)))
+    if (!t ||
+        (t->status != Status::kOpen && !involved(*t, user) && !co_await applied(tx, id, user)))
       co_return not_found();
     auto app = co_await TaskStore::application(tx, application_id);
     if (!app || app->task_id != id)
@@ -154,8 +160,8 @@ Task<Result<HelpTask>> TaskService::act_in(db::Tx& tx, const std::string& user,
   auto t = co_await TaskStore::find(tx, id);
   if (!t || (t->status != Status::kOpen && !involved(*t, user) && !co_await applied(tx, id, user)))
     co_return not_found();
-  const bool is_actor = tr.actor == Actor::kCreator ? user == t->creator_id
-                                                    : (t->helper_id && user == *t->helper_id);
+  const bool is_actor =
+      tr.actor == Actor::kCreator ? user == t->creator_id : (t->helper_id && user == *t->helper_id);
   if (!is_actor)
     co_return forbidden(tr.actor == Actor::kCreator ? "Only the task's creator can do this."
                                                     : "Only the task's helper can do this.");
@@ -170,8 +176,9 @@ Task<Result<HelpTask>> TaskService::act_in(db::Tx& tx, const std::string& user,
                   "(CASE WHEN $7 = 1 THEN creator_id ELSE helper_id END) = $8 RETURNING ") +
           kTaskColumnsBare,
       db::params(id, std::string(status_name(t->status)), std::string(status_name(tr.to)),
-                 std::int64_t{action == Action::kWithdraw}, std::int64_t{action == Action::kConfirm},
-                 now, std::int64_t{tr.actor == Actor::kCreator}, user));
+                 std::int64_t{action == Action::kWithdraw},
+                 std::int64_t{action == Action::kConfirm}, now,
+                 std::int64_t{tr.actor == Actor::kCreator}, user));
   if (r.empty()) {
     auto current = co_await TaskStore::find(tx, id);
     co_return wrong_status(current ? current->status : t->status, tr.from[0] == Status::kOpen);
@@ -210,7 +217,8 @@ Task<bool> TaskService::side_effects(db::Tx& tx, const HelpTask& t, Action actio
   const auto recipient = tr.notify_creator ? std::optional<std::string>(t.creator_id) : t.helper_id;
   std::optional<std::string> payload;
   if (reason) payload = boost::json::serialize(boost::json::object{{"reason", *reason}});
-  if (recipient) co_await TaskStore::add_event(tx, t.id, std::string(tr.event), *recipient, payload);
+  if (recipient)
+    co_await TaskStore::add_event(tx, t.id, std::string(tr.event), *recipient, payload);
   co_return true;
 }
 

@@ -58,7 +58,7 @@ class TaskService {
   Task<Result<HelpTask>> act_in(db::Tx& tx, const std::string& user, const std::string& id,
                                 Action action, const std::optional<std::string>& reason);
   Task<bool> side_effects(db::Tx& tx, const HelpTask& t, Action action,
-                            const std::optional<std::string>& reason);
+                          const std::optional<std::string>& reason);
 
   TaskStore& store_;
   TaskOptions options_;

@@ -78,8 +78,9 @@ Task<void> TaskStore::insert(HelpTask t) {
 }
 
 Task<std::optional<HelpTask>> TaskStore::find(std::string id) {
-  auto r = co_await db_.read(std::string("SELECT ") + kTaskColumns + " FROM tasks t WHERE t.id = $1",
-                             db::params(std::move(id)));
+  auto r =
+      co_await db_.read(std::string("SELECT ") + kTaskColumns + " FROM tasks t WHERE t.id = $1",
+                        db::params(std::move(id)));
   if (r.empty()) co_return std::nullopt;
   co_return task_from_row(r, 0);
 }
@@ -92,16 +93,16 @@ Task<std::optional<HelpTask>> TaskStore::find(db::Tx& tx, std::string id) {
 }
 
 Task<bool> TaskStore::project_owned_by(std::string project_id, std::string user_id) {
-  auto r = co_await db_.read(
-      "SELECT 1 FROM projects WHERE id = $1 AND user_id = $2 AND is_deleted = 0",
-      db::params(std::move(project_id), std::move(user_id)));
+  auto r =
+      co_await db_.read("SELECT 1 FROM projects WHERE id = $1 AND user_id = $2 AND is_deleted = 0",
+                        db::params(std::move(project_id), std::move(user_id)));
   co_return !r.empty();
 }
 
 Task<bool> TaskStore::has_applied(std::string task_id, std::string user_id) {
-  auto r = co_await db_.read(
-      "SELECT 1 FROM task_applications WHERE task_id = $1 AND applicant_id = $2",
-      db::params(std::move(task_id), std::move(user_id)));
+  auto r =
+      co_await db_.read("SELECT 1 FROM task_applications WHERE task_id = $1 AND applicant_id = $2",
+                        db::params(std::move(task_id), std::move(user_id)));
   co_return !r.empty();
 }
 
@@ -119,7 +120,8 @@ Task<std::optional<HelpTask>> TaskStore::patch_open(std::string id, std::string 
                   "WHERE id = $1 AND creator_id = $2 AND status = 'open' RETURNING ") +
           kTaskColumnsBare,
       db::params(std::move(id), std::move(creator_id), db::opt(p.title), db::opt(p.description),
-                 db::opt(p.category), num(p.location ? std::optional(p.location->lat) : std::nullopt),
+                 db::opt(p.category),
+                 num(p.location ? std::optional(p.location->lat) : std::nullopt),
                  num(p.location ? std::optional(p.location->lng) : std::nullopt),
                  num(grid ? std::optional(grid->lat) : std::nullopt),
                  num(grid ? std::optional(grid->lng) : std::nullopt),
@@ -278,8 +280,8 @@ Task<std::vector<Found>> TaskStore::search_postgres(SearchQuery q) {
   const bool has_after = q.after.has_value();
   db::Value after_key = db::null();
   if (has_after) {
-    after_key = q.newest ? db::Value(static_cast<std::int64_t>(q.after->first))
-                         : db::Value(q.after->first);
+    after_key =
+        q.newest ? db::Value(static_cast<std::int64_t>(q.after->first)) : db::Value(q.after->first);
   } else {
     after_key = q.newest ? db::Value(std::int64_t{0}) : db::Value(0.0);
   }

@@ -49,14 +49,14 @@ class TaskStore {
   // Up to q.limit + 1 results, in order.
   Task<std::vector<Found>> search(SearchQuery q);
   // role: "creator", "helper" or "" for both; newest first; up to limit + 1.
-  Task<std::vector<HelpTask>> list_for_user(std::string user_id, std::string role,
-                                        std::optional<std::string> status, int limit,
-                                        std::optional<std::pair<std::int64_t, std::string>> after);
+  Task<std::vector<HelpTask>> list_for_user(
+      std::string user_id, std::string role, std::optional<std::string> status, int limit,
+      std::optional<std::pair<std::int64_t, std::string>> after);
 
   // Applications. insert_application returns false when this user already applied.
   Task<bool> insert_application(Application a);
-  Task<std::vector<Application>> applications(std::string task_id, int limit,
-                                              std::optional<std::pair<std::int64_t, std::string>> after);
+  Task<std::vector<Application>> applications(
+      std::string task_id, int limit, std::optional<std::pair<std::int64_t, std::string>> after);
   static Task<std::optional<Application>> application(db::Tx& tx, std::string id);
 
   // The user's own applications, for the data export.

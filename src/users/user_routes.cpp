@@ -19,7 +19,9 @@ struct Deps {
   std::vector<AccountPart*> parts;
 };
 
-Response fail(const Request& req, const Error& e) { return Response::problem(e, req.request_id); }
+Response fail(const Request& req, const Error& e) {
+  return Response::problem(e, req.request_id);
+}
 
 Response gone(const Request& req) {
   // The token is valid but its account was erased concurrently.
@@ -37,8 +39,10 @@ Result<ProfileUpdate> parse_update(const std::string& body) {
   if (!obj) return std::move(obj).error();
   json::Reader in(*obj);
   ProfileUpdate up;
-  if (in.is_null("name")) in.fail("name", "cannot be null");
-  else up.name = in.optional_string("name", {1, 100, true});
+  if (in.is_null("name"))
+    in.fail("name", "cannot be null");
+  else
+    up.name = in.optional_string("name", {1, 100, true});
   if (in.is_null("bio")) {
     up.bio = std::optional<std::string>{};
   } else if (auto bio = in.optional_string("bio", {0, 1000, true})) {
@@ -47,9 +51,11 @@ Result<ProfileUpdate> parse_update(const std::string& body) {
   if (in.is_null("avatarUrl")) {
     up.avatar_url = std::optional<std::string>{};
   } else if (auto url = in.optional_string("avatarUrl", {1, 2048, true})) {
-    if (url->rfind("https://", 0) != 0 && url->rfind("http://", 0) != 0 && url->rfind("/media/", 0) != 0)
+    if (url->rfind("https://", 0) != 0 && url->rfind("http://", 0) != 0 &&
+        url->rfind("/media/", 0) != 0)
       in.fail("avatarUrl", "must be an http(s) URL");
-    else up.avatar_url = std::optional<std::string>{*url};
+    else
+      up.avatar_url = std::optional<std::string>{*url};
   }
   up.location = in.optional_point("location");
   for (const auto& [key, value] : *obj) {
@@ -101,7 +107,8 @@ Task<Response> delete_me(Deps* d, Request req) {
 void add_routes(http::RouteTable& routes, UserStore& store, std::vector<AccountPart*> parts) {
   using http::Auth;
   auto d = std::make_shared<Deps>(Deps{&store, std::move(parts)});
-  routes.add("GET", "/api/v1/users/me", {}, [d](Request r) { return get_me(d.get(), std::move(r)); });
+  routes.add("GET", "/api/v1/users/me", {},
+             [d](Request r) { return get_me(d.get(), std::move(r)); });
   routes.add("PATCH", "/api/v1/users/me", {Auth::kRequired, true},
              [d](Request r) { return patch_me(d.get(), std::move(r)); });
   routes.add("DELETE", "/api/v1/users/me", {},

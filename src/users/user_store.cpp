@@ -97,9 +97,9 @@ Task<std::optional<User>> UserStore::update_profile(std::string id, ProfileUpdat
                   "WHERE id = $1 AND deleted_at IS NULL RETURNING ") +
           kColumns,
       db::params(std::move(id), db::opt(up.name), set_bio ? db::opt(*up.bio) : db::null(),
-                 std::int64_t{set_avatar},
-       set_avatar ? db::opt(*up.avatar_url) : db::null(), std::int64_t{set_location},
-       loc ? db::Value(loc->lat) : db::null(), loc ? db::Value(loc->lng) : db::null(), now_ms(), std::int64_t{set_bio}));
+                 std::int64_t{set_avatar}, set_avatar ? db::opt(*up.avatar_url) : db::null(),
+                 std::int64_t{set_location}, loc ? db::Value(loc->lat) : db::null(),
+                 loc ? db::Value(loc->lng) : db::null(), now_ms(), std::int64_t{set_bio}));
   co_return first(rows);
 }
 

@@ -20,7 +20,7 @@ struct NewUser {
 
 struct ProfileUpdate {
   std::optional<std::string> name;
-  std::optional<std::optional<std::string>> bio;  // set to null clears it
+  std::optional<std::optional<std::string>> bio;         // set to null clears it
   std::optional<std::optional<std::string>> avatar_url;  // set to null clears it
   std::optional<std::optional<GeoPoint>> location;
   bool empty() const { return !name && !bio && !avatar_url && !location; }

@@ -35,7 +35,8 @@ TEST(JsonParse, AcceptsObject) {
 }
 
 TEST(JsonParse, MalformedIsMalformedJson) {
-  for (const char* body : {"", "{", "{\"a\":}", "{'a':1}", "{\"a\":1,}", "{} trailing", "nul", "\xff"}) {
+  for (const char* body :
+       {"", "{", "{\"a\":}", "{'a':1}", "{\"a\":1,}", "{} trailing", "nul", "\xff"}) {
     auto r = parse_object(body);
     ASSERT_FALSE(r.ok()) << body;
     EXPECT_EQ(r.error().code, "MALFORMED_JSON") << body;
@@ -127,7 +128,8 @@ TEST(JsonReader, MaxLengthIsInclusive) {
 TEST(JsonReader, WrongTypeIsMustBeAString) {
   const auto o = obj(R"({"n":5,"b":true,"a":["x"],"o":{"x":1}})");
   Reader in(o);
-  for (const char* f : {"n", "b", "a", "o"}) EXPECT_EQ(in.required_string(f, {0, 10}), std::nullopt) << f;
+  for (const char* f : {"n", "b", "a", "o"})
+    EXPECT_EQ(in.required_string(f, {0, 10}), std::nullopt) << f;
   const auto s = in.finish();
   ASSERT_FALSE(s.ok());
   ASSERT_EQ(s.error().errors.size(), 4u);
@@ -158,7 +160,8 @@ TEST(JsonReader, OptionalStringPresentButInvalidIsAnError) {
 // ---- Reader: points ----------------------------------------------------------------------
 
 TEST(JsonReader, PointAbsentNullAndValid) {
-  const auto o = obj(R"({"home":null,"work":{"lat":52.52,"lng":13.405},"int":{"lat":-90,"lng":180}})");
+  const auto o =
+      obj(R"({"home":null,"work":{"lat":52.52,"lng":13.405},"int":{"lat":-90,"lng":180}})");
   Reader in(o);
   EXPECT_EQ(in.optional_point("absent"), std::nullopt);
   const auto home = in.optional_point("home");
@@ -190,11 +193,13 @@ TEST(JsonReader, PointOutOfRangeIsAnError) {
 TEST(JsonReader, PointWrongShapeIsAnError) {
   const auto o = obj(R"({"a":{"lat":1},"b":{"lat":"1","lng":2},"c":[1,2],"d":"52.5,13.4","e":{}})");
   Reader in(o);
-  for (const char* f : {"a", "b", "c", "d", "e"}) EXPECT_EQ(in.optional_point(f), std::nullopt) << f;
+  for (const char* f : {"a", "b", "c", "d", "e"})
+    EXPECT_EQ(in.optional_point(f), std::nullopt) << f;
   const auto s = in.finish();
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(fields(s), (std::vector<std::string>{"a", "b", "c", "d", "e"}));
-  for (const auto& e : s.error().errors) EXPECT_EQ(e.message, "must be an object {lat, lng} of numbers");
+  for (const auto& e : s.error().errors)
+    EXPECT_EQ(e.message, "must be an object {lat, lng} of numbers");
 }
 
 // ---- Reader: integers --------------------------------------------------------------------
@@ -224,7 +229,8 @@ TEST(JsonReader, OptionalIntOutOfBounds) {
 TEST(JsonReader, OptionalIntRejectsNonIntegers) {
   const auto o = obj(R"({"f":2.5,"s":"5","b":true,"n":null,"huge":18446744073709551615})");
   Reader in(o);
-  for (const char* f : {"f", "s", "b", "n", "huge"}) EXPECT_EQ(in.optional_int(f, 0, 100), std::nullopt) << f;
+  for (const char* f : {"f", "s", "b", "n", "huge"})
+    EXPECT_EQ(in.optional_int(f, 0, 100), std::nullopt) << f;
   const auto s = in.finish();
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(fields(s), (std::vector<std::string>{"f", "s", "b", "n", "huge"}));
@@ -233,7 +239,8 @@ TEST(JsonReader, OptionalIntRejectsNonIntegers) {
 // ---- Reader: finish ----------------------------------------------------------------------
 
 TEST(JsonReader, FinishCollectsEveryFieldErrorInOrder) {
-  const auto o = obj(R"({"name":"","email":42,"location":{"lat":100,"lng":0},"radius":-1,"bio":"ok"})");
+  const auto o =
+      obj(R"({"name":"","email":42,"location":{"lat":100,"lng":0},"radius":-1,"bio":"ok"})");
   Reader in(o);
   (void)in.required_string("name", {1, 100});
   (void)in.required_string("email", {3, 254});
@@ -246,7 +253,8 @@ TEST(JsonReader, FinishCollectsEveryFieldErrorInOrder) {
   const auto s = in.finish();
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, "VALIDATION_FAILED");
-  EXPECT_EQ(fields(s), (std::vector<std::string>{"name", "email", "password", "location", "radius", "custom"}));
+  EXPECT_EQ(fields(s), (std::vector<std::string>{"name", "email", "password", "location", "radius",
+                                                 "custom"}));
   EXPECT_EQ(s.error().errors.back().message, "is wrong");
 }
 

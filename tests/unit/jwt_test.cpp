@@ -22,7 +22,9 @@ constexpr std::int64_t kNow = 1'800'000'000;
 const std::string kIssuer = "gooddeeds";
 const std::string kAudience = "gooddeeds-api";
 
-SigningKey key(std::string kid, char fill) { return {std::move(kid), std::string(32, fill)}; }
+SigningKey key(std::string kid, char fill) {
+  return {std::move(kid), std::string(32, fill)};
+}
 
 TokenSigner signer(std::vector<SigningKey> keys, std::string iss = kIssuer,
                    std::string aud = kAudience) {
@@ -42,8 +44,10 @@ AccessClaims claims(std::int64_t exp = kNow + 900) {
 std::string hmac(const std::string& secret, const std::string& data) {
   unsigned char mac[crypto_auth_hmacsha256_BYTES];
   crypto_auth_hmacsha256_state st;
-  crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(secret.data()), secret.size());
-  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(secret.data()),
+                              secret.size());
+  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(data.data()),
+                                data.size());
   crypto_auth_hmacsha256_final(&st, mac);
   return std::string(reinterpret_cast<const char*>(mac), sizeof mac);
 }
@@ -70,7 +74,9 @@ Parts split(const std::string& token) {
   return {token.substr(0, d1), token.substr(d1 + 1, d2 - d1 - 1), token.substr(d2 + 1)};
 }
 
-std::string code_of(const gd::Result<AccessClaims>& r) { return r.ok() ? "OK" : r.error().code; }
+std::string code_of(const gd::Result<AccessClaims>& r) {
+  return r.ok() ? "OK" : r.error().code;
+}
 
 TEST(Jwt, SignVerifyRoundTripKeepsClaims) {
   const auto s = signer({key("k1", 'a')});
@@ -161,10 +167,12 @@ TEST(Jwt, RejectsTamperedSignature) {
   ASSERT_TRUE(base64url_decode(p.sig, sig));
   ASSERT_EQ(sig.size(), 32u);
   sig[5] = static_cast<char>(sig[5] ^ 0x01);
-  EXPECT_EQ(code_of(s.verify(p.header + "." + p.payload + "." + base64url(sig), kNow)), "TOKEN_INVALID");
+  EXPECT_EQ(code_of(s.verify(p.header + "." + p.payload + "." + base64url(sig), kNow)),
+            "TOKEN_INVALID");
   // A truncated signature is rejected too.
   sig.resize(16);
-  EXPECT_EQ(code_of(s.verify(p.header + "." + p.payload + "." + base64url(sig), kNow)), "TOKEN_INVALID");
+  EXPECT_EQ(code_of(s.verify(p.header + "." + p.payload + "." + base64url(sig), kNow)),
+            "TOKEN_INVALID");
 }
 
 TEST(Jwt, RejectsSignatureFromAnotherSecret) {
@@ -186,15 +194,30 @@ TEST(Jwt, RejectsMissingRequiredClaims) {
   const auto k = key("k1", 'a');
   const std::string h = R"({"alg":"HS256","typ":"JWT","kid":"k1"})";
   const auto s = signer({k});
-  EXPECT_EQ(code_of(s.verify(craft(h, R"({"iss":"gooddeeds","aud":"gooddeeds-api","sid":"s1","exp":1800000900})", k.secret), kNow)),
+  EXPECT_EQ(code_of(s.verify(
+                craft(h, R"({"iss":"gooddeeds","aud":"gooddeeds-api","sid":"s1","exp":1800000900})",
+                      k.secret),
+                kNow)),
             "TOKEN_INVALID");
-  EXPECT_EQ(code_of(s.verify(craft(h, R"({"iss":"gooddeeds","aud":"gooddeeds-api","sub":"u1","exp":1800000900})", k.secret), kNow)),
+  EXPECT_EQ(code_of(s.verify(
+                craft(h, R"({"iss":"gooddeeds","aud":"gooddeeds-api","sub":"u1","exp":1800000900})",
+                      k.secret),
+                kNow)),
             "TOKEN_INVALID");
-  EXPECT_EQ(code_of(s.verify(craft(h, R"({"iss":"gooddeeds","aud":"gooddeeds-api","sub":"u1","sid":"s1"})", k.secret), kNow)),
-            "TOKEN_INVALID");
+  EXPECT_EQ(
+      code_of(s.verify(
+          craft(h, R"({"iss":"gooddeeds","aud":"gooddeeds-api","sub":"u1","sid":"s1"})", k.secret),
+          kNow)),
+      "TOKEN_INVALID");
   // exp as a string is not an expiry.
-  EXPECT_EQ(code_of(s.verify(craft(h, R"({"iss":"gooddeeds","aud":"gooddeeds-api","sub":"u1","sid":"s1","exp":"1800000900"})", k.secret), kNow)),
-            "TOKEN_INVALID");
+  EXPECT_EQ(
+      code_of(s.verify(
+          craft(
+              h,
+              R"({"iss":"gooddeeds","aud":"gooddeeds-api","sub":"u1","sid":"s1","exp":"1800000900"})",
+              k.secret),
+          kNow)),
+      "TOKEN_INVALID");
 }
 
 TEST(Jwt, RejectsNonJsonPayloadEvenWhenSigned) {
@@ -216,7 +239,8 @@ TEST(Jwt, RejectsFourPartToken) {
 
 TEST(Jwt, RejectsGarbage) {
   const auto s = signer({key("k1", 'a')});
-  for (const std::string g : {"", ".", "..", "garbage", "a.b.c", "!!!.@@@.###", "e30.e30.", "Bearer x.y.z"})
+  for (const std::string g :
+       {"", ".", "..", "garbage", "a.b.c", "!!!.@@@.###", "e30.e30.", "Bearer x.y.z"})
     EXPECT_EQ(code_of(s.verify(g, kNow)), "TOKEN_INVALID") << "token: '" << g << "'";
 }
 
@@ -224,7 +248,8 @@ TEST(Jwt, RejectsPaddedOrStandardBase64Segments) {
   const auto s = signer({key("k1", 'a')});
   const auto p = split(s.sign(claims()));
   EXPECT_EQ(code_of(s.verify(p.header + "=." + p.payload + "." + p.sig, kNow)), "TOKEN_INVALID");
-  EXPECT_EQ(code_of(s.verify(p.header + "." + p.payload + "." + p.sig + "+", kNow)), "TOKEN_INVALID");
+  EXPECT_EQ(code_of(s.verify(p.header + "." + p.payload + "." + p.sig + "+", kNow)),
+            "TOKEN_INVALID");
 }
 
 TEST(Jwt, KeyRotationOldKeyVerifiesWhileListedSecond) {

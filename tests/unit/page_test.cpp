@@ -36,7 +36,8 @@ TEST(Page, DefaultLimitIsTwentyAndFirstPage) {
 }
 
 TEST(Page, LimitBoundsAreOneAndHundred) {
-  for (const auto& [text, n] : std::vector<std::pair<std::string, int>>{{"1", 1}, {"37", 37}, {"100", 100}}) {
+  for (const auto& [text, n] :
+       std::vector<std::pair<std::string, int>>{{"1", 1}, {"37", 37}, {"100", 100}}) {
     const auto r = read_page(with_query({{"limit", text}}), 2);
     ASSERT_TRUE(r.ok()) << text;
     EXPECT_EQ(r->limit, n);
@@ -44,7 +45,8 @@ TEST(Page, LimitBoundsAreOneAndHundred) {
 }
 
 TEST(Page, LimitOutOfRangeOrNotAnIntegerIsValidationFailed) {
-  for (const char* bad : {"0", "101", "-1", "", "abc", "10x", " 10", "1.5", "99999999999999999999"}) {
+  for (const char* bad :
+       {"0", "101", "-1", "", "abc", "10x", " 10", "1.5", "99999999999999999999"}) {
     SCOPED_TRACE(bad);
     expect_invalid(read_page(with_query({{"limit", bad}}), 2), "limit");
   }

@@ -53,7 +53,9 @@ TEST(PasswordRules, SevenCharactersIsTooShort) {
   EXPECT_EQ(password_problem(""), "must be 8 to 128 characters");
 }
 
-TEST(PasswordRules, EightCharactersIsEnough) { EXPECT_EQ(password_problem("xk7#qPz!"), std::nullopt); }
+TEST(PasswordRules, EightCharactersIsEnough) {
+  EXPECT_EQ(password_problem("xk7#qPz!"), std::nullopt);
+}
 
 TEST(PasswordRules, CountsCharactersNotBytes) {
   // 8 two-byte characters: 16 bytes, 8 characters.

@@ -8,11 +8,11 @@
 #include <filesystem>
 #include <future>
 #include <optional>
-#include <type_traits>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "core/ids.hpp"
@@ -42,7 +42,9 @@ class TempDir {
   }
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
-  std::string url(const std::string& name = "test.db") const { return "sqlite:" + (path_ / name).string(); }
+  std::string url(const std::string& name = "test.db") const {
+    return "sqlite:" + (path_ / name).string();
+  }
   fs::path file(const std::string& name = "test.db") const { return path_ / name; }
 
  private:
@@ -107,13 +109,16 @@ TEST(SqliteMigrate, CreatesSchemaAndIsIdempotent) {
   EXPECT_EQ(gd::db::migrate(dir.url("nested/dir/app.db")), 0);
 
   gd::db::SqliteConn conn(dir.file("nested/dir/app.db").string(), true, 1000);
-  const auto tables = conn.run("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", {});
+  const auto tables =
+      conn.run("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", {});
   std::set<std::string> names;
   for (int r = 0; r < tables.size(); ++r) names.insert(tables.str(r, 0));
-  for (const char* t : {"schema_migrations", "users", "sessions", "refresh_tokens", "point_transactions"})
+  for (const char* t :
+       {"schema_migrations", "users", "sessions", "refresh_tokens", "point_transactions"})
     EXPECT_TRUE(names.count(t)) << "missing table " << t;
 
-  const auto versions = conn.run("SELECT version, name FROM schema_migrations ORDER BY version", {});
+  const auto versions =
+      conn.run("SELECT version, name FROM schema_migrations ORDER BY version", {});
   ASSERT_EQ(versions.size(), applied);
   EXPECT_EQ(versions.i64(0, 0), 1);
   EXPECT_EQ(versions.str(0, 1), "0001_users_sessions.sql");
@@ -131,7 +136,8 @@ TEST(SqliteMigrate, UsesWalJournal) {
 
 TEST(SqlitePlaceholders, RewritesNumberedPlaceholders) {
   using gd::db::sqlite_placeholders;
-  EXPECT_EQ(sqlite_placeholders("SELECT * FROM users WHERE id = $1"), "SELECT * FROM users WHERE id = ?1");
+  EXPECT_EQ(sqlite_placeholders("SELECT * FROM users WHERE id = $1"),
+            "SELECT * FROM users WHERE id = ?1");
   EXPECT_EQ(sqlite_placeholders("VALUES ($1,$2, $10, $12)"), "VALUES (?1,?2, ?10, ?12)");
   EXPECT_EQ(sqlite_placeholders("SELECT 1"), "SELECT 1");
   EXPECT_EQ(sqlite_placeholders(""), "");
@@ -141,7 +147,8 @@ TEST(SqlitePlaceholders, LeavesStringLiteralsAlone) {
   using gd::db::sqlite_placeholders;
   EXPECT_EQ(sqlite_placeholders("SELECT '$1', $1"), "SELECT '$1', ?1");
   EXPECT_EQ(sqlite_placeholders("SELECT 'it''s $2' || $1"), "SELECT 'it''s $2' || ?1");
-  EXPECT_EQ(sqlite_placeholders("WHERE note = 'costs $5' AND id = $2"), "WHERE note = 'costs $5' AND id = ?2");
+  EXPECT_EQ(sqlite_placeholders("WHERE note = 'costs $5' AND id = $2"),
+            "WHERE note = 'costs $5' AND id = ?2");
 }
 
 TEST(SqlitePlaceholders, LeavesDollarWithoutDigitsAlone) {
@@ -170,8 +177,9 @@ TEST_F(SqliteDb, ReportsSqliteDialectAndPings) {
 }
 
 TEST_F(SqliteDb, WriteThenReadRoundTripsEveryValueType) {
-  const auto ins = exec_write("INSERT INTO kv (k, v, n, f) VALUES ($1, $2, $3, $4)",
-                              params("a", std::string("Zoë 🙂 'quoted'"), std::int64_t{-42}, 2.5));
+  const auto ins =
+      exec_write("INSERT INTO kv (k, v, n, f) VALUES ($1, $2, $3, $4)",
+                 params("a", std::string("Zoë 🙂 'quoted'"), std::int64_t{-42}, 2.5));
   EXPECT_EQ(ins.affected(), 1);
   exec_write("INSERT INTO kv (k, v, n, f) VALUES ($1, $2, $3, $4)",
              params("b", gd::db::null(), gd::db::null(), gd::db::null()));
@@ -196,7 +204,8 @@ TEST_F(SqliteDb, PlaceholderCanBeReused) {
 }
 
 TEST_F(SqliteDb, AffectedCountsUpdatedRows) {
-  for (int i = 0; i < 3; ++i) exec_write("INSERT INTO kv (k, n) VALUES ($1, 0)", params("k" + std::to_string(i)));
+  for (int i = 0; i < 3; ++i)
+    exec_write("INSERT INTO kv (k, n) VALUES ($1, 0)", params("k" + std::to_string(i)));
   EXPECT_EQ(exec_write("UPDATE kv SET n = n + 1").affected(), 3);
   EXPECT_EQ(exec_write("UPDATE kv SET n = 9 WHERE k = $1", params("nope")).affected(), 0);
 }
@@ -310,7 +319,8 @@ TEST_F(SqliteDb, FiftyConcurrentTransactionsAllCommit) {
             const auto cur = co_await tx.exec("SELECT n FROM counters WHERE id = 1");
             const auto n = cur.i64(0, 0);
             co_await tx.exec("UPDATE counters SET n = $1 WHERE id = 1", params(n + 1));
-            co_await tx.exec("INSERT INTO kv (k, n) VALUES ($1, $2)", params("tx-" + std::to_string(i), n));
+            co_await tx.exec("INSERT INTO kv (k, n) VALUES ($1, $2)",
+                             params("tx-" + std::to_string(i), n));
             co_return true;
           });
           // A read from the I/O thread after the commit sees it.

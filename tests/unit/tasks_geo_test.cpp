@@ -41,7 +41,7 @@ struct Point {
 
 // Clusters at awkward places plus uniform noise over the globe.
 std::vector<GeoPoint> random_points(std::mt19937_64& rng, int n) {
-  const std::vector<GeoPoint> centres = {{52.52, 13.405}, {89.95, 0}, {-89.9, 120},
+  const std::vector<GeoPoint> centres = {{52.52, 13.405}, {89.95, 0},     {-89.9, 120},
                                          {10, 179.99},    {-35, -179.95}, {0, 0}};
   std::uniform_real_distribution<double> u(-1, 1), lat(-90, 90), lng(-180, 180);
   std::vector<GeoPoint> out;
@@ -111,7 +111,8 @@ void check_against_brute_force(gd::db::Database& db, boost::asio::io_context& io
                     std::remainder(anchor.grid.lng + jitter(rng), 360.0)};
     double r = radius(rng);
     // Every third query puts another task exactly on the boundary.
-    if (q % 3 == 0) r = std::max(1.0, std::min(50000.0, haversine_m(centre, points[pick(rng)].grid)));
+    if (q % 3 == 0)
+      r = std::max(1.0, std::min(50000.0, haversine_m(centre, points[pick(rng)].grid)));
     std::set<std::string> expected;
     std::set<std::string> boundary;  // within a millimetre of the radius: either answer is fine
     for (const auto& p : points) {
