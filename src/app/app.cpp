@@ -22,6 +22,7 @@
 #include "core/metrics.hpp"
 #include "points/ledger.hpp"
 #include "points/points_routes.hpp"
+#include "store/idempotency_store.hpp"
 #include "store/open.hpp"
 #include "tasks/task_routes.hpp"
 #include "tasks/task_service.hpp"
@@ -122,13 +123,14 @@ int serve(const Config& config) {
   tasks::TaskService task_service(task_store, config.tasks);
   task_service.attach_metrics(metrics);
   tasks::TasksPart tasks_part(task_store);
+  db::IdempotencyKeys idempotency_keys(*database);
 
   server.set_authenticator(&auth_service);
   add_ops_routes(server.router(), *database, metrics);
   auth::add_routes(server.router(), auth_service);
   users::add_routes(server.router(), user_store, {&sessions_part, &ledger_part, &tasks_part});
   points::add_routes(server.router(), ledger);
-  tasks::add_routes(server.router(), task_service);
+  tasks::add_routes(server.router(), task_service, idempotency_keys);
   add_gauges(metrics, *database, hasher);
   server.run();
   if (auto access = spdlog::get("access")) access->flush();

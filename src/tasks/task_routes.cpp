@@ -304,7 +304,7 @@ Task<Response> act(TaskService* svc, Action action, Request req) {
 
 }  // namespace
 
-void add_routes(http::RouteTable& routes, TaskService& service) {
+void add_routes(http::RouteTable& routes, TaskService& service, http::IdempotencyStore& keys) {
   TaskService* s = &service;
   const http::RouteOptions json_in{http::Auth::kRequired, true};
   const http::RouteOptions any_in{http::Auth::kRequired, false};
@@ -324,8 +324,9 @@ void add_routes(http::RouteTable& routes, TaskService& service) {
              [s](Request r) { return accept(s, std::move(r)); });
   for (const char* name : {"start", "withdraw", "complete", "confirm", "reject", "cancel"}) {
     const Action a = *parse_action(name);
-    routes.add("POST", std::string("/api/v1/tasks/{id}/") + name, any_in,
-               [s, a](Request r) { return act(s, a, std::move(r)); });
+    http::Handler handler = [s, a](Request r) { return act(s, a, std::move(r)); };
+    if (a == Action::kConfirm) handler = http::with_idempotency(&keys, std::move(handler));
+    routes.add("POST", std::string("/api/v1/tasks/{id}/") + name, any_in, std::move(handler));
   }
 }
 

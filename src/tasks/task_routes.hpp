@@ -1,11 +1,13 @@
 // The /tasks routes and GET /users/me/tasks.
 #pragma once
+#include "http/idempotency.hpp"
 #include "http/types.hpp"
 #include "tasks/task_service.hpp"
 #include "users/user_routes.hpp"
 
 namespace gd::tasks {
-void add_routes(http::RouteTable& routes, TaskService& service);
+// confirm is money-like: it honours Idempotency-Key through `keys`.
+void add_routes(http::RouteTable& routes, TaskService& service, http::IdempotencyStore& keys);
 
 // A user's tasks and applications in their data export; erasure per TaskStore::erase_user.
 class TasksPart final : public users::AccountPart {
