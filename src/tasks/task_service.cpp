@@ -121,9 +121,9 @@ Task<Result<HelpTask>> TaskService::accept(std::string user, std::string id,
       co_return make_error("APPLICATION_NOT_FOUND", "No such application for this task.");
     if (t->creator_id != user) co_return forbidden("Only the creator can accept an application.");
     if (t->status != Status::kOpen) co_return wrong_status(t->status, true);
-    if (app->status != "pending")
-      co_return make_error("APPLICATION_NOT_PENDING", "The application is " + app->status + ".");
     const auto now = now_ms();
+    // The task's conditional write decides races first: a concurrent accept that committed
+    // meanwhile makes this find nothing (409 TASK_NOT_OPEN), whatever it did to applications.
     auto r = co_await tx.exec(
         std::string("UPDATE tasks SET status = 'assigned', helper_id = $3, updated_at = $4 "
                     "WHERE id = $1 AND creator_id = $2 AND status = 'open' RETURNING ") +
@@ -133,6 +133,9 @@ Task<Result<HelpTask>> TaskService::accept(std::string user, std::string id,
       auto current = co_await TaskStore::find(tx, id);
       co_return wrong_status(current ? current->status : Status::kOpen, true);
     }
+    app = co_await TaskStore::application(tx, application_id);  // re-read after the row lock
+    if (app->status != "pending")
+      co_return make_error("APPLICATION_NOT_PENDING", "The application is " + app->status + ".");
     co_await tx.exec(
         "UPDATE task_applications SET status = CASE WHEN id = $2 THEN 'accepted' ELSE 'declined' "
         "END, updated_at = $3 WHERE task_id = $1 AND status = 'pending'",
