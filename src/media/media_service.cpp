@@ -1,0 +1,93 @@
+// Image work runs on its own small thread pool at a lower CPU priority, behind a bounded
+// count of pending jobs, so a burst of uploads queues or gets 503 instead of starving the
+// I/O threads or holding hundreds of 10 MiB bodies in memory.
+#include "media/media_service.hpp"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <latch>
+
+#include "core/ids.hpp"
+#include "core/offload.hpp"
+#include "media/image.hpp"
+
+namespace gd::media {
+namespace {
+
+Error busy() {
+  Error e = make_error("SERVICE_UNAVAILABLE", "Too many uploads at once; try again shortly.");
+  e.retry_after_s = 1;
+  return e;
+}
+
+Error invalid(std::string detail) {
+  return make_error("INVALID_IMAGE", std::move(detail));
+}
+
+}  // namespace
+
+struct MediaService::Pool {
+  explicit Pool(std::size_t n) : threads(n) {
+    // Shared: a thread may still be leaving arrive_and_wait() when the constructor returns.
+    auto all_started = std::make_shared<std::latch>(static_cast<std::ptrdiff_t>(n));
+    for (std::size_t i = 0; i < n; ++i) {
+      // Each task waits for all the others, so every pool thread runs exactly one.
+      boost::asio::post(threads, [all_started] {
+        setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
+        all_started->arrive_and_wait();
+      });
+    }
+    all_started->wait();
+  }
+  boost::asio::thread_pool threads;
+};
+
+MediaService::MediaService(BlobStore& store, MediaOptions options)
+    : store_(store), options_(options) {
+  init_image_library();
+  pool_ = std::make_unique<Pool>(std::max<std::size_t>(1, options_.threads));
+}
+
+MediaService::~MediaService() {
+  pool_->threads.join();
+}
+
+bool MediaService::try_reserve() {
+  auto n = pending_.load();
+  do {
+    if (n >= options_.max_pending) return false;
+  } while (!pending_.compare_exchange_weak(n, n + 1));
+  return true;
+}
+
+Task<Result<std::string>> MediaService::upload(std::string bytes,
+                                               std::optional<ImageFormat> declared) {
+  const auto actual = sniff_image(bytes);
+  if (!actual) co_return invalid("The body is not a JPEG, PNG or WebP image.");
+  if (declared && *declared != *actual)
+    co_return invalid("The Content-Type says " + std::string(content_type_of(*declared)) +
+                      " but the body is " + std::string(content_type_of(*actual)) + ".");
+  if (!try_reserve()) co_return busy();
+  struct Release {
+    std::atomic<std::size_t>& n;
+    ~Release() { --n; }
+  } release{pending_};
+  const ImageLimits limits{options_.max_input_side_px, options_.max_pixels, options_.max_side_px};
+  BlobStore* store = &store_;
+  const ImageFormat format = *actual;
+  // Named, not a temporary in the co_await expression: see the note in store/sqlite_db.cpp.
+  auto run = [store, limits, format, body = std::move(bytes)]() -> Result<std::string> {
+    auto image = reencode_image(body, format, limits);
+    if (!image) return std::move(image).error();
+    std::string name = uuid_v4() + "." + std::string(extension_of(format));
+    store->put(name, image->bytes, content_type_of(format));
+    return name;
+  };
+  co_return co_await offload(pool_->threads.get_executor(), std::move(run));
+}
+
+}  // namespace gd::media

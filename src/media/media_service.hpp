@@ -1,0 +1,54 @@
+// Uploads: type checks, the image pipeline on a small bounded pool, storage under a fresh
+// name; and reads by name for GET /media/{name}.
+#pragma once
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/async.hpp"
+#include "core/result.hpp"
+#include "media/blob_store.hpp"
+#include "media/image_format.hpp"
+
+namespace gd::media {
+
+struct MediaOptions {
+  int max_side_px = 2048;                // output: the longer side after downscaling
+  std::int64_t max_pixels = 40'000'000;  // input: width x height beyond this is refused
+  std::size_t threads = 1;               // image threads (1..2 is plenty; nice 10)
+  std::size_t max_pending = 16;          // uploads queued or being processed; beyond: 503
+  int max_input_side_px = 10'000;        // input: a wider or taller image is refused
+  std::size_t max_upload_bytes = 10u * 1024 * 1024;  // request body; beyond: 413
+};
+
+class MediaService {
+ public:
+  MediaService(BlobStore& store, MediaOptions options);
+  ~MediaService();
+  MediaService(const MediaService&) = delete;
+  MediaService& operator=(const MediaService&) = delete;
+
+  // Checks the bytes against the declared format (nullopt: application/octet-stream, any of
+  // the three), re-encodes them and stores the result; returns the blob name
+  // <uuid>.<jpg|png|webp>. Errors: INVALID_IMAGE, IMAGE_TOO_LARGE, SERVICE_UNAVAILABLE.
+  Task<Result<std::string>> upload(std::string bytes, std::optional<ImageFormat> declared);
+  // A stored image, or nullopt for an unknown or malformed name.
+  std::optional<Blob> get(std::string_view name) { return store_.get(name); }
+
+  const MediaOptions& options() const { return options_; }
+  std::size_t pending() const { return pending_.load(); }
+
+ private:
+  struct Pool;
+  bool try_reserve();
+  BlobStore& store_;
+  MediaOptions options_;
+  std::unique_ptr<Pool> pool_;
+  std::atomic<std::size_t> pending_{0};
+};
+
+}  // namespace gd::media
