@@ -20,6 +20,9 @@
 #include "auth/session_store.hpp"
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
+#include "media/blob_store.hpp"
+#include "media/media_routes.hpp"
+#include "media/media_service.hpp"
 #include "points/ledger.hpp"
 #include "points/points_routes.hpp"
 #include "store/idempotency_store.hpp"
@@ -131,6 +134,11 @@ int serve(const Config& config) {
   users::add_routes(server.router(), user_store, {&sessions_part, &ledger_part, &tasks_part});
   points::add_routes(server.router(), ledger);
   tasks::add_routes(server.router(), task_service, idempotency_keys);
+  media::LocalBlobStore media_store(std::filesystem::path(config.data_dir) / "media");
+  media::MediaService media_service(media_store, media::MediaOptions{});
+  media::add_routes(server.router(), media_service);
+  metrics.gauge("gooddeeds_media_jobs_pending", "Image uploads queued or being processed.",
+                [&media_service] { return static_cast<double>(media_service.pending()); });
   add_gauges(metrics, *database, hasher);
   server.run();
   if (auto access = spdlog::get("access")) access->flush();

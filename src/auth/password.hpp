@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/async.hpp"
+#include "core/background_pool.hpp"
 #include "core/result.hpp"
 
 namespace gd::auth {
@@ -29,7 +30,6 @@ std::string hash_password_blocking(std::string_view password, const HashOptions&
 class PasswordHasher {
  public:
   explicit PasswordHasher(HashOptions options);
-  ~PasswordHasher();
   PasswordHasher(const PasswordHasher&) = delete;
   PasswordHasher& operator=(const PasswordHasher&) = delete;
 
@@ -37,15 +37,12 @@ class PasswordHasher {
   // Verifies against `hash`, or against a fixed dummy hash when there is none, so that an
   // unknown email costs the same time as a wrong password.
   Task<Result<bool>> verify(std::optional<std::string> hash, std::string password);
-  std::size_t pending() const { return pending_.load(); }
+  std::size_t pending() const { return pool_.pending(); }
 
  private:
-  struct Pool;
-  bool try_reserve();
   HashOptions options_;
-  std::unique_ptr<Pool> pool_;
+  BackgroundPool pool_;
   std::string dummy_hash_;
-  std::atomic<std::size_t> pending_{0};
 };
 
 }  // namespace gd::auth

@@ -30,38 +30,9 @@ Error invalid(std::string detail) {
 
 }  // namespace
 
-struct MediaService::Pool {
-  explicit Pool(std::size_t n) : threads(n) {
-    // Shared: a thread may still be leaving arrive_and_wait() when the constructor returns.
-    auto all_started = std::make_shared<std::latch>(static_cast<std::ptrdiff_t>(n));
-    for (std::size_t i = 0; i < n; ++i) {
-      // Each task waits for all the others, so every pool thread runs exactly one.
-      boost::asio::post(threads, [all_started] {
-        setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
-        all_started->arrive_and_wait();
-      });
-    }
-    all_started->wait();
-  }
-  boost::asio::thread_pool threads;
-};
-
 MediaService::MediaService(BlobStore& store, MediaOptions options)
-    : store_(store), options_(options) {
+    : store_(store), options_(options), pool_(options.threads, options.max_pending) {
   init_image_library();
-  pool_ = std::make_unique<Pool>(std::max<std::size_t>(1, options_.threads));
-}
-
-MediaService::~MediaService() {
-  pool_->threads.join();
-}
-
-bool MediaService::try_reserve() {
-  auto n = pending_.load();
-  do {
-    if (n >= options_.max_pending) return false;
-  } while (!pending_.compare_exchange_weak(n, n + 1));
-  return true;
 }
 
 Task<Result<std::string>> MediaService::upload(std::string bytes,
@@ -71,11 +42,6 @@ Task<Result<std::string>> MediaService::upload(std::string bytes,
   if (declared && *declared != *actual)
     co_return invalid("The Content-Type says " + std::string(content_type_of(*declared)) +
                       " but the body is " + std::string(content_type_of(*actual)) + ".");
-  if (!try_reserve()) co_return busy();
-  struct Release {
-    std::atomic<std::size_t>& n;
-    ~Release() { --n; }
-  } release{pending_};
   const ImageLimits limits{options_.max_input_side_px, options_.max_pixels, options_.max_side_px};
   BlobStore* store = &store_;
   const ImageFormat format = *actual;
@@ -87,7 +53,9 @@ Task<Result<std::string>> MediaService::upload(std::string bytes,
     store->put(name, image->bytes, content_type_of(format));
     return name;
   };
-  co_return co_await offload(pool_->threads.get_executor(), std::move(run));
+  auto done = co_await pool_.run(std::move(run));
+  if (!done) co_return busy();
+  co_return std::move(*done);
 }
 
 }  // namespace gd::media

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "core/async.hpp"
+#include "core/background_pool.hpp"
 #include "core/result.hpp"
 #include "media/blob_store.hpp"
 #include "media/image_format.hpp"
@@ -28,7 +29,6 @@ struct MediaOptions {
 class MediaService {
  public:
   MediaService(BlobStore& store, MediaOptions options);
-  ~MediaService();
   MediaService(const MediaService&) = delete;
   MediaService& operator=(const MediaService&) = delete;
 
@@ -40,15 +40,12 @@ class MediaService {
   std::optional<Blob> get(std::string_view name) { return store_.get(name); }
 
   const MediaOptions& options() const { return options_; }
-  std::size_t pending() const { return pending_.load(); }
+  std::size_t pending() const { return pool_.pending(); }
 
  private:
-  struct Pool;
-  bool try_reserve();
   BlobStore& store_;
   MediaOptions options_;
-  std::unique_ptr<Pool> pool_;
-  std::atomic<std::size_t> pending_{0};
+  BackgroundPool pool_;
 };
 
 }  // namespace gd::media
