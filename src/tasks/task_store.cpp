@@ -194,9 +194,20 @@ Task<std::vector<Application>> TaskStore::applications_by(std::string user_id) {
 Task<void> TaskStore::erase_user(std::string user_id) {
   co_await db_.transact([&user_id](db::Tx& tx) -> Task<bool> {
     const auto now = now_ms();
+    // Their open tasks are cancelled, as `cancel` does it: pending applications declined.
+    co_await tx.exec(
+        "UPDATE task_applications SET status = 'declined', updated_at = $2 WHERE status = "
+        "'pending' AND task_id IN (SELECT id FROM tasks WHERE creator_id = $1 AND status = 'open')",
+        db::params(user_id, now));
     co_await tx.exec(
         "UPDATE tasks SET status = 'cancelled', updated_at = $2 WHERE creator_id = $1 AND "
         "status = 'open'",
+        db::params(user_id, now));
+    // Tasks they help with reopen, as `withdraw` does it: declined applicants get another chance.
+    co_await tx.exec(
+        "UPDATE task_applications SET status = 'pending', updated_at = $2 WHERE status = "
+        "'declined' AND task_id IN (SELECT id FROM tasks WHERE helper_id = $1 AND status IN "
+        "('assigned', 'in_progress'))",
         db::params(user_id, now));
     co_await tx.exec(
         "UPDATE tasks SET status = 'open', helper_id = NULL, updated_at = $2 WHERE helper_id = $1 "
