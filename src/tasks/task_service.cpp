@@ -116,10 +116,10 @@ Task<Result<HelpTask>> TaskService::accept(std::string user, std::string id,
     if (!t ||
         (t->status != Status::kOpen && !involved(*t, user) && !co_await applied(tx, id, user)))
       co_return not_found();
+    if (t->creator_id != user) co_return forbidden("Only the creator can accept an application.");
     auto app = co_await TaskStore::application(tx, application_id);
     if (!app || app->task_id != id)
       co_return make_error("APPLICATION_NOT_FOUND", "No such application for this task.");
-    if (t->creator_id != user) co_return forbidden("Only the creator can accept an application.");
     if (t->status != Status::kOpen) co_return wrong_status(t->status, true);
     const auto now = now_ms();
     // The task's conditional write decides races first: a concurrent accept that committed
