@@ -161,7 +161,8 @@ void Pipeline::add_common_headers(const Exchange& ex, Response& res) const {
   res.headers.emplace_back("X-Request-Id", ex.request_id);
   if (allowed_origin(ex)) {
     res.headers.emplace_back("Access-Control-Allow-Origin", ex.origin);
-    res.headers.emplace_back("Access-Control-Expose-Headers", "X-Request-Id, Retry-After, Idempotent-Replayed");
+    res.headers.emplace_back("Access-Control-Expose-Headers",
+                             "X-Request-Id, Retry-After, Idempotent-Replayed");
     res.headers.emplace_back("Vary", "Origin");
   }
 }

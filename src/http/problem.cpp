@@ -62,7 +62,9 @@ const CodeInfo& lookup(std::string_view code) {
 
 }  // namespace
 
-int status_for_code(std::string_view code) { return lookup(code).status; }
+int status_for_code(std::string_view code) {
+  return lookup(code).status;
+}
 
 Response Response::problem(const Error& error, std::string_view request_id) {
   const CodeInfo& info = lookup(error.code);
@@ -75,7 +77,8 @@ Response Response::problem(const Error& error, std::string_view request_id) {
   if (!request_id.empty()) doc["requestId"] = request_id;
   if (!error.errors.empty()) {
     boost::json::array arr;
-    for (const auto& fe : error.errors) arr.push_back({{"field", fe.field}, {"message", fe.message}});
+    for (const auto& fe : error.errors)
+      arr.push_back({{"field", fe.field}, {"message", fe.message}});
     doc["errors"] = std::move(arr);
   }
   Response res;
@@ -87,7 +90,8 @@ Response Response::problem(const Error& error, std::string_view request_id) {
     res.body += "," + error.extra_json + "}";
   }
   if (info.status == 401) res.headers.emplace_back("WWW-Authenticate", "Bearer");
-  if (error.retry_after_s > 0) res.headers.emplace_back("Retry-After", std::to_string(error.retry_after_s));
+  if (error.retry_after_s > 0)
+    res.headers.emplace_back("Retry-After", std::to_string(error.retry_after_s));
   return res;
 }
 
