@@ -85,6 +85,10 @@ describe('graceful shutdown', () => {
     srv.proc.kill('SIGTERM');
     const res = await inflight;
     expectStatus(res, 201, 'the in-flight registration completes');
+    // Wait for the exit on that one SIGTERM (stop() would send another if still running).
+    for (let waited = 0; !srv.exited() && waited < 15_000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     await srv.stop();  // asserts exit code 0
     await assert.rejects(fetch(`${srv.origin}/healthz`), 'nothing listens after shutdown');
   });
