@@ -27,6 +27,7 @@
 #include "points/points_routes.hpp"
 #include "store/idempotency_store.hpp"
 #include "store/open.hpp"
+#include "tasks/events.hpp"
 #include "tasks/task_routes.hpp"
 #include "tasks/task_service.hpp"
 #include "tasks/task_store.hpp"
@@ -111,6 +112,15 @@ int serve(const Config& config) {
       config.token_keys.empty() ? load_or_create_token_keys(config.data_dir) : config.token_keys;
 
   Metrics metrics;
+  // Outlives the database: a delivering transaction may still be running on SQLite's writer
+  // thread while the database shuts down.
+  tasks::EventBus task_events;
+  auto& delivered = metrics.counter("gooddeeds_task_events_delivered_total",
+                                    "Task events published to in-process subscribers.");
+  task_events.subscribe([&delivered](const tasks::TaskEvent& e) {
+    delivered.fetch_add(1, std::memory_order_relaxed);
+    spdlog::debug("task event {} {} for {} on task {}", e.id, e.type, e.recipient_id, e.task_id);
+  });
   http::Server server(config.server, metrics);
   auto database = db::open_database(server.executor(), config.database);
   users::UserStore user_store(*database);
@@ -140,6 +150,10 @@ int serve(const Config& config) {
   metrics.gauge("gooddeeds_media_jobs_pending", "Image uploads queued or being processed.",
                 [&media_service] { return static_cast<double>(media_service.pending()); });
   add_gauges(metrics, *database, hasher);
+  tasks::OutboxRelay relay(*database, task_events,
+                           std::chrono::milliseconds(config.outbox_poll_ms));
+  relay.start(server.executor());
+  server.on_shutdown([&relay] { relay.stop(); });
   server.run();
   if (auto access = spdlog::get("access")) access->flush();
   return 0;

@@ -93,6 +93,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   Router router;
   Pipeline pipeline;
   std::atomic<bool> draining{false};
+  std::vector<std::function<void()>> shutdown_hooks;  // set before run()
   std::mutex sessions_mu;
   std::uint64_t next_session_id = 0;
   std::unordered_map<std::uint64_t, std::shared_ptr<SessionHandle>> sessions;
@@ -298,6 +299,7 @@ void Server::Impl::finish_drain() {
 void Server::Impl::begin_drain() {
   if (draining.exchange(true)) return;
   spdlog::info("shutting down: finishing in-flight requests");
+  for (const auto& hook : shutdown_hooks) hook();
   beast::error_code ec;
   acceptor.close(ec);
   signals.cancel(ec);
@@ -333,6 +335,10 @@ void Server::set_authenticator(Authenticator* a) {
 }
 unsigned short Server::bound_port() const {
   return impl_->acceptor.local_endpoint().port();
+}
+
+void Server::on_shutdown(std::function<void()> f) {
+  impl_->shutdown_hooks.push_back(std::move(f));
 }
 
 void Server::stop() {

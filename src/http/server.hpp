@@ -2,6 +2,7 @@
 // chain and the matched route's handler. Beast and Asio stay behind this header.
 #pragma once
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -41,6 +42,9 @@ class Server {
   // Binds (throws on failure), then serves until SIGTERM/SIGINT or stop(), then drains.
   void run();
   void stop();
+  // Called once on the I/O thread when shutdown begins (SIGTERM/SIGINT or stop()), before
+  // in-flight requests drain: stop background loops here so the I/O threads can run out.
+  void on_shutdown(std::function<void()> f);
   unsigned short bound_port() const;
 
  private:
