@@ -39,7 +39,6 @@ inline Value opt(const std::optional<std::string>& s) {
 // A fully materialised result: small, owned, and independent of the back end.
 class Rows {
  public:
-  void add_column(std::string name) { columns_.push_back(std::move(name)); }
   void add_row(std::vector<std::optional<std::string>> row) { rows_.push_back(std::move(row)); }
   void set_affected(std::int64_t n) { affected_ = n; }
 
@@ -56,13 +55,22 @@ class Rows {
 
  private:
   const std::optional<std::string>& cell(int r, int c) const;
-  std::vector<std::string> columns_;
   std::vector<std::vector<std::optional<std::string>>> rows_;
   std::int64_t affected_ = 0;
 };
 
 // Thrown for database failures. unique_violation lets a store turn a duplicate key into a
 // domain error (EMAIL_TAKEN); everything else is infrastructure.
+// One row of a streaming read (Database::scan), valid only inside the callback.
+class RowView {
+ public:
+  virtual ~RowView() = default;
+  virtual bool is_null(int c) const = 0;
+  virtual std::string_view text(int c) const = 0;  // "" for NULL
+  virtual std::int64_t i64(int c) const = 0;
+  virtual double f64(int c) const = 0;
+};
+
 class DbError : public std::runtime_error {
  public:
   DbError(bool unique_violation, const std::string& what)
@@ -98,6 +106,11 @@ class Database {
   // Runs body in one transaction; body returns whether to commit. Only Tx::exec may be awaited
   // inside a body: SQLite runs it on the single writer thread, where it must not suspend.
   virtual Task<void> transact(std::function<Task<bool>(Tx&)> body) = 0;
+  // A read that hands rows one at a time to `each` until it returns false, without building
+  // a Rows: for large or early-terminated reads. SQLite steps the statement; the default
+  // reads the whole result first.
+  using RowFn = std::function<bool(const RowView&)>;
+  virtual Task<void> scan(std::string sql, Params params, RowFn each);
   virtual Task<bool> ping() = 0;
   virtual PoolStats pool_stats() const { return {}; }
 

@@ -34,6 +34,27 @@ double Rows::f64(int r, int c) const {
   return out;
 }
 
+namespace {
+class RowsView final : public RowView {
+ public:
+  RowsView(const Rows& rows, int r) : rows_(rows), r_(r) {}
+  bool is_null(int c) const override { return rows_.is_null(r_, c); }
+  std::string_view text(int c) const override { return rows_.text(r_, c); }
+  std::int64_t i64(int c) const override { return rows_.i64(r_, c); }
+  double f64(int c) const override { return rows_.f64(r_, c); }
+
+ private:
+  const Rows& rows_;
+  int r_;
+};
+}  // namespace
+
+Task<void> Database::scan(std::string sql, Params params, RowFn each) {
+  const Rows rows = co_await read(std::move(sql), std::move(params));
+  for (int r = 0; r < rows.size(); ++r)
+    if (!each(RowsView(rows, r))) break;
+}
+
 bool Rows::boolean(int r, int c) const {
   const auto s = text(r, c);
   return s == "1" || s == "t" || s == "true";

@@ -233,6 +233,13 @@ Task<void> Conn::Slot::connect(const std::string& conninfo) {
     status = PQconnectPoll(pg);
   }
   if (PQsetnonblocking(pg, 1) != 0) throw Error(kUnableToConnect, message_of(pg));
+  // Short OLTP statements: JIT compilation costs more than it saves (100+ ms for a geo search
+  // whose estimated cost crosses jit_above_cost), and parallel plans for them are slower and
+  // mislead the planner away from index-ordered (KNN) scans.
+  co_await exec(
+      "SELECT set_config('jit', 'off', false), "
+      "set_config('max_parallel_workers_per_gather', '0', false)",
+      Params());
 }
 
 // Prepares each distinct SQL text once per connection. The cache is unbounded on purpose:

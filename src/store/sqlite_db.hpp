@@ -1,6 +1,7 @@
 // SQLite back end: WAL mode, one writer thread that runs every write and transaction,
 // reads on pooled read-only connections in the calling thread (WAL readers never block).
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -23,11 +24,16 @@ class SqliteConn {
   SqliteConn& operator=(const SqliteConn&) = delete;
 
   Rows run(const std::string& sql, const Params& params);
+  // Streams rows to `each` until it returns false.
+  void scan(const std::string& sql, const Params& params,
+            const std::function<bool(const RowView&)>& each);
   void exec_script(const std::string& sql);  // several statements, no parameters
   sqlite3* handle() { return db_; }
 
  private:
   sqlite3_stmt* prepare(const std::string& sql);
+  void each_row(const std::string& sql, const Params& params,
+                const std::function<bool(sqlite3_stmt*)>& on_row);
   sqlite3* db_ = nullptr;
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
 };

@@ -18,7 +18,6 @@ const char* const kTaskColumns =
 const char* const kTaskColumnsBare =
     "id, creator_id, helper_id, project_id, title, description, category, lat, lng, grid_lat, "
     "grid_lng, points_reward, status, image_urls, created_at, updated_at, completed_at";
-constexpr int kTaskColumnCount = 17;
 
 namespace {
 
@@ -232,78 +231,6 @@ Task<void> TaskStore::add_event(db::Tx& tx, std::string task_id, std::string typ
       "$2, $3, $4, $5, $6)",
       db::params(uuid_v7(), std::move(task_id), std::move(type), std::move(recipient_id),
                  db::opt(payload), now_ms()));
-}
-
-Task<std::vector<Found>> TaskStore::search(SearchQuery q) {
-  if (db_.dialect() == db::Dialect::kPostgres) co_return co_await search_postgres(std::move(q));
-  co_return co_await search_sqlite(std::move(q));
-}
-
-// R*Tree pre-filter over bounding boxes, then the exact great-circle check, then keyset order.
-Task<std::vector<Found>> TaskStore::search_sqlite(SearchQuery q) {
-  std::vector<Found> hits;
-  for (const auto& box : bounding_boxes(q.centre, q.radius_m)) {
-    auto r = co_await db_.read(
-        std::string("SELECT ") + kTaskColumns +
-            " FROM tasks_geo g JOIN tasks t ON t.seq = g.id WHERE g.min_lat >= $1 AND "
-            "g.max_lat <= $2 AND g.min_lng >= $3 AND g.max_lng <= $4 AND t.status = 'open' AND "
-            "($5 = '' OR t.category = $5)",
-        db::params(box.min_lat, box.max_lat, box.min_lng, box.max_lng, q.category.value_or("")));
-    for (int i = 0; i < r.size(); ++i) {
-      auto t = task_from_row(r, i);
-      const double d = haversine_m(q.centre, t.grid);
-      if (d <= q.radius_m) hits.push_back({std::move(t), d});
-    }
-  }
-  const auto key_less = [&q](const Found& a, const Found& b) {
-    if (q.newest) {
-      if (a.task.created_at_ms != b.task.created_at_ms)
-        return a.task.created_at_ms > b.task.created_at_ms;
-      return a.task.id > b.task.id;
-    }
-    if (a.sort_distance_m != b.sort_distance_m) return a.sort_distance_m < b.sort_distance_m;
-    return a.task.id < b.task.id;
-  };
-  if (q.after) {
-    Found pivot{HelpTask{}, q.after->first};
-    pivot.task.id = q.after->second;
-    pivot.task.created_at_ms = static_cast<std::int64_t>(q.after->first);
-    std::erase_if(hits, [&](const Found& f) { return !key_less(pivot, f); });
-  }
-  const auto keep = std::min<std::size_t>(hits.size(), static_cast<std::size_t>(q.limit) + 1);
-  std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(keep), hits.end(),
-                    key_less);
-  hits.resize(keep);
-  co_return hits;
-}
-
-// PostGIS: ST_DWithin on the geography column uses the partial GiST index; distances on the
-// sphere (use_spheroid = false) so both back ends measure alike.
-Task<std::vector<Found>> TaskStore::search_postgres(SearchQuery q) {
-  const std::string point = "ST_SetSRID(ST_MakePoint($2, $1), 4326)::geography";
-  const std::string dist = "ST_Distance(t.grid_geog, " + point + ", false)";
-  std::string sql = std::string("SELECT ") + kTaskColumns + ", " + dist +
-                    " AS d FROM tasks t WHERE t.status = 'open' AND ST_DWithin(t.grid_geog, " +
-                    point + ", $3, false) AND ($4 = '' OR t.category = $4) AND ($5 = 0 OR ";
-  sql += q.newest ? "t.created_at < $6 OR (t.created_at = $6 AND t.id < $7))"
-                    " ORDER BY t.created_at DESC, t.id DESC LIMIT $8"
-                  : dist + " > $6 OR (" + dist + " = $6 AND t.id > $7)) ORDER BY d, t.id LIMIT $8";
-  const bool has_after = q.after.has_value();
-  db::Value after_key = db::null();
-  if (has_after) {
-    after_key =
-        q.newest ? db::Value(static_cast<std::int64_t>(q.after->first)) : db::Value(q.after->first);
-  } else {
-    after_key = q.newest ? db::Value(std::int64_t{0}) : db::Value(0.0);
-  }
-  auto r = co_await db_.read(
-      sql, db::params(q.centre.lat, q.centre.lng, q.radius_m, q.category.value_or(""),
-                      std::int64_t{has_after}, after_key,
-                      has_after ? q.after->second : std::string(), std::int64_t{q.limit + 1}));
-  std::vector<Found> out;
-  for (int i = 0; i < r.size(); ++i)
-    out.push_back({task_from_row(r, i), r.f64(i, kTaskColumnCount)});
-  co_return out;
 }
 
 }  // namespace gd::tasks
