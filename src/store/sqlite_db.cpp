@@ -2,6 +2,7 @@
 #include "store/sqlite_db.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -238,15 +239,24 @@ class SqliteDatabase final : public Database {
   Task<void> run_tx(std::function<Task<bool>(Tx&)> body) {
     assert(!in_tx_ && "SQLite transactions must not interleave on the writer thread");
     in_tx_ = true;
+    // Rolls back whatever is still open when the body or COMMIT throws; never throws itself
+    // (SQLite may already have rolled back, e.g. after SQLITE_FULL).
     struct Guard {
       SqliteDatabase* self;
-      bool open = true;
+      bool open = false;
       ~Guard() {
-        if (open) self->writer_.exec_script("ROLLBACK");
+        if (open && !sqlite3_get_autocommit(self->writer_.handle())) {
+          try {
+            self->writer_.exec_script("ROLLBACK");
+          } catch (const std::exception& e) {
+            spdlog::error("sqlite: rollback failed: {}", e.what());
+          }
+        }
         self->in_tx_ = false;
       }
     } guard{this};
-    writer_.exec_script("BEGIN IMMEDIATE");
+    writer_.exec_script("BEGIN IMMEDIATE");  // SQLITE_BUSY after the busy timeout throws here
+    guard.open = true;
     SqliteTx tx(writer_);
     const bool commit = co_await body(tx);
     writer_.exec_script(commit ? "COMMIT" : "ROLLBACK");

@@ -357,3 +357,21 @@ TEST_F(SqliteDb, ConcurrentWritesFromTwoThreadsAllLand) {
 }
 
 }  // namespace
+
+// Another process holding the write lock past the busy timeout makes a transaction fail with
+// an error, not a crash, and the database works again once the lock is gone.
+TEST(SqliteBusy, TransactionThatCannotBeginFailsCleanly) {
+  TempDir dir;
+  ASSERT_GT(gd::db::migrate(dir.url()), 0);
+  boost::asio::io_context ioc;
+  auto db = gd::db::open_database(ioc.get_executor(), {dir.url(), 2, 100});
+  auto other = std::make_unique<gd::db::SqliteConn>(dir.url().substr(7), false, 100);
+  other->exec_script("BEGIN IMMEDIATE");
+  const auto body = [](Tx& tx) -> Task<bool> {
+    co_await tx.exec("UPDATE users SET name = name WHERE id = 'none'");
+    co_return true;
+  };
+  EXPECT_THROW(run(ioc, db->transact(body)), DbError);
+  other->exec_script("ROLLBACK");
+  EXPECT_NO_THROW(run(ioc, db->transact(body)));
+}
