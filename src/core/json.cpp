@@ -24,9 +24,7 @@ std::string serialize(const boost::json::value& v) {
   return boost::json::serialize(v);
 }
 
-std::string escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
+void escape_to(std::string& out, std::string_view s) {
   for (char c : s) {
     switch (c) {
       case '"':
@@ -52,6 +50,12 @@ std::string escape(std::string_view s) {
         }
     }
   }
+}
+
+std::string escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  escape_to(out, s);
   return out;
 }
 

@@ -19,6 +19,7 @@ Result<boost::json::object> parse_object(std::string_view body);
 std::string serialize(const boost::json::value& v);
 // For hand-written JSON such as log lines.
 std::string escape(std::string_view s);
+void escape_to(std::string& out, std::string_view s);  // appends, without quotes
 std::size_t utf8_length(std::string_view s);
 
 struct StringRule {

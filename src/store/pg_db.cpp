@@ -93,6 +93,15 @@ class PgDatabase final : public Database {
     }
   }
 
+  Task<void> snapshot(std::function<Task<void>(Tx&)> body) override {
+    const auto in_snapshot = [&body](Tx& tx) -> Task<bool> {
+      co_await tx.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", Params());
+      co_await body(tx);
+      co_return false;  // nothing to commit
+    };
+    co_await transact(in_snapshot);
+  }
+
   Task<bool> ping() override {
     co_await read("SELECT 1", Params());
     co_return true;

@@ -223,6 +223,24 @@ class SqliteDatabase final : public Database {
                                    boost::asio::use_awaitable);
   }
 
+  Task<void> snapshot(std::function<Task<void>(Tx&)> body) override {
+    auto conn = checkout();
+    const Return give_back{this, conn};
+    conn->exec_script("BEGIN");
+    struct End {
+      SqliteConn& c;
+      ~End() {
+        try {
+          if (!sqlite3_get_autocommit(c.handle())) c.exec_script("COMMIT");
+        } catch (const std::exception& e) {
+          spdlog::error("sqlite: ending a read snapshot: {}", e.what());
+        }
+      }
+    } end{*conn};
+    SqliteTx tx(*conn);
+    co_await body(tx);
+  }
+
   Task<bool> ping() override {
     co_await read("SELECT 1", Params());
     co_return true;

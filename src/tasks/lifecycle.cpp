@@ -42,6 +42,13 @@ const std::vector<Transition>& table() {
 
 }  // namespace
 
+std::optional<Action> action_for_move(Status from, Status to, Actor actor) {
+  for (const auto& t : table())
+    if (t.action != Action::kAccept && t.actor == actor && t.to == to && allowed_from(t, from))
+      return t.action;
+  return std::nullopt;
+}
+
 const Transition& transition_for(Action action) {
   for (const auto& t : table())
     if (t.action == action) return t;

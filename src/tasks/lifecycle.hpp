@@ -23,5 +23,8 @@ struct Transition {
 const Transition& transition_for(Action action);
 std::optional<Action> parse_action(std::string_view path_segment);  // "start", "confirm", ...
 bool allowed_from(const Transition& t, Status s);
+// The action that moves a task from `from` to `to` when `actor` does it (offline sync pushes
+// statuses, not actions); accept is never one (it needs an application).
+std::optional<Action> action_for_move(Status from, Status to, Actor actor);
 
 }  // namespace gd::tasks
