@@ -24,6 +24,7 @@
 #include "media/media_routes.hpp"
 #include "media/media_service.hpp"
 #include "points/ledger.hpp"
+#include "points/ledger_check.hpp"
 #include "points/points_routes.hpp"
 #include "store/idempotency_store.hpp"
 #include "store/open.hpp"
@@ -133,6 +134,7 @@ int serve(const Config& config) {
   auth::add_routes(server.router(), auth_service);
   users::add_routes(server.router(), user_store, {&sessions_part, &ledger_part, &tasks_part});
   points::add_routes(server.router(), ledger);
+  points::add_admin_routes(server.router(), ledger, idempotency_keys);
   tasks::add_routes(server.router(), task_service, idempotency_keys);
   media::LocalBlobStore media_store(std::filesystem::path(config.data_dir) / "media");
   media::MediaService media_service(media_store, media::MediaOptions{});
@@ -230,7 +232,47 @@ int create_user(int argc, char** argv) {
   return 0;
 }
 
+Task<points::LedgerReport> run_verify(db::Database* db) {
+  co_return co_await points::verify_ledger(*db);
+}
+
 }  // namespace
+
+int verify_ledger_command(int argc, char** argv) {
+  std::string url;
+  po::options_description opts(
+      "gooddeeds verify-ledger --database URL\n\n"
+      "Checks every invariant of the points ledger (balances equal the sum of their rows and\n"
+      "are never negative, no task paid twice, every redemption matched by exactly one debit)\n"
+      "and exits 1 when any is broken. Reads only");
+  opts.add_options()("help,h", "show this help")(
+      "database", po::value(&url), "sqlite:PATH or postgres://... (or GOODDEEDS_DATABASE)");
+  po::variables_map vm;
+  po::store(po::parse_command_line(argc, argv, opts), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << opts << "\n";
+    return 0;
+  }
+  if (url.empty() && std::getenv("GOODDEEDS_DATABASE")) url = std::getenv("GOODDEEDS_DATABASE");
+  if (url.empty()) {
+    std::cerr << "gooddeeds verify-ledger: --database is required\n";
+    return 2;
+  }
+  setup_logging("warn");
+  boost::asio::io_context ioc;
+  auto database = db::open_database(ioc.get_executor(), {url});
+  auto fut = boost::asio::co_spawn(ioc, run_verify(database.get()), boost::asio::use_future);
+  ioc.run();
+  const auto report = fut.get();
+  for (const auto& v : report.violations) std::cout << "VIOLATION " << v << "\n";
+  std::cout << report.users << " users, " << report.rows << " ledger rows, " << report.redemptions
+            << " redemptions: "
+            << (report.ok() ? "every invariant holds"
+                            : std::to_string(report.violations.size()) + " violation(s)")
+            << "\n";
+  return report.ok() ? 0 : 1;
+}
 
 int admin_command(int argc, char** argv) {
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {

@@ -9,6 +9,7 @@
 #include <boost/json/object.hpp>
 
 #include "core/async.hpp"
+#include "core/result.hpp"
 #include "http/page.hpp"
 #include "store/db.hpp"
 
@@ -22,7 +23,15 @@ struct LedgerEntry {
   std::optional<std::string> task_id;
   std::optional<std::string> redemption_id;
   std::int64_t created_at_ms = 0;
+  std::optional<std::string> actor_id;  // the admin behind an admin_adjustment or refund
+  std::optional<std::string> note;      // an admin's reason; why a reward was capped
 };
+
+// The abuse limit on earning: task rewards credited to one user in any 24 hours.
+struct EarnOptions {
+  std::int64_t max_per_day = 1000;
+};
+constexpr std::int64_t kEarnWindowMs = 24LL * 3600 * 1000;
 
 boost::json::object entry_json(const LedgerEntry& e);
 
@@ -36,6 +45,16 @@ class Ledger {
   // Appends an entry and moves the balance by its amount, inside `tx`. Returns false (and
   // changes nothing) when the balance would go negative.
   static Task<bool> post(db::Tx& tx, LedgerEntry entry);
+  // An admin's adjustment (type admin_adjustment, the admin and reason recorded):
+  // USER_NOT_FOUND, or INSUFFICIENT_POINTS when a debit would make the balance negative.
+  Task<Result<LedgerEntry>> adjust(std::string admin_id, std::string user_id, std::int64_t amount,
+                                   std::string reason);
+  // Credits a task_reward of at most entry.amount, cut down so that the user's task rewards
+  // of the last 24 hours stay within `limit`. The user's row is locked first, so concurrent
+  // credits to one user are counted one after the other. Returns the amount credited (0
+  // writes no row), or nullopt when the user does not exist.
+  static Task<std::optional<std::int64_t>> credit_reward(db::Tx& tx, LedgerEntry entry,
+                                                         EarnOptions limit);
 
  private:
   db::Database& db_;

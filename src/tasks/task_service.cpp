@@ -213,7 +213,8 @@ Task<bool> TaskService::side_effects(db::Tx& tx, const HelpTask& t, Action actio
     e.amount = t.points_reward;
     e.type = "task_reward";
     e.task_id = t.id;
-    if (!co_await points::Ledger::post(tx, e)) co_return false;
+    const auto credited = co_await points::Ledger::credit_reward(tx, e, options_.earning);
+    if (!credited) co_return false;
     co_await tx.exec("UPDATE users SET tasks_completed = tasks_completed + 1 WHERE id = $1",
                      db::params(*t.helper_id));
   }

@@ -9,6 +9,7 @@
 
 #include "core/metrics.hpp"
 #include "core/result.hpp"
+#include "points/ledger.hpp"
 #include "tasks/lifecycle.hpp"
 #include "tasks/task_store.hpp"
 
@@ -16,6 +17,7 @@ namespace gd::tasks {
 
 struct TaskOptions {
   std::int64_t max_reward = 500;  // cap on pointsReward per task
+  points::EarnOptions earning;    // cap on rewards credited to one helper per 24 hours
 };
 
 struct NewTask {
