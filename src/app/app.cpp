@@ -23,6 +23,10 @@
 #include "media/blob_store.hpp"
 #include "media/media_routes.hpp"
 #include "media/media_service.hpp"
+#include "partners/partner_routes.hpp"
+#include "partners/partner_service.hpp"
+#include "partners/partner_store.hpp"
+#include "partners/redemption_service.hpp"
 #include "points/ledger.hpp"
 #include "points/ledger_check.hpp"
 #include "points/points_routes.hpp"
@@ -128,14 +132,23 @@ int serve(const Config& config) {
   task_service.attach_metrics(metrics);
   tasks::TasksPart tasks_part(task_store);
   db::IdempotencyKeys idempotency_keys(*database);
+  partners::PartnerStore partner_store(*database);
+  partners::PartnerService partner_service(partner_store);
+  partners::RedemptionService redemption_service(partner_store);
+  redemption_service.attach_metrics(metrics);
+  partners::RedemptionsPart redemptions_part(redemption_service);
 
   server.set_authenticator(&auth_service);
+  server.set_api_key_authenticator(&partner_service);
   add_ops_routes(server.router(), *database, metrics);
   auth::add_routes(server.router(), auth_service);
-  users::add_routes(server.router(), user_store, {&sessions_part, &ledger_part, &tasks_part});
+  users::add_routes(server.router(), user_store,
+                    {&sessions_part, &ledger_part, &tasks_part, &redemptions_part});
   points::add_routes(server.router(), ledger);
   points::add_admin_routes(server.router(), ledger, idempotency_keys);
   tasks::add_routes(server.router(), task_service, idempotency_keys);
+  partners::add_routes(server.router(), partner_service, redemption_service, idempotency_keys);
+  partners::add_admin_routes(server.router(), partner_service, redemption_service);
   media::LocalBlobStore media_store(std::filesystem::path(config.data_dir) / "media");
   media::MediaService media_service(media_store, media::MediaOptions{});
   media::add_routes(server.router(), media_service);
