@@ -144,9 +144,13 @@ int serve(const Config& config) {
   auth::add_routes(server.router(), auth_service);
   users::add_routes(server.router(), user_store,
                     {&sessions_part, &ledger_part, &tasks_part, &redemptions_part});
+  users::add_admin_routes(server.router(), user_store, [&auth_service](std::string id) {
+    return auth_service.end_all_sessions(std::move(id), "account_deactivated");
+  });
   points::add_routes(server.router(), ledger);
   points::add_admin_routes(server.router(), ledger, idempotency_keys);
   tasks::add_routes(server.router(), task_service, idempotency_keys);
+  tasks::add_admin_routes(server.router(), task_service);
   partners::add_routes(server.router(), partner_service, redemption_service, idempotency_keys);
   partners::add_admin_routes(server.router(), partner_service, redemption_service);
   media::LocalBlobStore media_store(std::filesystem::path(config.data_dir) / "media");

@@ -2,6 +2,8 @@
 // live here beside the table they implement, inside one transaction each.
 #include "tasks/task_service.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/json/serialize.hpp>
 
 #include "core/clock.hpp"
@@ -153,6 +155,34 @@ Task<Result<HelpTask>> TaskService::act(std::string user, std::string id, Action
     if (completed_) completed_->fetch_add(1, std::memory_order_relaxed);
     if (point_transactions_) point_transactions_->fetch_add(1, std::memory_order_relaxed);
   }
+  co_return r;
+}
+
+Task<Result<HelpTask>> TaskService::deactivate(std::string admin_id, std::string id) {
+  auto r = co_await store_.db().transaction<HelpTask>([&](db::Tx& tx) -> Task<Result<HelpTask>> {
+    const Transition& tr = transition_for(Action::kDeactivate);
+    auto t = co_await TaskStore::find(tx, id);
+    if (!t) co_return not_found();
+    if (!allowed_from(tr, t->status)) co_return wrong_status(t->status, false);
+    const auto now = now_ms();
+    auto moved = co_await tx.exec(
+        std::string("UPDATE tasks SET status = $3, updated_at = $4 WHERE id = $1 AND status = $2 "
+                    "RETURNING ") +
+            kTaskColumnsBare,
+        db::params(id, std::string(status_name(t->status)), std::string(status_name(tr.to)), now));
+    if (moved.empty()) {
+      auto current = co_await TaskStore::find(tx, id);
+      co_return wrong_status(current ? current->status : t->status, false);
+    }
+    co_await tx.exec(
+        "UPDATE task_applications SET status = 'declined', updated_at = $2 WHERE task_id = $1 AND "
+        "status = 'pending'",
+        db::params(id, now));
+    co_await TaskStore::add_event(tx, id, std::string(tr.event), t->creator_id);
+    if (t->helper_id) co_await TaskStore::add_event(tx, id, std::string(tr.event), *t->helper_id);
+    co_return task_from_row(moved, 0);
+  });
+  if (r) spdlog::info("admin {} deactivated task {}", admin_id, id);
   co_return r;
 }
 

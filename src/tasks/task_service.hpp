@@ -55,6 +55,8 @@ class TaskService {
   // start, withdraw, complete, confirm, reject, cancel
   Task<Result<HelpTask>> act(std::string user, std::string id, Action action,
                              std::optional<std::string> reason);
+  // An admin takes a task down (-> cancelled); creator and helper are notified.
+  Task<Result<HelpTask>> deactivate(std::string admin_id, std::string id);
 
  private:
   Task<Result<HelpTask>> act_in(db::Tx& tx, const std::string& user, const std::string& id,
