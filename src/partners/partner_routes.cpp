@@ -37,10 +37,10 @@ Task<Response> list_partners(PartnerService* svc, Request req) {
   auto rows = co_await svc->catalogue(page->limit, std::move(after));
   boost::json::array items;
   for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(page->limit); ++i)
-    items.push_back(partner_json(rows[i]));
+    items.push_back(partner_detail_json(rows[i], false));
   boost::json::value next = nullptr;
   if (rows.size() > static_cast<std::size_t>(page->limit)) {
-    const auto& last = rows[static_cast<std::size_t>(page->limit) - 1];
+    const auto& last = rows[static_cast<std::size_t>(page->limit) - 1].partner;
     next = encode_cursor({last.name, last.id});
   }
   co_return ok_json(200, {{"items", std::move(items)}, {"nextCursor", next}});

@@ -21,6 +21,23 @@ Error offer_limit() {
 
 }  // namespace
 
+Task<std::vector<PartnerDetail>> PartnerService::catalogue(int limit, After<std::string> after) {
+  auto partners = co_await store_.partners(true, limit, std::move(after));
+  std::vector<std::string> ids;
+  for (const auto& p : partners) ids.push_back(p.id);
+  auto offers = co_await store_.active_offers_of(std::move(ids));
+  std::vector<PartnerDetail> out;
+  for (auto& p : partners) {
+    PartnerDetail d{std::move(p), {}, {}};
+    for (const auto& o : offers)
+      if (o.partner_id == d.partner.id &&
+          d.offers.size() < static_cast<std::size_t>(kMaxActiveOffers))
+        d.offers.push_back(o);
+    out.push_back(std::move(d));
+  }
+  co_return out;
+}
+
 Task<Result<PartnerDetail>> PartnerService::catalogue_entry(std::string id) {
   auto p = co_await store_.partner(id);
   if (!p || !p->is_active) co_return partner_not_found();

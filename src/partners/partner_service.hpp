@@ -24,10 +24,9 @@ class PartnerService final : public http::ApiKeyAuthenticator {
  public:
   explicit PartnerService(PartnerStore& store) : store_(store) {}
 
-  // Public: active partners by name, and one active partner with its active offers.
-  Task<std::vector<Partner>> catalogue(int limit, After<std::string> after) {
-    return store_.partners(true, limit, std::move(after));
-  }
+  // Public: active partners by name with their active offers (up to limit + 1), and one
+  // active partner with its active offers.
+  Task<std::vector<PartnerDetail>> catalogue(int limit, After<std::string> after);
   Task<Result<PartnerDetail>> catalogue_entry(std::string id);
 
   // Admin.

@@ -125,6 +125,21 @@ Task<std::vector<Offer>> PartnerStore::offers_of(std::string partner_id, bool ac
   co_return all<Offer>(r, [](const db::Rows& rows, int i) { return offer_from(rows, i); });
 }
 
+Task<std::vector<Offer>> PartnerStore::active_offers_of(std::vector<std::string> partner_ids) {
+  if (partner_ids.empty()) co_return std::vector<Offer>{};
+  std::string in;
+  db::Params params;
+  for (auto& id : partner_ids) {
+    in += (in.empty() ? "$" : ", $") + std::to_string(params.size() + 1);
+    params.emplace_back(std::move(id));
+  }
+  auto r =
+      co_await db_.read(sel(kOfferColumns, "FROM offers WHERE is_active = 1 AND partner_id IN (") +
+                            in + ") ORDER BY partner_id, points_cost, id",
+                        std::move(params));
+  co_return all<Offer>(r, [](const db::Rows& rows, int i) { return offer_from(rows, i); });
+}
+
 Task<std::int64_t> PartnerStore::active_offers(std::string partner_id) {
   auto r = co_await db_.read("SELECT COUNT(*) FROM offers WHERE partner_id = $1 AND is_active = 1",
                              db::params(std::move(partner_id)));

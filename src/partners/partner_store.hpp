@@ -45,6 +45,8 @@ class PartnerStore {
   Task<std::optional<Offer>> offer(std::string id);
   // Cheapest first, at most `limit`.
   Task<std::vector<Offer>> offers_of(std::string partner_id, bool active_only, int limit);
+  // The active offers of several partners, by partner, cheapest first.
+  Task<std::vector<Offer>> active_offers_of(std::vector<std::string> partner_ids);
   Task<std::int64_t> active_offers(std::string partner_id);
   Task<std::optional<Offer>> update_offer(std::string id, OfferFields f, std::int64_t now);
   // The offer and whether its partner is active, read inside a redemption's transaction.
