@@ -131,7 +131,7 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     ("access-token-ttl-s", po::value(&c.auth.access_ttl_s)->default_value(c.auth.access_ttl_s), "access token lifetime")
     ("refresh-token-ttl-s", po::value(&c.auth.refresh_ttl_s)->default_value(c.auth.refresh_ttl_s), "refresh token / session lifetime")
     ("max-task-reward", po::value(&c.tasks.max_reward)->default_value(c.tasks.max_reward), "largest pointsReward a task may offer")
-    ("max-points-per-day", po::value(&c.tasks.earning.max_per_day)->default_value(c.tasks.earning.max_per_day), "task rewards credited to one user in any 24 hours; a reward beyond is cut down")
+    ("max-points-per-day", po::value(&c.tasks.earning.max_per_day)->default_value(c.tasks.earning.max_per_day), "task rewards credited to one user per UTC day; a reward beyond is cut down")
     ("session-cache-ms", po::value(&c.auth.session_cache_ms)->default_value(c.auth.session_cache_ms), "how long a live session is trusted without a database check")
     ("auth-rate-per-ip-burst", po::value(&c.auth.per_ip.burst)->default_value(c.auth.per_ip.burst), "failed logins + registrations per IP before 429")
     ("auth-rate-per-ip-per-min", po::value(&ip_per_min)->default_value(ip_per_min), "refill of that budget per minute")

@@ -16,7 +16,6 @@
 namespace gd::partners {
 namespace {
 
-constexpr std::int64_t kDayMs = 24LL * 3600 * 1000;
 constexpr int kCodeAttempts = 5;  // 60-bit codes: a second attempt is already rare
 
 Error code_not_found() {
@@ -58,7 +57,7 @@ Task<Result<Redemption>> RedemptionService::redeem(std::string user_id, std::str
         r.points_spent = offer.points_cost;
         r.status = "active";
         r.created_at_ms = r.updated_at_ms = now_ms();
-        r.expires_at_ms = r.created_at_ms + offer.valid_days * kDayMs;
+        r.expires_at_ms = r.created_at_ms + offer.valid_days * points::kDayMs;
         points::LedgerEntry debit;
         debit.user_id = user_id;
         debit.amount = -offer.points_cost;

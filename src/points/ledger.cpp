@@ -84,16 +84,15 @@ Task<std::optional<std::int64_t>> Ledger::credit_reward(db::Tx& tx, LedgerEntry 
                                                         EarnOptions limit) {
   assert(e.amount > 0 && e.type == "task_reward" && limit.max_per_day > 0);
   if (e.created_at_ms == 0) e.created_at_ms = now_ms();
-  // A no-op write takes the row lock (PostgreSQL; SQLite transactions are serial anyway), so
-  // the sum below cannot miss a concurrent credit to the same user.
-  auto locked = co_await tx.exec("UPDATE users SET points_balance = points_balance WHERE id = $1",
-                                 db::params(e.user_id));
-  if (locked.affected() != 1) co_return std::nullopt;
-  auto earned = co_await tx.exec(
-      "SELECT COALESCE(SUM(amount), 0) FROM point_transactions WHERE user_id = $1 AND type = "
-      "'task_reward' AND created_at > $2",
-      db::params(e.user_id, e.created_at_ms - kEarnWindowMs));
-  const std::int64_t room = std::max<std::int64_t>(0, limit.max_per_day - earned.i64(0, 0));
+  const std::int64_t day = e.created_at_ms / kDayMs;
+  // Locks the row (PostgreSQL; SQLite transactions are serial anyway) and starts a new day's
+  // count when the day has changed.
+  auto counted = co_await tx.exec(
+      "UPDATE users SET earned_today = CASE WHEN earned_day = $2 THEN earned_today ELSE 0 END, "
+      "earned_day = $2 WHERE id = $1 RETURNING earned_today",
+      db::params(e.user_id, day));
+  if (counted.empty()) co_return std::nullopt;
+  const std::int64_t room = std::max<std::int64_t>(0, limit.max_per_day - counted.i64(0, 0));
   if (room == 0) co_return std::int64_t{0};
   if (e.amount > room) {
     e.note = "capped from " + std::to_string(e.amount) + " by the daily earning limit of " +
@@ -101,7 +100,10 @@ Task<std::optional<std::int64_t>> Ledger::credit_reward(db::Tx& tx, LedgerEntry 
     e.amount = room;
   }
   const auto credited = e.amount;
+  const auto user_id = e.user_id;
   if (!co_await post(tx, std::move(e))) co_return std::nullopt;
+  co_await tx.exec("UPDATE users SET earned_today = earned_today + $2 WHERE id = $1",
+                   db::params(user_id, credited));
   co_return credited;
 }
 

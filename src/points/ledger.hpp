@@ -27,11 +27,11 @@ struct LedgerEntry {
   std::optional<std::string> note;      // an admin's reason; why a reward was capped
 };
 
-// The abuse limit on earning: task rewards credited to one user in any 24 hours.
+// The abuse limit on earning: task rewards credited to one user per UTC calendar day.
 struct EarnOptions {
   std::int64_t max_per_day = 1000;
 };
-constexpr std::int64_t kEarnWindowMs = 24LL * 3600 * 1000;
+constexpr std::int64_t kDayMs = 24LL * 3600 * 1000;
 
 boost::json::object entry_json(const LedgerEntry& e);
 
@@ -50,9 +50,9 @@ class Ledger {
   Task<Result<LedgerEntry>> adjust(std::string admin_id, std::string user_id, std::int64_t amount,
                                    std::string reason);
   // Credits a task_reward of at most entry.amount, cut down so that the user's task rewards
-  // of the last 24 hours stay within `limit`. The user's row is locked first, so concurrent
-  // credits to one user are counted one after the other. Returns the amount credited (0
-  // writes no row), or nullopt when the user does not exist.
+  // of the day (UTC) stay within `limit`. The day's sum is a counter on the user's row, read
+  // with the row locked, so concurrent credits to one user are counted one after the other.
+  // Returns the amount credited (0 writes no row), or nullopt when the user does not exist.
   static Task<std::optional<std::int64_t>> credit_reward(db::Tx& tx, LedgerEntry entry,
                                                          EarnOptions limit);
 

@@ -53,6 +53,12 @@ constexpr Check kChecks[] = {
      "SELECT p.id, p.redemption_id FROM point_transactions p LEFT JOIN redemptions r ON r.id = "
      "p.redemption_id WHERE p.type = 'refund' AND (r.id IS NULL OR r.user_id <> p.user_id OR "
      "p.amount <> r.points_spent) ORDER BY p.id LIMIT 100"},
+    {"the daily earning counter equals the rewards of its day", 4,
+     "SELECT u.id, u.earned_day, u.earned_today, COALESCE(SUM(p.amount), 0) FROM users u LEFT "
+     "JOIN point_transactions p ON p.user_id = u.id AND p.type = 'task_reward' AND p.created_at "
+     ">= u.earned_day * 86400000 AND p.created_at < (u.earned_day + 1) * 86400000 WHERE "
+     "u.earned_day > 0 GROUP BY u.id, u.earned_day, u.earned_today HAVING u.earned_today <> "
+     "COALESCE(SUM(p.amount), 0) ORDER BY u.id LIMIT 100"},
     {"every redemption has a known status, and a used one its time of use", 2,
      "SELECT id, status FROM redemptions WHERE status NOT IN ('active', 'used', 'refunded') OR "
      "((status = 'used') <> (used_at IS NOT NULL)) ORDER BY id LIMIT 100"},

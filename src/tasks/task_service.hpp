@@ -17,7 +17,7 @@ namespace gd::tasks {
 
 struct TaskOptions {
   std::int64_t max_reward = 500;  // cap on pointsReward per task
-  points::EarnOptions earning;    // cap on rewards credited to one helper per 24 hours
+  points::EarnOptions earning;    // cap on rewards credited to one helper per UTC day
 };
 
 struct NewTask {

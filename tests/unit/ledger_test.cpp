@@ -75,9 +75,7 @@ class LedgerTest : public ::testing::Test {
   }
 
   // Runs `entry` through Ledger::post in its own transaction.
-  bool post(LedgerEntry e) {
-    return run(post_in(db_.get(), std::move(e)));
-  }
+  bool post(LedgerEntry e) { return run(post_in(db_.get(), std::move(e))); }
   static Task<bool> post_in(gd::db::Database* db, LedgerEntry e) {
     bool ok = false;
     co_await db->transact([&ok, &e](gd::db::Tx& tx) -> Task<bool> {
@@ -147,9 +145,11 @@ TEST_F(LedgerTest, RewardsAreCutAtTheDailyCap) {
   EXPECT_EQ(credit(reward(u, task(u, 60, "completed"), 60), cap), 40);
   EXPECT_EQ(credit(reward(u, task(u, 60, "completed"), 60), cap), 0);
   EXPECT_EQ(balance(u), 100);
-  // Earnings older than 24 hours no longer count; other types never do.
-  sql("UPDATE point_transactions SET created_at = $1 WHERE user_id = $2",
-      gd::db::params(gd::now_ms() - gd::points::kEarnWindowMs - 1, u));
+  // A new day starts a new count (here: what was earned moves to yesterday); other types
+  // never count.
+  sql("UPDATE point_transactions SET created_at = created_at - $1 WHERE user_id = $2",
+      gd::db::params(gd::points::kDayMs, u));
+  sql("UPDATE users SET earned_day = earned_day - 1 WHERE id = $1", gd::db::params(u));
   EXPECT_TRUE(post(adjustment(u, 500)));
   EXPECT_EQ(credit(reward(u, task(u, 70, "completed"), 70), cap), 70);
   EXPECT_EQ(credit(reward(gd::uuid_v7(), task(u, 5, "completed"), 5), cap), -1) << "no user";
@@ -166,10 +166,19 @@ TEST_F(LedgerTest, AdjustNeedsAnExistingUserAndEnoughPoints) {
   EXPECT_EQ(ok->type, "admin_adjustment");
   EXPECT_EQ(ok->actor_id, "admin-1");
   EXPECT_EQ(ok->note, "welcome");
-  EXPECT_EQ(run(ledger.adjust("admin-1", u, -26, "too much")).error().code,
-            "INSUFFICIENT_POINTS");
+  EXPECT_EQ(run(ledger.adjust("admin-1", u, -26, "too much")).error().code, "INSUFFICIENT_POINTS");
   EXPECT_EQ(run(ledger.adjust("admin-1", gd::uuid_v7(), 5, "x")).error().code, "USER_NOT_FOUND");
   EXPECT_EQ(balance(u), 25);
+}
+
+TEST_F(LedgerTest, VerifyFindsADailyCounterThatDisagreesWithTheDaysRewards) {
+  const auto u = user();
+  EXPECT_EQ(credit(reward(u, task(u, 10, "completed"), 10), EarnOptions{100}), 10);
+  EXPECT_TRUE(verify().ok());
+  sql("UPDATE users SET earned_today = 3 WHERE id = $1", gd::db::params(u));
+  const auto report = verify();
+  ASSERT_EQ(report.violations.size(), 1u);
+  EXPECT_NE(report.violations[0].find("daily earning counter"), std::string::npos);
 }
 
 TEST_F(LedgerTest, VerifyFindsABalanceThatDisagreesWithItsRows) {

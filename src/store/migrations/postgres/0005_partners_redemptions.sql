@@ -57,3 +57,8 @@ ALTER TABLE point_transactions ADD COLUMN actor_id TEXT;  -- the admin of an adm
 -- A redemption has one debit and at most one refund.
 CREATE UNIQUE INDEX point_transactions_redemption ON point_transactions (redemption_id, type)
   WHERE redemption_id IS NOT NULL;
+
+-- The daily earning cap's counter: task rewards credited to the user on earned_day (days since
+-- the epoch, UTC). Kept beside the balance so that the cap costs one row, not a scan.
+ALTER TABLE users ADD COLUMN earned_day BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN earned_today BIGINT NOT NULL DEFAULT 0;
