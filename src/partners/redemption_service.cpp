@@ -58,6 +58,14 @@ Task<Result<Redemption>> RedemptionService::redeem(std::string user_id, std::str
         r.status = "active";
         r.created_at_ms = r.updated_at_ms = now_ms();
         r.expires_at_ms = r.created_at_ms + offer.valid_days * points::kDayMs;
+        // The code first, the debit last: the debit's row lock on the balance is then held
+        // only until the commit, which is what bounds concurrent redemptions by one user.
+        bool issued = false;
+        for (int attempt = 0; attempt < kCodeAttempts && !issued; ++attempt) {
+          r.code = new_discount_code();
+          issued = co_await PartnerStore::insert_redemption(tx, r);
+        }
+        if (!issued) throw std::runtime_error("no free discount code after several attempts");
         points::LedgerEntry debit;
         debit.user_id = user_id;
         debit.amount = -offer.points_cost;
@@ -68,11 +76,7 @@ Task<Result<Redemption>> RedemptionService::redeem(std::string user_id, std::str
           co_return make_error("INSUFFICIENT_POINTS", "The balance is lower than the offer's " +
                                                           std::to_string(offer.points_cost) +
                                                           " points.");
-        for (int attempt = 0; attempt < kCodeAttempts; ++attempt) {
-          r.code = new_discount_code();
-          if (co_await PartnerStore::insert_redemption(tx, r)) co_return r;
-        }
-        throw std::runtime_error("no free discount code after several attempts");
+        co_return r;
       });
   if (result) {
     bump(redemptions_);

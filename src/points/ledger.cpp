@@ -66,18 +66,21 @@ Task<bool> Ledger::post(db::Tx& tx, LedgerEntry e) {
   assert(e.amount != 0 && !e.user_id.empty() && !e.type.empty());
   if (e.id.empty()) e.id = uuid_v7();
   if (e.created_at_ms == 0) e.created_at_ms = now_ms();
-  // Conditional update: the balance never goes below zero, even under concurrency.
-  auto moved = co_await tx.exec(
-      "UPDATE users SET points_balance = points_balance + $2 WHERE id = $1 AND "
-      "points_balance + $2 >= 0",
-      db::params(e.user_id, e.amount));
-  if (moved.affected() != 1) co_return false;
+  // The row first, the balance last: on PostgreSQL the balance's row lock is then held only
+  // until the caller commits.
   co_await tx.exec(
       "INSERT INTO point_transactions (id, user_id, amount, type, task_id, redemption_id, "
       "created_at, actor_id, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
       db::params(e.id, e.user_id, e.amount, e.type, db::opt(e.task_id), db::opt(e.redemption_id),
                  e.created_at_ms, db::opt(e.actor_id), db::opt(e.note)));
-  co_return true;
+  // Conditional update: the balance never goes below zero, even under concurrency.
+  auto moved = co_await tx.exec(
+      "UPDATE users SET points_balance = points_balance + $2 WHERE id = $1 AND "
+      "points_balance + $2 >= 0",
+      db::params(e.user_id, e.amount));
+  if (moved.affected() == 1) co_return true;
+  co_await tx.exec("DELETE FROM point_transactions WHERE id = $1", db::params(e.id));
+  co_return false;
 }
 
 Task<std::optional<std::int64_t>> Ledger::credit_reward(db::Tx& tx, LedgerEntry e,

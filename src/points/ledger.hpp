@@ -43,7 +43,8 @@ class Ledger {
   Task<std::vector<LedgerEntry>> history(std::string user_id, PageRequest page);
   Task<std::int64_t> balance(std::string user_id);
   // Appends an entry and moves the balance by its amount, inside `tx`. Returns false (and
-  // changes nothing) when the balance would go negative.
+  // changes nothing) when the balance would go negative. The user must exist (user rows are
+  // never deleted; a foreign key refuses anything else).
   static Task<bool> post(db::Tx& tx, LedgerEntry entry);
   // An admin's adjustment (type admin_adjustment, the admin and reason recorded):
   // USER_NOT_FOUND, or INSUFFICIENT_POINTS when a debit would make the balance negative.

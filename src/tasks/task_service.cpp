@@ -226,6 +226,12 @@ Task<bool> TaskService::side_effects(db::Tx& tx, const HelpTask& t, Action actio
                                      const std::optional<std::string>& reason) {
   const Transition& tr = transition_for(action);
   const auto now = now_ms();
+  // The event first: a confirm's credit locks the helper's row, and holds it until the commit.
+  const auto recipient = tr.notify_creator ? std::optional<std::string>(t.creator_id) : t.helper_id;
+  std::optional<std::string> payload;
+  if (reason) payload = boost::json::serialize(boost::json::object{{"reason", *reason}});
+  if (recipient)
+    co_await TaskStore::add_event(tx, t.id, std::string(tr.event), *recipient, payload);
   if (action == Action::kWithdraw) {
     co_await tx.exec(
         "UPDATE task_applications SET status = CASE WHEN applicant_id = $2 THEN 'withdrawn' ELSE "
@@ -248,11 +254,6 @@ Task<bool> TaskService::side_effects(db::Tx& tx, const HelpTask& t, Action actio
     co_await tx.exec("UPDATE users SET tasks_completed = tasks_completed + 1 WHERE id = $1",
                      db::params(*t.helper_id));
   }
-  const auto recipient = tr.notify_creator ? std::optional<std::string>(t.creator_id) : t.helper_id;
-  std::optional<std::string> payload;
-  if (reason) payload = boost::json::serialize(boost::json::object{{"reason", *reason}});
-  if (recipient)
-    co_await TaskStore::add_event(tx, t.id, std::string(tr.event), *recipient, payload);
   co_return true;
 }
 

@@ -134,7 +134,7 @@ TEST_F(LedgerTest, ADebitNeverTakesTheBalanceBelowZero) {
   EXPECT_EQ(balance(u), 30);
   EXPECT_TRUE(post(adjustment(u, -30)));
   EXPECT_EQ(balance(u), 0);
-  EXPECT_FALSE(post(adjustment(gd::uuid_v7(), 5))) << "unknown user";
+  EXPECT_THROW(post(adjustment(gd::uuid_v7(), 5)), gd::db::DbError) << "unknown user";
   EXPECT_TRUE(verify().ok());
 }
 
