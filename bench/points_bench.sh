@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Points benchmarks: task confirmations (each credits the one helper: every request contends
-# for that helper's balance row) and redemptions of one offer by one user (every request
-# contends for that user's balance), then `gooddeeds verify-ledger` over the result. Starts
-# its own server on a free port with a throwaway database and prints wrk's reports.
+# for that helper's balance row), redemptions of one offer by one user (every request contends
+# for that user's balance) and, for comparison, by 64 users in turn; then `gooddeeds
+# verify-ledger` over the result. Starts its own server on a free port with a throwaway
+# database and prints wrk's reports.
 #
 #   bench/points_bench.sh [sqlite|postgres]   (default sqlite; postgres starts scripts/pg)
 #
@@ -76,6 +77,13 @@ offer=$(post "$admin" "/admin/partners/$partner/offers" '{"title":"Roll","points
 for _ in $(seq 10); do
   post "$admin" "/admin/users/$buyer_id/points" '{"amount":1000000,"reason":"bench"}' >/dev/null
 done
+echo "$buyer" >"$work/one-token.txt"
+for _ in $(seq 64); do
+  many_json=$(register buyer)
+  json '["accessToken"]' <<<"$many_json" >>"$work/many-tokens.txt"
+  post "$admin" "/admin/users/$(json '["user"]["id"]' <<<"$many_json")/points" \
+    '{"amount":1000000,"reason":"bench"}' >/dev/null
+done
 
 # --- tasks waiting for confirmation, written straight into the database ------------------------
 python3 - "$ntasks" "$creator_id" "$helper_id" "$work" <<'PY'
@@ -104,7 +112,11 @@ BENCH_IDS="$work/ids.txt" BENCH_THREADS=2 BENCH_TOKEN="$creator" \
   wrk -t2 -c"$conns" -d"${secs}s" --latency -s bench/confirm.lua "$base"
 echo
 echo "== POST /redemptions, $conns connections, ${secs}s, one user redeeming one offer (cost 1)"
-BENCH_TOKEN="$buyer" BENCH_OFFER="$offer" \
+BENCH_TOKENS="$work/one-token.txt" BENCH_OFFER="$offer" \
+  wrk -t2 -c"$conns" -d"${secs}s" --latency -s bench/redeem.lua "$api/redemptions"
+echo
+echo "== POST /redemptions, $conns connections, ${secs}s, 64 users in turn (less contention)"
+BENCH_TOKENS="$work/many-tokens.txt" BENCH_OFFER="$offer" \
   wrk -t2 -c"$conns" -d"${secs}s" --latency -s bench/redeem.lua "$api/redemptions"
 echo
 echo "== after the runs"
