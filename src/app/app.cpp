@@ -126,6 +126,7 @@ int serve(const Config& config) {
   auth_service.attach_metrics(metrics);
   SessionsPart sessions_part(session_store, auth_service);
   points::Ledger ledger(*database);
+  ledger.attach_metrics(metrics);
   points::LedgerPart ledger_part(ledger);
   tasks::TaskStore task_store(*database);
   tasks::TaskService task_service(task_store, config.tasks);

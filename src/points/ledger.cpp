@@ -128,6 +128,7 @@ Task<Result<LedgerEntry>> Ledger::adjust(std::string admin_id, std::string user_
       co_return make_error("INSUFFICIENT_POINTS", "The balance is lower than the debit.");
     co_return e;
   });
+  if (r && point_transactions_) point_transactions_->fetch_add(1, std::memory_order_relaxed);
   if (r)
     spdlog::info("admin {} adjusted the points of user {} by {}: {}", *e.actor_id, e.user_id,
                  e.amount, *e.note);

@@ -1,6 +1,7 @@
 // The points ledger: the one write path for balances (a ledger row and the balance change in
 // the caller's transaction) and the read side for GET /users/me/points.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -9,6 +10,7 @@
 #include <boost/json/object.hpp>
 
 #include "core/async.hpp"
+#include "core/metrics.hpp"
 #include "core/result.hpp"
 #include "http/page.hpp"
 #include "store/db.hpp"
@@ -38,6 +40,9 @@ boost::json::object entry_json(const LedgerEntry& e);
 class Ledger {
  public:
   explicit Ledger(db::Database& db) : db_(db) {}
+  void attach_metrics(Metrics& m) {
+    point_transactions_ = &m.counter("gooddeeds_point_transactions_total", "Ledger rows written.");
+  }
 
   // Newest first; returns up to page.limit + 1 entries so the caller knows if more follow.
   Task<std::vector<LedgerEntry>> history(std::string user_id, PageRequest page);
@@ -59,6 +64,7 @@ class Ledger {
 
  private:
   db::Database& db_;
+  std::atomic<std::uint64_t>* point_transactions_ = nullptr;
 };
 
 }  // namespace gd::points
