@@ -277,6 +277,11 @@ int verify_ledger_command(int argc, char** argv) {
     std::cerr << "gooddeeds verify-ledger: --database is required\n";
     return 2;
   }
+  // Reads only: opening a SQLite path that does not exist would create an empty database.
+  if (!db::is_postgres_url(url) && !std::filesystem::exists(db::sqlite_path(url))) {
+    std::cerr << "gooddeeds verify-ledger: no database at " << db::sqlite_path(url) << "\n";
+    return 1;
+  }
   setup_logging("warn");
   boost::asio::io_context ioc;
   auto database = db::open_database(ioc.get_executor(), {url});

@@ -156,7 +156,7 @@ Task<Response> issue_key(PartnerService* svc, Request req) {
 
 Task<Response> revoke_key(PartnerService* svc, Request req) {
   if (!ids_ok(req)) co_return fail(req, invalid_id());
-  auto st = co_await svc->revoke_key(req.param(0), req.param(1));
+  auto st = co_await svc->revoke_key(req.param(0), req.param(1), req.principal->user_id);
   if (!st) co_return fail(req, st.error());
   co_return Response::no_content();
 }

@@ -115,9 +115,11 @@ Task<Result<IssuedKey>> PartnerService::issue_key(std::string partner_id, std::s
   co_return out;
 }
 
-Task<Status> PartnerService::revoke_key(std::string partner_id, std::string key_id) {
+Task<Status> PartnerService::revoke_key(std::string partner_id, std::string key_id,
+                                        std::string admin_id) {
   if (!co_await store_.revoke_key(partner_id, key_id, now_ms()))
     co_return make_error("API_KEY_NOT_FOUND", "This partner has no such API key.");
+  spdlog::info("admin {} revoked API key {} of partner {}", admin_id, key_id, partner_id);
   co_return Ok{};
 }
 

@@ -39,7 +39,7 @@ class PartnerService final : public http::ApiKeyAuthenticator {
   Task<Result<Offer>> create_offer(std::string partner_id, OfferFields f);
   Task<Result<Offer>> update_offer(std::string id, OfferFields f);
   Task<Result<IssuedKey>> issue_key(std::string partner_id, std::string admin_id);
-  Task<Status> revoke_key(std::string partner_id, std::string key_id);
+  Task<Status> revoke_key(std::string partner_id, std::string key_id, std::string admin_id);
 
   // Partner API: a live key of an active partner. The principal's user_id is the partner's
   // id, its session_id the key's id.

@@ -6,6 +6,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import {
   startServer, api, registerUser, expectStatus, assertProblem, assertFieldError, createAdmin, assertLedgerOk,
   runBinary, execSql, randomHex,
@@ -155,6 +156,11 @@ describe('verify-ledger', () => {
   it('refuses to run without a database and explains itself with --help', async () => {
     const none = await runBinary(['verify-ledger'], { GOODDEEDS_DATABASE: '' });
     assert.equal(none.code, 2);
+    const missing = `${srv.dataDir}/no-such.db`;
+    const absent = await runBinary(['verify-ledger', '--database', `sqlite:${missing}`]);
+    assert.equal(absent.code, 1, absent.stderr);
+    assert.match(absent.stderr, /no database/);
+    assert.equal(existsSync(missing), false, 'verify-ledger creates nothing');
     const help = await runBinary(['verify-ledger', '--help']);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /--database/);
