@@ -47,22 +47,24 @@ api="$base/api/v1"
 "$bin" serve --listen "127.0.0.1:$port" --database "$url" --data-dir "$work" --access-log false \
   --log-level warn --auth-rate-per-ip-burst 1000000 --max-points-per-day 1000000000000 &
 server=$!
-for _ in $(seq 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
+for _ in $(seq 300); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
+curl -sSf "$base/healthz" >/dev/null || { echo "the server did not come up" >&2; exit 1; }
 
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 register() {
-  curl -sf -X POST "$api/auth/register" -H 'Content-Type: application/json' \
+  curl -sS --fail-with-body -X POST "$api/auth/register" -H 'Content-Type: application/json' \
     -d "{\"email\":\"$1-$RANDOM$RANDOM@example.test\",\"password\":\"bench password 12345\",\"name\":\"$1\"}"
 }
 post() {  # post TOKEN PATH BODY
-  curl -sf -X POST "$api$2" -H "Authorization: Bearer $1" -H 'Content-Type: application/json' -d "$3"
+  curl -sS --fail-with-body -X POST "$api$2" -H "Authorization: Bearer $1" \
+    -H 'Content-Type: application/json' -d "$3"
 }
 
 # --- accounts, a partner and an offer -------------------------------------------------------
 admin_email="admin-$RANDOM@example.test"
 "$bin" admin create-user --database "$url" --email "$admin_email" --password "bench password 12345" \
   --role admin >/dev/null
-admin=$(curl -sf -X POST "$api/auth/login" -H 'Content-Type: application/json' \
+admin=$(curl -sS --fail-with-body -X POST "$api/auth/login" -H 'Content-Type: application/json' \
   -d "{\"email\":\"$admin_email\",\"password\":\"bench password 12345\"}" | json '["accessToken"]')
 creator_json=$(register creator)
 creator=$(json '["accessToken"]' <<<"$creator_json")
