@@ -13,10 +13,11 @@ constexpr const char* kUsage =
     " - the Good Deeds backend\n\n"
     "usage: gooddeeds <command> [options]\n\n"
     "commands:\n"
-    "  serve     run the HTTP API (gooddeeds serve --help)\n"
-    "  migrate   apply database migrations (gooddeeds migrate --help)\n"
-    "  admin     operator tasks, e.g. admin create-user (gooddeeds admin --help)\n"
-    "  version   print the version\n";
+    "  serve          run the HTTP API (gooddeeds serve --help)\n"
+    "  migrate        apply database migrations (gooddeeds migrate --help)\n"
+    "  admin          operator tasks, e.g. admin create-user (gooddeeds admin --help)\n"
+    "  verify-ledger  check the points ledger's invariants (gooddeeds verify-ledger --help)\n"
+    "  version        print the version\n";
 
 }  // namespace
 
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
     }
     if (command == "migrate") return gd::app::migrate_command(argc - 1, argv + 1);
     if (command == "admin") return gd::app::admin_command(argc - 1, argv + 1);
+    if (command == "verify-ledger") return gd::app::verify_ledger_command(argc - 1, argv + 1);
     if (command == "version" || command == "--version") {
       std::cout << "gooddeeds " GOODDEEDS_VERSION "\n";
       return 0;

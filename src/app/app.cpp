@@ -23,7 +23,12 @@
 #include "media/blob_store.hpp"
 #include "media/media_routes.hpp"
 #include "media/media_service.hpp"
+#include "partners/partner_routes.hpp"
+#include "partners/partner_service.hpp"
+#include "partners/partner_store.hpp"
+#include "partners/redemption_service.hpp"
 #include "points/ledger.hpp"
+#include "points/ledger_check.hpp"
 #include "points/points_routes.hpp"
 #include "store/idempotency_store.hpp"
 #include "store/open.hpp"
@@ -131,19 +136,34 @@ int serve(const Config& config) {
   auth_service.attach_metrics(metrics);
   SessionsPart sessions_part(session_store, auth_service);
   points::Ledger ledger(*database);
+  ledger.attach_metrics(metrics);
   points::LedgerPart ledger_part(ledger);
   tasks::TaskStore task_store(*database);
   tasks::TaskService task_service(task_store, config.tasks);
   task_service.attach_metrics(metrics);
   tasks::TasksPart tasks_part(task_store);
   db::IdempotencyKeys idempotency_keys(*database);
+  partners::PartnerStore partner_store(*database);
+  partners::PartnerService partner_service(partner_store);
+  partners::RedemptionService redemption_service(partner_store);
+  redemption_service.attach_metrics(metrics);
+  partners::RedemptionsPart redemptions_part(redemption_service);
 
   server.set_authenticator(&auth_service);
+  server.set_api_key_authenticator(&partner_service);
   add_ops_routes(server.router(), *database, metrics);
   auth::add_routes(server.router(), auth_service);
-  users::add_routes(server.router(), user_store, {&sessions_part, &ledger_part, &tasks_part});
+  users::add_routes(server.router(), user_store,
+                    {&sessions_part, &ledger_part, &tasks_part, &redemptions_part});
+  users::add_admin_routes(server.router(), user_store, [&auth_service](std::string id) {
+    return auth_service.end_all_sessions(std::move(id), "account_deactivated");
+  });
   points::add_routes(server.router(), ledger);
+  points::add_admin_routes(server.router(), ledger, idempotency_keys);
   tasks::add_routes(server.router(), task_service, idempotency_keys);
+  tasks::add_admin_routes(server.router(), task_service);
+  partners::add_routes(server.router(), partner_service, redemption_service, idempotency_keys);
+  partners::add_admin_routes(server.router(), partner_service, redemption_service);
   media::LocalBlobStore media_store(std::filesystem::path(config.data_dir) / "media");
   media::MediaService media_service(media_store, media::MediaOptions{});
   media::add_routes(server.router(), media_service);
@@ -244,7 +264,52 @@ int create_user(int argc, char** argv) {
   return 0;
 }
 
+Task<points::LedgerReport> run_verify(db::Database* db) {
+  co_return co_await points::verify_ledger(*db);
+}
+
 }  // namespace
+
+int verify_ledger_command(int argc, char** argv) {
+  std::string url;
+  po::options_description opts(
+      "gooddeeds verify-ledger --database URL\n\n"
+      "Checks every invariant of the points ledger (balances equal the sum of their rows and\n"
+      "are never negative, no task paid twice, every redemption matched by exactly one debit)\n"
+      "and exits 1 when any is broken. Reads only");
+  opts.add_options()("help,h", "show this help")(
+      "database", po::value(&url), "sqlite:PATH or postgres://... (or GOODDEEDS_DATABASE)");
+  po::variables_map vm;
+  po::store(po::parse_command_line(argc, argv, opts), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << opts << "\n";
+    return 0;
+  }
+  if (url.empty() && std::getenv("GOODDEEDS_DATABASE")) url = std::getenv("GOODDEEDS_DATABASE");
+  if (url.empty()) {
+    std::cerr << "gooddeeds verify-ledger: --database is required\n";
+    return 2;
+  }
+  // Reads only: opening a SQLite path that does not exist would create an empty database.
+  if (!db::is_postgres_url(url) && !std::filesystem::exists(db::sqlite_path(url))) {
+    std::cerr << "gooddeeds verify-ledger: no database at " << db::sqlite_path(url) << "\n";
+    return 1;
+  }
+  setup_logging("warn");
+  boost::asio::io_context ioc;
+  auto database = db::open_database(ioc.get_executor(), {url});
+  auto fut = boost::asio::co_spawn(ioc, run_verify(database.get()), boost::asio::use_future);
+  ioc.run();
+  const auto report = fut.get();
+  for (const auto& v : report.violations) std::cout << "VIOLATION " << v << "\n";
+  std::cout << report.users << " users, " << report.rows << " ledger rows, " << report.redemptions
+            << " redemptions: "
+            << (report.ok() ? "every invariant holds"
+                            : std::to_string(report.violations.size()) + " violation(s)")
+            << "\n";
+  return report.ok() ? 0 : 1;
+}
 
 int admin_command(int argc, char** argv) {
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {

@@ -8,5 +8,6 @@ namespace gd::app {
 int serve(const Config& config);
 int migrate_command(int argc, char** argv);
 int admin_command(int argc, char** argv);
+int verify_ledger_command(int argc, char** argv);
 
 }  // namespace gd::app

@@ -155,6 +155,25 @@ std::optional<std::int64_t> Reader::optional_int(std::string_view field, std::in
   return n;
 }
 
+std::optional<std::int64_t> Reader::required_int(std::string_view field, std::int64_t min,
+                                                 std::int64_t max) {
+  if (!o_.contains(field) || o_.at(field).is_null()) {
+    fail(std::string(field), "is required");
+    return std::nullopt;
+  }
+  return optional_int(field, min, max);
+}
+
+std::optional<bool> Reader::optional_bool(std::string_view field) {
+  const auto* v = o_.if_contains(field);
+  if (!v) return std::nullopt;
+  if (!v->is_bool()) {
+    fail(std::string(field), "must be true or false");
+    return std::nullopt;
+  }
+  return v->as_bool();
+}
+
 Status Reader::finish() const {
   if (errors_.empty()) return Ok{};
   return Error{"VALIDATION_FAILED", "The request is invalid.", errors_};

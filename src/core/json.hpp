@@ -41,6 +41,10 @@ class Reader {
   std::optional<std::optional<GeoPoint>> optional_point(std::string_view field);
   std::optional<std::int64_t> optional_int(std::string_view field, std::int64_t min,
                                            std::int64_t max);
+  // Like optional_int, but a missing or null field is an error too.
+  std::optional<std::int64_t> required_int(std::string_view field, std::int64_t min,
+                                           std::int64_t max);
+  std::optional<bool> optional_bool(std::string_view field);
 
   void fail(std::string field, std::string message);
   bool failed() const { return !errors_.empty(); }

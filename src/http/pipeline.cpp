@@ -120,22 +120,45 @@ Task<Response> Pipeline::dispatch(Exchange& ex) const {
   req.body = std::move(ex.body);
   req.remote_ip = ex.remote_ip;
   req.request_id = ex.request_id;
-  if (route.options.auth == Auth::kRequired) {
-    const auto authz = req.header("authorization").value_or("");
-    if (authz.empty() || !authenticator_)
-      co_return Response::problem(make_error("UNAUTHENTICATED", "A bearer token is required."),
-                                  ex.request_id);
-    if (!iequals_prefix(authz, "bearer "))
-      co_return Response::problem(make_error("TOKEN_INVALID", "Expected a bearer token."),
-                                  ex.request_id);
-    auto principal = co_await authenticator_->authenticate(std::string(authz.substr(7)));
-    if (!principal) co_return Response::problem(principal.error(), ex.request_id);
-    req.principal = std::move(principal.value());
-  }
+  if (auto refused = co_await authenticate(route, req)) co_return std::move(*refused);
   if (route.options.json_body && !is_json_content_type(req.header("content-type").value_or("")))
     co_return Response::problem(
         make_error("UNSUPPORTED_MEDIA_TYPE", "The body must be application/json."), ex.request_id);
   co_return co_await route.handler(std::move(req));
+}
+
+Task<std::optional<Response>> Pipeline::authenticate(const Route& route, Request& req) const {
+  const Auth mode = route.options.auth;
+  if (mode == Auth::kNone) co_return std::nullopt;
+  const bool api_key = mode == Auth::kApiKey;
+  const std::string_view scheme = api_key ? "apikey " : "bearer ";
+  const auto authz = req.header("authorization").value_or("");
+  auto refuse = [&](Error e) -> std::optional<Response> {
+    auto res = Response::problem(e, req.request_id);
+    if (api_key)
+      for (auto& [name, value] : res.headers)
+        if (name == "WWW-Authenticate") value = "ApiKey";
+    return res;
+  };
+  if (authz.empty() || (api_key ? !api_key_authenticator_ : !authenticator_))
+    co_return refuse(make_error(
+        "UNAUTHENTICATED", api_key ? "An API key is required." : "A bearer token is required."));
+  if (!iequals_prefix(authz, scheme))
+    co_return refuse(make_error(api_key ? "API_KEY_INVALID" : "TOKEN_INVALID",
+                                api_key ? "Expected an ApiKey." : "Expected a bearer token."));
+  std::string credential(authz.substr(scheme.size()));
+  std::optional<Result<Principal>> principal;
+  if (api_key) {
+    principal.emplace(co_await api_key_authenticator_->authenticate_key(std::move(credential)));
+  } else {
+    principal.emplace(co_await authenticator_->authenticate(std::move(credential)));
+  }
+  if (!*principal) co_return refuse(principal->error());
+  req.principal = std::move(principal->value());
+  if (!route.options.role.empty() && !req.principal->has_role(route.options.role))
+    co_return refuse(
+        make_error("FORBIDDEN", "This needs the " + std::string(route.options.role) + " role."));
+  co_return std::nullopt;
 }
 
 const std::string* Pipeline::allowed_origin(const Exchange& ex) const {

@@ -4,6 +4,7 @@
 #pragma once
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -43,6 +44,7 @@ class Pipeline {
  public:
   Pipeline(const ServerOptions& options, Metrics& metrics, Router& router);
   void set_authenticator(Authenticator* a) { authenticator_ = a; }
+  void set_api_key_authenticator(ApiKeyAuthenticator* a) { api_key_authenticator_ = a; }
   void attach_metrics();             // once, after all routes are registered
   void prepare(Exchange& ex) const;  // after the headers: id, target, route, body limit
   // Awaited at once by the exchange's owner, which outlives it.
@@ -51,6 +53,8 @@ class Pipeline {
 
  private:
   Task<Response> dispatch(Exchange& ex) const;
+  // The route's authentication and role check; nullopt when the request may go on.
+  Task<std::optional<Response>> authenticate(const Route& route, Request& req) const;
   Response preflight(const Exchange& ex) const;
   void add_common_headers(const Exchange& ex, Response& res) const;
   const std::string* allowed_origin(const Exchange& ex) const;
@@ -59,6 +63,7 @@ class Pipeline {
   Metrics& metrics_;
   Router& router_;
   Authenticator* authenticator_ = nullptr;
+  ApiKeyAuthenticator* api_key_authenticator_ = nullptr;
   RouteMetrics* unmatched_ = nullptr;
   std::shared_ptr<spdlog::logger> access_log_;  // null when access logging is off
 };

@@ -333,6 +333,9 @@ Router& Server::router() {
 void Server::set_authenticator(Authenticator* a) {
   impl_->pipeline.set_authenticator(a);
 }
+void Server::set_api_key_authenticator(ApiKeyAuthenticator* a) {
+  impl_->pipeline.set_api_key_authenticator(a);
+}
 unsigned short Server::bound_port() const {
   return impl_->acceptor.local_endpoint().port();
 }

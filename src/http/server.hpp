@@ -39,6 +39,7 @@ class Server {
   boost::asio::any_io_executor executor();
   Router& router();
   void set_authenticator(Authenticator* authenticator);
+  void set_api_key_authenticator(ApiKeyAuthenticator* authenticator);
   // Binds (throws on failure), then serves until SIGTERM/SIGINT or stop(), then drains.
   void run();
   void stop();

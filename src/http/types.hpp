@@ -14,7 +14,9 @@
 
 namespace gd::http {
 
-// Who is calling, filled in by the auth middleware from a verified access token.
+// Who is calling, filled in by the auth middleware from a verified access token (or, on
+// partner API routes, from a partner API key: user_id is then the partner's id and
+// session_id the key's id).
 struct Principal {
   std::string user_id;
   std::string session_id;
@@ -60,12 +62,14 @@ int status_for_code(std::string_view code);
 
 using Handler = std::function<Task<Response>(Request)>;
 
-enum class Auth { kNone, kRequired };
+// kRequired: a bearer access token; kApiKey: `Authorization: ApiKey <key>` (partner API).
+enum class Auth { kNone, kRequired, kApiKey };
 
 struct RouteOptions {
   Auth auth = Auth::kRequired;
   bool json_body = false;          // a POST/PATCH whose body must be application/json
   std::size_t max_body_bytes = 0;  // 0: the server-wide limit
+  std::string_view role = {};      // a role the caller's token must carry (403 otherwise)
 };
 
 // Verifies a bearer token; implemented by the auth module.
@@ -73,6 +77,13 @@ class Authenticator {
  public:
   virtual ~Authenticator() = default;
   virtual Task<Result<Principal>> authenticate(std::string bearer_token) = 0;
+};
+
+// Verifies a partner API key; implemented by the partners module.
+class ApiKeyAuthenticator {
+ public:
+  virtual ~ApiKeyAuthenticator() = default;
+  virtual Task<Result<Principal>> authenticate_key(std::string api_key) = 0;
 };
 
 // A module adds its routes through this; the router owns matching.

@@ -1,6 +1,9 @@
 // Ledger SQL, shared by both back ends.
 #include "points/ledger.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <cassert>
 
 #include "core/clock.hpp"
@@ -10,11 +13,12 @@ namespace gd::points {
 namespace {
 
 constexpr const char* kColumns =
-    "id, user_id, amount, type, task_id, redemption_id, created_at FROM point_transactions";
+    "id, user_id, amount, type, task_id, redemption_id, created_at, actor_id, note FROM "
+    "point_transactions";
 
 LedgerEntry from_row(const db::Rows& r, int i) {
-  return {r.str(i, 0), r.str(i, 1), r.i64(i, 2), r.str(i, 3),
-          r.opt(i, 4), r.opt(i, 5), r.i64(i, 6)};
+  return {r.str(i, 0), r.str(i, 1), r.i64(i, 2), r.str(i, 3), r.opt(i, 4),
+          r.opt(i, 5), r.i64(i, 6), r.opt(i, 7), r.opt(i, 8)};
 }
 
 }  // namespace
@@ -29,6 +33,7 @@ boost::json::object entry_json(const LedgerEntry& e) {
           {"type", e.type},
           {"taskId", opt(e.task_id)},
           {"redemptionId", opt(e.redemption_id)},
+          {"note", opt(e.note)},
           {"createdAt", iso8601_ms(e.created_at_ms)}};
 }
 
@@ -61,18 +66,73 @@ Task<bool> Ledger::post(db::Tx& tx, LedgerEntry e) {
   assert(e.amount != 0 && !e.user_id.empty() && !e.type.empty());
   if (e.id.empty()) e.id = uuid_v7();
   if (e.created_at_ms == 0) e.created_at_ms = now_ms();
+  // The row first, the balance last: on PostgreSQL the balance's row lock is then held only
+  // until the caller commits.
+  co_await tx.exec(
+      "INSERT INTO point_transactions (id, user_id, amount, type, task_id, redemption_id, "
+      "created_at, actor_id, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+      db::params(e.id, e.user_id, e.amount, e.type, db::opt(e.task_id), db::opt(e.redemption_id),
+                 e.created_at_ms, db::opt(e.actor_id), db::opt(e.note)));
   // Conditional update: the balance never goes below zero, even under concurrency.
   auto moved = co_await tx.exec(
       "UPDATE users SET points_balance = points_balance + $2 WHERE id = $1 AND "
       "points_balance + $2 >= 0",
       db::params(e.user_id, e.amount));
-  if (moved.affected() != 1) co_return false;
-  co_await tx.exec(
-      "INSERT INTO point_transactions (id, user_id, amount, type, task_id, redemption_id, "
-      "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-      db::params(e.id, e.user_id, e.amount, e.type, db::opt(e.task_id), db::opt(e.redemption_id),
-                 e.created_at_ms));
-  co_return true;
+  if (moved.affected() == 1) co_return true;
+  co_await tx.exec("DELETE FROM point_transactions WHERE id = $1", db::params(e.id));
+  co_return false;
+}
+
+Task<std::optional<std::int64_t>> Ledger::credit_reward(db::Tx& tx, LedgerEntry e,
+                                                        EarnOptions limit) {
+  assert(e.amount > 0 && e.type == "task_reward" && limit.max_per_day > 0);
+  if (e.created_at_ms == 0) e.created_at_ms = now_ms();
+  const std::int64_t day = e.created_at_ms / kDayMs;
+  // Locks the row (PostgreSQL; SQLite transactions are serial anyway) and starts a new day's
+  // count when the day has changed.
+  auto counted = co_await tx.exec(
+      "UPDATE users SET earned_today = CASE WHEN earned_day = $2 THEN earned_today ELSE 0 END, "
+      "earned_day = $2 WHERE id = $1 RETURNING earned_today",
+      db::params(e.user_id, day));
+  if (counted.empty()) co_return std::nullopt;
+  const std::int64_t room = std::max<std::int64_t>(0, limit.max_per_day - counted.i64(0, 0));
+  if (room == 0) co_return std::int64_t{0};
+  if (e.amount > room) {
+    e.note = "capped from " + std::to_string(e.amount) + " by the daily earning limit of " +
+             std::to_string(limit.max_per_day);
+    e.amount = room;
+  }
+  const auto credited = e.amount;
+  const auto user_id = e.user_id;
+  if (!co_await post(tx, std::move(e))) co_return std::nullopt;
+  co_await tx.exec("UPDATE users SET earned_today = earned_today + $2 WHERE id = $1",
+                   db::params(user_id, credited));
+  co_return credited;
+}
+
+Task<Result<LedgerEntry>> Ledger::adjust(std::string admin_id, std::string user_id,
+                                         std::int64_t amount, std::string reason) {
+  LedgerEntry e;
+  e.id = uuid_v7();
+  e.user_id = std::move(user_id);
+  e.amount = amount;
+  e.type = "admin_adjustment";
+  e.actor_id = std::move(admin_id);
+  e.note = std::move(reason);
+  e.created_at_ms = now_ms();
+  auto r = co_await db_.transaction<LedgerEntry>([&e](db::Tx& tx) -> Task<Result<LedgerEntry>> {
+    auto user = co_await tx.exec("SELECT 1 FROM users WHERE id = $1 AND deleted_at IS NULL",
+                                 db::params(e.user_id));
+    if (user.empty()) co_return make_error("USER_NOT_FOUND", "No such user.");
+    if (!co_await post(tx, e))
+      co_return make_error("INSUFFICIENT_POINTS", "The balance is lower than the debit.");
+    co_return e;
+  });
+  if (r && point_transactions_) point_transactions_->fetch_add(1, std::memory_order_relaxed);
+  if (r)
+    spdlog::info("admin {} adjusted the points of user {} by {}: {}", *e.actor_id, e.user_id,
+                 e.amount, *e.note);
+  co_return r;
 }
 
 }  // namespace gd::points

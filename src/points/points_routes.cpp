@@ -3,6 +3,9 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "core/ids.hpp"
+#include "core/json.hpp"
+
 namespace gd::points {
 namespace {
 
@@ -27,7 +30,36 @@ Task<Response> my_points(Ledger* ledger, Request req) {
   co_return Response::json(200, boost::json::serialize(body));
 }
 
+Task<Response> adjust(Ledger* ledger, Request req) {
+  if (!is_uuid(req.param(0)))
+    co_return Response::problem(make_error("INVALID_ID", "The id is not a UUID."), req.request_id);
+  auto body = json::parse_object(req.body);
+  if (!body) co_return Response::problem(body.error(), req.request_id);
+  json::Reader in(*body);
+  auto amount = in.required_int("amount", -1'000'000, 1'000'000);
+  if (amount && *amount == 0) in.fail("amount", "must not be 0");
+  auto reason = in.required_string("reason", {1, 500, true});
+  for (const auto& [key, value] : *body)
+    if (key != "amount" && key != "reason") in.fail(std::string(key), "is not a field here");
+  if (auto st = in.finish(); !st) co_return Response::problem(st.error(), req.request_id);
+  if (req.param(0) == req.principal->user_id)
+    co_return Response::problem(make_error("FORBIDDEN", "Admins cannot adjust their own points."),
+                                req.request_id);
+  auto e =
+      co_await ledger->adjust(req.principal->user_id, req.param(0), *amount, std::move(*reason));
+  if (!e) co_return Response::problem(e.error(), req.request_id);
+  auto out = entry_json(*e);
+  out["actorId"] = *e->actor_id;
+  co_return Response::json(201, boost::json::serialize(out));
+}
+
 }  // namespace
+
+void add_admin_routes(http::RouteTable& routes, Ledger& ledger, http::IdempotencyStore& keys) {
+  routes.add(
+      "POST", "/api/v1/admin/users/{id}/points", {http::Auth::kRequired, true, 0, "admin"},
+      http::with_idempotency(&keys, [l = &ledger](Request r) { return adjust(l, std::move(r)); }));
+}
 
 void add_routes(http::RouteTable& routes, Ledger& ledger) {
   routes.add("GET", "/api/v1/users/me/points", {},

@@ -1,5 +1,6 @@
 // GET /users/me/points, and the ledger's part of a user's data export.
 #pragma once
+#include "http/idempotency.hpp"
 #include "http/types.hpp"
 #include "points/ledger.hpp"
 #include "users/user_routes.hpp"
@@ -7,6 +8,8 @@
 namespace gd::points {
 
 void add_routes(http::RouteTable& routes, Ledger& ledger);
+// POST /admin/users/{id}/points (role admin), which honours Idempotency-Key through `keys`.
+void add_admin_routes(http::RouteTable& routes, Ledger& ledger, http::IdempotencyStore& keys);
 
 // Ledger rows are exported; on erasure they stay (the user row they point to is anonymised).
 class LedgerPart final : public users::AccountPart {

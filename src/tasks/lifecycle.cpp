@@ -36,6 +36,13 @@ const std::vector<Transition>& table() {
        "task.rejected",
        false},
       {Action::kCancel, Actor::kCreator, {S::kOpen}, S::kCancelled, "task.cancelled", false},
+      // Moderation: an admin takes down a task that is not finished yet.
+      {Action::kDeactivate,
+       Actor::kAdmin,
+       {S::kOpen, S::kAssigned, S::kInProgress, S::kPendingConfirmation},
+       S::kCancelled,
+       "task.deactivated",
+       true},
   };
   return kTable;
 }

@@ -8,8 +8,17 @@
 
 namespace gd::tasks {
 
-enum class Action { kAccept, kStart, kWithdraw, kComplete, kConfirm, kReject, kCancel };
-enum class Actor { kCreator, kHelper };
+enum class Action {
+  kAccept,
+  kStart,
+  kWithdraw,
+  kComplete,
+  kConfirm,
+  kReject,
+  kCancel,
+  kDeactivate
+};
+enum class Actor { kCreator, kHelper, kAdmin };
 
 struct Transition {
   Action action;
@@ -17,7 +26,7 @@ struct Transition {
   std::vector<Status> from;
   Status to;
   std::string_view event;  // outbox event type
-  bool notify_creator;     // else the helper is notified
+  bool notify_creator;     // else the helper is notified (an admin's move notifies both)
 };
 
 const Transition& transition_for(Action action);

@@ -302,7 +302,20 @@ Task<Response> act(TaskService* svc, Action action, Request req) {
   co_return task_response(200, *t, req.principal->user_id);
 }
 
+Task<Response> deactivate(TaskService* svc, Request req) {
+  if (!is_uuid(req.param(0))) co_return fail(req, invalid_id());
+  auto t = co_await svc->deactivate(req.principal->user_id, req.param(0));
+  if (!t) co_return fail(req, t.error());
+  co_return task_response(200, *t, req.principal->user_id);
+}
+
 }  // namespace
+
+void add_admin_routes(http::RouteTable& routes, TaskService& service) {
+  routes.add("POST", "/api/v1/admin/tasks/{id}/deactivate",
+             {http::Auth::kRequired, false, 0, "admin"},
+             [s = &service](Request r) { return deactivate(s, std::move(r)); });
+}
 
 void add_routes(http::RouteTable& routes, TaskService& service, http::IdempotencyStore& keys) {
   TaskService* s = &service;

@@ -8,6 +8,8 @@
 namespace gd::tasks {
 // confirm is money-like: it honours Idempotency-Key through `keys`.
 void add_routes(http::RouteTable& routes, TaskService& service, http::IdempotencyStore& keys);
+// POST /admin/tasks/{id}/deactivate (role admin).
+void add_admin_routes(http::RouteTable& routes, TaskService& service);
 
 // A user's tasks and applications in their data export; erasure per TaskStore::erase_user.
 class TasksPart final : public users::AccountPart {

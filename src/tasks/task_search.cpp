@@ -123,15 +123,24 @@ class SqliteSearch {
     co_return std::move(hits_);
   }
 
-  // Newest first: when the circle holds few tasks, all of them, sorted here; else a walk over
-  // open tasks by creation time that stops at the first page-full inside the circle.
+  // Newest first: either every task of the circle's cells, sorted here, or a walk over open
+  // tasks by creation time that stops at the first page-full inside the circle, whichever
+  // reads less. The walk reads about want * (open tasks) / (tasks in the circle) rows.
   Task<std::vector<Candidate>> newest() {
-    constexpr std::size_t kMaxCells = 200;
-    constexpr std::int64_t kMaxTasks = 3000;
+    constexpr std::size_t kMaxCells = 400;
     auto cells = co_await cells_within(q_.radius_m, -1, kMaxCells + 1);
-    std::int64_t tasks = 0;
-    for (const auto& c : cells) tasks += c.open_count;
-    if (cells.size() <= kMaxCells && tasks <= kMaxTasks) {
+    double tasks = 0;
+    for (const auto& c : cells) tasks += static_cast<double>(c.open_count);
+    bool walk = cells.size() > kMaxCells;
+    if (!walk) {
+      const auto total = co_await db_.read("SELECT open_total FROM geo_stats", db::Params());
+      const double open = total.empty() ? 0 : static_cast<double>(total.i64(0, 0));
+      // Rough costs in row reads: a statement per cell plus its tasks, against the walk.
+      const double in_cells = 20.0 * static_cast<double>(cells.size()) + tasks;
+      const double walking = static_cast<double>(want_) * open / std::max(tasks, 1.0);
+      walk = walking < in_cells;
+    }
+    if (!walk) {
       for (const auto& c : cells) co_await read_cell(c, std::numeric_limits<std::size_t>::max());
       std::erase_if(hits_, [&](const Candidate& c) { return after_ && !less_(*after_, c); });
       const auto keep = std::min(hits_.size(), want_);

@@ -2,6 +2,8 @@
 // live here beside the table they implement, inside one transaction each.
 #include "tasks/task_service.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/json/serialize.hpp>
 
 #include "core/clock.hpp"
@@ -156,6 +158,34 @@ Task<Result<HelpTask>> TaskService::act(std::string user, std::string id, Action
   co_return r;
 }
 
+Task<Result<HelpTask>> TaskService::deactivate(std::string admin_id, std::string id) {
+  auto r = co_await store_.db().transaction<HelpTask>([&](db::Tx& tx) -> Task<Result<HelpTask>> {
+    const Transition& tr = transition_for(Action::kDeactivate);
+    auto t = co_await TaskStore::find(tx, id);
+    if (!t) co_return not_found();
+    if (!allowed_from(tr, t->status)) co_return wrong_status(t->status, false);
+    const auto now = now_ms();
+    auto moved = co_await tx.exec(
+        std::string("UPDATE tasks SET status = $3, updated_at = $4 WHERE id = $1 AND status = $2 "
+                    "RETURNING ") +
+            kTaskColumnsBare,
+        db::params(id, std::string(status_name(t->status)), std::string(status_name(tr.to)), now));
+    if (moved.empty()) {
+      auto current = co_await TaskStore::find(tx, id);
+      co_return wrong_status(current ? current->status : t->status, false);
+    }
+    co_await tx.exec(
+        "UPDATE task_applications SET status = 'declined', updated_at = $2 WHERE task_id = $1 AND "
+        "status = 'pending'",
+        db::params(id, now));
+    co_await TaskStore::add_event(tx, id, std::string(tr.event), t->creator_id);
+    if (t->helper_id) co_await TaskStore::add_event(tx, id, std::string(tr.event), *t->helper_id);
+    co_return task_from_row(moved, 0);
+  });
+  if (r) spdlog::info("admin {} deactivated task {}", admin_id, id);
+  co_return r;
+}
+
 Task<Result<HelpTask>> TaskService::act_in(db::Tx& tx, const std::string& user,
                                            const std::string& id, Action action,
                                            const std::optional<std::string>& reason) {
@@ -196,6 +226,12 @@ Task<bool> TaskService::side_effects(db::Tx& tx, const HelpTask& t, Action actio
                                      const std::optional<std::string>& reason) {
   const Transition& tr = transition_for(action);
   const auto now = now_ms();
+  // The event first: a confirm's credit locks the helper's row, and holds it until the commit.
+  const auto recipient = tr.notify_creator ? std::optional<std::string>(t.creator_id) : t.helper_id;
+  std::optional<std::string> payload;
+  if (reason) payload = boost::json::serialize(boost::json::object{{"reason", *reason}});
+  if (recipient)
+    co_await TaskStore::add_event(tx, t.id, std::string(tr.event), *recipient, payload);
   if (action == Action::kWithdraw) {
     co_await tx.exec(
         "UPDATE task_applications SET status = CASE WHEN applicant_id = $2 THEN 'withdrawn' ELSE "
@@ -213,15 +249,11 @@ Task<bool> TaskService::side_effects(db::Tx& tx, const HelpTask& t, Action actio
     e.amount = t.points_reward;
     e.type = "task_reward";
     e.task_id = t.id;
-    if (!co_await points::Ledger::post(tx, e)) co_return false;
+    const auto credited = co_await points::Ledger::credit_reward(tx, e, options_.earning);
+    if (!credited) co_return false;
     co_await tx.exec("UPDATE users SET tasks_completed = tasks_completed + 1 WHERE id = $1",
                      db::params(*t.helper_id));
   }
-  const auto recipient = tr.notify_creator ? std::optional<std::string>(t.creator_id) : t.helper_id;
-  std::optional<std::string> payload;
-  if (reason) payload = boost::json::serialize(boost::json::object{{"reason", *reason}});
-  if (recipient)
-    co_await TaskStore::add_event(tx, t.id, std::string(tr.event), *recipient, payload);
   co_return true;
 }
 

@@ -9,6 +9,7 @@
 
 #include "core/metrics.hpp"
 #include "core/result.hpp"
+#include "points/ledger.hpp"
 #include "tasks/lifecycle.hpp"
 #include "tasks/task_store.hpp"
 
@@ -16,6 +17,7 @@ namespace gd::tasks {
 
 struct TaskOptions {
   std::int64_t max_reward = 500;  // cap on pointsReward per task
+  points::EarnOptions earning;    // cap on rewards credited to one helper per UTC day
 };
 
 struct NewTask {
@@ -53,6 +55,8 @@ class TaskService {
   // start, withdraw, complete, confirm, reject, cancel
   Task<Result<HelpTask>> act(std::string user, std::string id, Action action,
                              std::optional<std::string> reason);
+  // An admin takes a task down (-> cancelled); creator and helper are notified.
+  Task<Result<HelpTask>> deactivate(std::string admin_id, std::string id);
 
  private:
   Task<Result<HelpTask>> act_in(db::Tx& tx, const std::string& user, const std::string& id,

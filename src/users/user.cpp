@@ -46,4 +46,12 @@ boost::json::object public_profile_json(const User& u) {
           {"memberSince", iso8601_ms(u.created_at_ms)}};
 }
 
+boost::json::object admin_view_json(const User& u) {
+  auto o = own_profile_json(u);
+  o["isActive"] = u.is_active;
+  o["tasksCompleted"] = u.tasks_completed;
+  o["updatedAt"] = iso8601_ms(u.updated_at_ms);
+  return o;
+}
+
 }  // namespace gd::users

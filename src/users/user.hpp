@@ -32,6 +32,8 @@ struct User {
 
 boost::json::object own_profile_json(const User& u);
 boost::json::object public_profile_json(const User& u);
+// What an admin sees: the own profile plus isActive, tasksCompleted and updatedAt.
+boost::json::object admin_view_json(const User& u);
 boost::json::value point_json(const std::optional<GeoPoint>& p);
 
 }  // namespace gd::users

@@ -1,6 +1,8 @@
 // Profile routes. Thin: validation here, SQL in UserStore, other modules via AccountPart.
 #include "users/user_routes.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/json/serialize.hpp>
 #include <memory>
 
@@ -102,7 +104,49 @@ Task<Response> delete_me(Deps* d, Request req) {
   co_return Response::no_content();
 }
 
+struct AdminDeps {
+  UserStore* store;
+  EndSessions end_sessions;
+};
+
+Task<Response> admin_get(AdminDeps* d, Request req) {
+  if (!is_uuid(req.param(0)))
+    co_return fail(req, make_error("INVALID_ID", "The id is not a UUID."));
+  auto user = co_await d->store->find_by_id(req.param(0));
+  if (!user) co_return fail(req, make_error("USER_NOT_FOUND", "No such user."));
+  co_return Response::json(200, boost::json::serialize(admin_view_json(*user)));
+}
+
+Task<Response> admin_patch(AdminDeps* d, Request req) {
+  if (!is_uuid(req.param(0)))
+    co_return fail(req, make_error("INVALID_ID", "The id is not a UUID."));
+  auto obj = json::parse_object(req.body);
+  if (!obj) co_return fail(req, obj.error());
+  json::Reader in(*obj);
+  auto active = in.optional_bool("isActive");
+  if (!in.has("isActive")) in.fail("isActive", "is required");
+  for (const auto& [key, value] : *obj)
+    if (key != "isActive") in.fail(std::string(key), "cannot be changed here");
+  if (auto st = in.finish(); !st) co_return fail(req, st.error());
+  if (!*active && req.param(0) == req.principal->user_id)
+    co_return fail(req, make_error("FORBIDDEN", "Admins cannot deactivate their own account."));
+  auto user = co_await d->store->set_active(req.param(0), *active);
+  if (!user) co_return fail(req, make_error("USER_NOT_FOUND", "No such user."));
+  if (!*active) co_await d->end_sessions(user->id);
+  spdlog::info("admin {} {} user {}", req.principal->user_id, *active ? "activated" : "deactivated",
+               user->id);
+  co_return Response::json(200, boost::json::serialize(admin_view_json(*user)));
+}
+
 }  // namespace
+
+void add_admin_routes(http::RouteTable& routes, UserStore& store, EndSessions end_sessions) {
+  auto d = std::make_shared<AdminDeps>(AdminDeps{&store, std::move(end_sessions)});
+  routes.add("GET", "/api/v1/admin/users/{id}", {http::Auth::kRequired, false, 0, "admin"},
+             [d](Request r) { return admin_get(d.get(), std::move(r)); });
+  routes.add("PATCH", "/api/v1/admin/users/{id}", {http::Auth::kRequired, true, 0, "admin"},
+             [d](Request r) { return admin_patch(d.get(), std::move(r)); });
+}
 
 void add_routes(http::RouteTable& routes, UserStore& store, std::vector<AccountPart*> parts) {
   using http::Auth;

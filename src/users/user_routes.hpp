@@ -1,5 +1,6 @@
 // GET/PATCH/DELETE /users/me, GET /users/{id}, GET /users/me/export.
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,5 +21,10 @@ class AccountPart {
 };
 
 void add_routes(http::RouteTable& routes, UserStore& store, std::vector<AccountPart*> parts);
+
+// GET and PATCH /admin/users/{id} (role admin). Deactivating an account calls `end_sessions`
+// so that its tokens stop working.
+using EndSessions = std::function<Task<void>(std::string user_id)>;
+void add_admin_routes(http::RouteTable& routes, UserStore& store, EndSessions end_sessions);
 
 }  // namespace gd::users

@@ -113,6 +113,14 @@ Task<void> UserStore::set_roles(std::string id, std::vector<std::string> roles) 
                      db::params(std::move(id), join_roles(roles), now_ms()));
 }
 
+Task<std::optional<User>> UserStore::set_active(std::string id, bool active) {
+  co_return first(co_await db_.write(
+      std::string("UPDATE users SET is_active = $2, updated_at = $3 WHERE id = $1 AND deleted_at "
+                  "IS NULL RETURNING ") +
+          kColumns,
+      db::params(std::move(id), std::int64_t{active}, now_ms())));
+}
+
 Task<bool> UserStore::erase(std::string id) {
   const auto now = now_ms();
   auto rows = co_await db_.write(

@@ -36,6 +36,8 @@ class UserStore {
   Task<std::optional<User>> update_profile(std::string id, ProfileUpdate update);
   Task<void> set_password_hash(std::string id, std::string hash);
   Task<void> set_roles(std::string id, std::vector<std::string> roles);
+  // An admin's (de)activation; nullopt for an unknown or erased user.
+  Task<std::optional<User>> set_active(std::string id, bool active);
   // GDPR erasure: personal data removed, the row kept (anonymised) for ledger references.
   Task<bool> erase(std::string id);
 

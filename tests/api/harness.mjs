@@ -78,7 +78,7 @@ function cleanupSync() {
       if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill('SIGKILL');
     } catch {}
     try {
-      rmSync(s.dataDir, { recursive: true, force: true });
+      if (s.dataDir) rmSync(s.dataDir, { recursive: true, force: true });
     } catch {}
     if (s.pg) {
       try {
@@ -103,13 +103,18 @@ function hasFlag(args, flag) {
 
 // Starts a server; see the file comment. `args` are appended to the serve command line;
 // the generous default auth rate limits are only added when neither `args` nor `env` set them.
-export async function startServer({ env = {}, args = [] } = {}) {
+// `sameDatabaseAs: other` starts another process on `other`'s database and data directory
+// (so the two share signing keys); `other` keeps owning both and removes them on its stop().
+export async function startServer({ env = {}, args = [], sameDatabaseAs = null } = {}) {
   const bin = binary();
   const port = await freePort();
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'gooddeeds-api-'));
+  const shared = sameDatabaseAs !== null;
+  const dataDir = shared ? sameDatabaseAs.dataDir : await mkdtemp(path.join(os.tmpdir(), 'gooddeeds-api-'));
   let pg = null;
   let dbUrl;
-  if (BACKEND === 'postgres') {
+  if (shared) {
+    dbUrl = sameDatabaseAs.dbUrl;
+  } else if (BACKEND === 'postgres') {
     pg = await createPgDatabase();
     dbUrl = pg.url;
   } else if (BACKEND === 'sqlite') {
@@ -163,12 +168,13 @@ export async function startServer({ env = {}, args = [] } = {}) {
   proc.unref();
   proc.stdout.unref?.();
   proc.stderr.unref?.();
-  const entry = { proc, dataDir, pg };
+  // A second process on a shared database leaves the data to its owner.
+  const entry = { proc, dataDir: shared ? null : dataDir, pg };
   live.add(entry);
   const origin = `http://127.0.0.1:${port}`;
   const cleanup = async () => {
     live.delete(entry);
-    await rm(dataDir, { recursive: true, force: true });
+    if (!shared) await rm(dataDir, { recursive: true, force: true });
     if (pg) await dropPgDatabase(pg).catch(() => {});
   };
 
@@ -230,6 +236,48 @@ export async function startServer({ env = {}, args = [] } = {}) {
     stdout: () => stdoutText,
     exited: () => exited,
   };
+}
+
+// Runs the binary with `args` (e.g. ['verify-ledger', '--database', url]); resolves with
+// {code, stdout, stderr} whatever the exit code.
+export async function runBinary(args, env = {}) {
+  try {
+    const { stdout, stderr } = await execFileP(binary(), args, {
+      env: { ...process.env, ...env }, timeout: 120_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    if (typeof e.code !== 'number') throw e;
+    return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+// `gooddeeds verify-ledger` on a server's database; fails the test unless every invariant holds.
+export async function assertLedgerOk(srv, what = '') {
+  const r = await runBinary(['verify-ledger', '--database', srv.dbUrl]);
+  assert.equal(r.code, 0, `${what ? what + ': ' : ''}verify-ledger exit code; stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+  assert.match(r.stdout, /every invariant holds/);
+  return r;
+}
+
+// Runs one SQL statement on a server's database behind its back (sqlite3 or psql).
+export async function execSql(srv, sql) {
+  if (srv.dbUrl.startsWith('sqlite:')) {
+    await execFileP('sqlite3', [srv.dbUrl.slice('sqlite:'.length), sql], { timeout: 30_000 });
+  } else {
+    await execFileP('psql', [srv.dbUrl, '-v', 'ON_ERROR_STOP=1', '-q', '-c', sql], { timeout: 30_000 });
+  }
+}
+
+// Creates an account with the admin role through `gooddeeds admin create-user` and signs
+// it in; returns {id, email, accessToken}.
+export async function createAdmin(srv) {
+  const email = uniqueEmail('admin');
+  const r = await runBinary(['admin', 'create-user', '--database', srv.dbUrl, '--email', email,
+    '--password', PASSWORD, '--role', 'admin']);
+  if (r.code !== 0) throw new Error(`admin create-user failed (${r.code}): ${r.stderr}`);
+  const s = await loginOk(srv.base, email);
+  return { id: r.stdout.trim(), email, accessToken: s.accessToken };
 }
 
 // HTTP helper bound to a base URL. `path` is appended to base unless it is absolute.

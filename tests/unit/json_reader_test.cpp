@@ -236,6 +236,31 @@ TEST(JsonReader, OptionalIntRejectsNonIntegers) {
   EXPECT_EQ(fields(s), (std::vector<std::string>{"f", "s", "b", "n", "huge"}));
 }
 
+TEST(JsonReader, RequiredIntMissingOrNullIsRequired) {
+  const auto o = obj(R"({"n":null,"ok":7,"low":0})");
+  Reader in(o);
+  EXPECT_EQ(in.required_int("absent", 1, 10), std::nullopt);
+  EXPECT_EQ(in.required_int("n", 1, 10), std::nullopt);
+  EXPECT_EQ(in.required_int("ok", 1, 10), 7);
+  EXPECT_EQ(in.required_int("low", 1, 10), std::nullopt);
+  const auto s = in.finish();
+  ASSERT_FALSE(s.ok());
+  ASSERT_EQ(s.error().errors.size(), 3u);
+  EXPECT_EQ(s.error().errors[0].message, "is required");
+  EXPECT_EQ(s.error().errors[1].message, "is required");
+  EXPECT_EQ(s.error().errors[2].message, "must be between 1 and 10");
+}
+
+TEST(JsonReader, OptionalBoolAcceptsOnlyBooleans) {
+  const auto o = obj(R"({"t":true,"f":false,"one":1,"s":"true","n":null})");
+  Reader in(o);
+  EXPECT_EQ(in.optional_bool("absent"), std::nullopt);
+  EXPECT_EQ(in.optional_bool("t"), true);
+  EXPECT_EQ(in.optional_bool("f"), false);
+  for (const char* f : {"one", "s", "n"}) EXPECT_EQ(in.optional_bool(f), std::nullopt) << f;
+  EXPECT_EQ(fields(in.finish()), (std::vector<std::string>{"one", "s", "n"}));
+}
+
 // ---- Reader: finish ----------------------------------------------------------------------
 
 TEST(JsonReader, FinishCollectsEveryFieldErrorInOrder) {

@@ -133,9 +133,10 @@ TEST_F(PgPoolTest, PreparedStatementReusedManyTimes) {
     Rows n = co_await c.exec("SELECT count(*), count(note) FROM " + t);
     EXPECT_EQ(n.i64(0, 0), 300);
     EXPECT_EQ(n.i64(0, 1), 150);
-    // One prepared statement per distinct SQL text: CREATE, INSERT, the count, and this one.
+    // One prepared statement per distinct SQL text: the session settings made on connect,
+    // CREATE, INSERT, the count, and this one.
     Rows p = co_await c.exec("SELECT count(*) FROM pg_prepared_statements");
-    EXPECT_EQ(p.i64(0, 0), 4);
+    EXPECT_EQ(p.i64(0, 0), 5);
     Rows u = co_await c.exec("UPDATE " + t + " SET note = 'x' WHERE id < $1", params("10"));
     EXPECT_EQ(u.affected(), 10);
   });

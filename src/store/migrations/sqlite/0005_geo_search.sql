@@ -90,5 +90,5 @@ INSERT INTO geo_open SELECT c.id, t.id, t.seq, t.category, t.created_at
   WHERE t.status = 'open';
 UPDATE geo_stats SET open_total = (SELECT count(*) FROM tasks WHERE status = 'open');
 
-CREATE INDEX tasks_open_newest ON tasks (created_at DESC, id DESC, grid_lat, grid_lng, category)
+CREATE INDEX tasks_open_newest ON tasks (created_at DESC, id DESC, grid_lat, grid_lng, category, status)
   WHERE status = 'open';

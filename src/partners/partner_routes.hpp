@@ -1,0 +1,30 @@
+// Routes of the partners module: the public catalogue, redemptions, the partner API (ApiKey)
+// and the admin endpoints for partners, offers, keys and refunds.
+#pragma once
+#include "http/idempotency.hpp"
+#include "http/types.hpp"
+#include "partners/partner_service.hpp"
+#include "partners/redemption_service.hpp"
+#include "users/user_routes.hpp"
+
+namespace gd::partners {
+
+// POST /redemptions is money-like: it honours Idempotency-Key through `keys`.
+void add_routes(http::RouteTable& routes, PartnerService& partners, RedemptionService& redemptions,
+                http::IdempotencyStore& keys);
+void add_admin_routes(http::RouteTable& routes, PartnerService& partners,
+                      RedemptionService& redemptions);
+
+// A user's redemptions in their data export. On erasure they stay, like the ledger rows that
+// debit them (the user row they point to is anonymised).
+class RedemptionsPart final : public users::AccountPart {
+ public:
+  explicit RedemptionsPart(RedemptionService& service) : service_(service) {}
+  Task<void> export_into(std::string user_id, boost::json::object& doc) override;
+  Task<void> erase(std::string) override { co_return; }
+
+ private:
+  RedemptionService& service_;
+};
+
+}  // namespace gd::partners

@@ -1,0 +1,134 @@
+// Partner, offer and API key rules.
+#include "partners/partner_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "partners/code.hpp"
+
+namespace gd::partners {
+namespace {
+
+Error partner_not_found() {
+  return make_error("PARTNER_NOT_FOUND", "No such partner.");
+}
+
+Error offer_limit() {
+  return make_error("LIMIT_REACHED", "A partner has at most " + std::to_string(kMaxActiveOffers) +
+                                         " active offers.");
+}
+
+}  // namespace
+
+Task<std::vector<PartnerDetail>> PartnerService::catalogue(int limit, After<std::string> after) {
+  auto partners = co_await store_.partners(true, limit, std::move(after));
+  std::vector<std::string> ids;
+  for (const auto& p : partners) ids.push_back(p.id);
+  auto offers = co_await store_.active_offers_of(std::move(ids));
+  std::vector<PartnerDetail> out;
+  for (auto& p : partners) {
+    PartnerDetail d{std::move(p), {}, {}};
+    for (const auto& o : offers)
+      if (o.partner_id == d.partner.id &&
+          d.offers.size() < static_cast<std::size_t>(kMaxActiveOffers))
+        d.offers.push_back(o);
+    out.push_back(std::move(d));
+  }
+  co_return out;
+}
+
+Task<Result<PartnerDetail>> PartnerService::catalogue_entry(std::string id) {
+  auto p = co_await store_.partner(id);
+  if (!p || !p->is_active) co_return partner_not_found();
+  auto offers = co_await store_.offers_of(id, true, kMaxActiveOffers);
+  co_return PartnerDetail{std::move(*p), std::move(offers), {}};
+}
+
+Task<Result<PartnerDetail>> PartnerService::admin_view(std::string id) {
+  auto p = co_await store_.partner(id);
+  if (!p) co_return partner_not_found();
+  // Inactive offers count against no limit: list a generous number of them too.
+  auto offers = co_await store_.offers_of(id, false, 10 * kMaxActiveOffers);
+  auto keys = co_await store_.keys_of(id);
+  co_return PartnerDetail{std::move(*p), std::move(offers), std::move(keys)};
+}
+
+Task<Partner> PartnerService::create_partner(PartnerFields f) {
+  Partner p;
+  p.id = uuid_v7();
+  p.name = f.name.value_or("");
+  p.description = f.description.value_or("");
+  p.logo_url = f.logo_url.value_or(std::nullopt);
+  p.is_active = f.is_active.value_or(true);
+  p.created_at_ms = p.updated_at_ms = now_ms();
+  co_await store_.insert_partner(p);
+  co_return p;
+}
+
+Task<Result<Partner>> PartnerService::update_partner(std::string id, PartnerFields f) {
+  auto p = co_await store_.update_partner(std::move(id), std::move(f), now_ms());
+  if (!p) co_return partner_not_found();
+  co_return std::move(*p);
+}
+
+Task<Result<Offer>> PartnerService::create_offer(std::string partner_id, OfferFields f) {
+  if (!co_await store_.partner(partner_id)) co_return partner_not_found();
+  Offer o;
+  o.is_active = f.is_active.value_or(true);
+  if (o.is_active && co_await store_.active_offers(partner_id) >= kMaxActiveOffers)
+    co_return offer_limit();
+  o.id = uuid_v7();
+  o.partner_id = std::move(partner_id);
+  o.title = f.title.value_or("");
+  o.description = f.description.value_or("");
+  o.points_cost = f.points_cost.value_or(0);
+  o.valid_days = f.valid_days.value_or(0);
+  o.created_at_ms = o.updated_at_ms = now_ms();
+  co_await store_.insert_offer(o);
+  co_return o;
+}
+
+Task<Result<Offer>> PartnerService::update_offer(std::string id, OfferFields f) {
+  auto before = co_await store_.offer(id);
+  if (!before) co_return make_error("OFFER_NOT_FOUND", "No such offer.");
+  if (f.is_active.value_or(false) && !before->is_active &&
+      co_await store_.active_offers(before->partner_id) >= kMaxActiveOffers)
+    co_return offer_limit();
+  auto o = co_await store_.update_offer(std::move(id), std::move(f), now_ms());
+  if (!o) co_return make_error("OFFER_NOT_FOUND", "No such offer.");
+  co_return std::move(*o);
+}
+
+Task<Result<IssuedKey>> PartnerService::issue_key(std::string partner_id, std::string admin_id) {
+  if (!co_await store_.partner(partner_id)) co_return partner_not_found();
+  if (co_await store_.live_keys(partner_id) >= kMaxLiveKeys)
+    co_return make_error("LIMIT_REACHED", "A partner has at most " + std::to_string(kMaxLiveKeys) +
+                                              " live API keys; revoke one first.");
+  auto secret = new_api_key();
+  IssuedKey out;
+  out.info = {uuid_v7(), std::move(partner_id), secret.prefix, std::move(admin_id), now_ms(), {}};
+  out.key = std::move(secret.key);
+  co_await store_.insert_key(out.info, std::move(secret.hash));
+  spdlog::info("admin {} issued API key {} ({}) for partner {}", out.info.created_by, out.info.id,
+               out.info.prefix, out.info.partner_id);
+  co_return out;
+}
+
+Task<Status> PartnerService::revoke_key(std::string partner_id, std::string key_id,
+                                        std::string admin_id) {
+  if (!co_await store_.revoke_key(partner_id, key_id, now_ms()))
+    co_return make_error("API_KEY_NOT_FOUND", "This partner has no such API key.");
+  spdlog::info("admin {} revoked API key {} of partner {}", admin_id, key_id, partner_id);
+  co_return Ok{};
+}
+
+Task<Result<http::Principal>> PartnerService::authenticate_key(std::string api_key) {
+  const auto invalid = make_error("API_KEY_INVALID", "The API key is unknown or revoked.");
+  if (api_key.size() > 128 || api_key.rfind(kApiKeyPrefix, 0) != 0) co_return invalid;
+  auto owner = co_await store_.key_owner(api_key_hash(api_key));
+  if (!owner) co_return invalid;
+  co_return http::Principal{owner->second, owner->first, {"partner"}};
+}
+
+}  // namespace gd::partners

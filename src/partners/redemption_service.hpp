@@ -1,0 +1,48 @@
+// Redemptions: spending points on an offer for a discount code (the debit and the code in one
+// transaction), a user's redemptions, the partner API's verify and consume, admin refunds.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/metrics.hpp"
+#include "core/result.hpp"
+#include "partners/partner_store.hpp"
+
+namespace gd::partners {
+
+// A code as its partner sees it.
+struct Verified {
+  Redemption redemption;
+  Offer offer;
+};
+
+class RedemptionService {
+ public:
+  explicit RedemptionService(PartnerStore& store) : store_(store) {}
+  void attach_metrics(Metrics& m);
+
+  // OFFER_NOT_FOUND, OFFER_NOT_AVAILABLE (offer or partner inactive), INSUFFICIENT_POINTS.
+  Task<Result<Redemption>> redeem(std::string user_id, std::string offer_id);
+  Task<std::vector<Redemption>> mine(std::string user_id, int limit, After<std::int64_t> after) {
+    return store_.redemptions_of(std::move(user_id), limit, std::move(after));
+  }
+  // `code` in its stored form. Another partner's code, or a refunded one, is CODE_NOT_FOUND.
+  Task<Result<Verified>> verify(std::string partner_id, std::string code);
+  // active -> used, exactly once: CODE_ALREADY_USED, CODE_EXPIRED otherwise.
+  Task<Result<Verified>> consume(std::string partner_id, std::string code);
+  // Gives the points of an unused code back (type refund) and retires the code.
+  Task<Result<Redemption>> refund(std::string admin_id, std::string redemption_id,
+                                  std::string reason);
+
+ private:
+  Task<Result<Verified>> with_offer(Redemption r);
+
+  PartnerStore& store_;
+  std::atomic<std::uint64_t>* redemptions_ = nullptr;
+  std::atomic<std::uint64_t>* consumed_ = nullptr;
+  std::atomic<std::uint64_t>* point_transactions_ = nullptr;
+};
+
+}  // namespace gd::partners
