@@ -91,6 +91,12 @@ std::optional<std::string> Reader::read_string(std::string_view field, StringRul
     return std::nullopt;
   }
   std::string_view s = v->as_string();
+  // libpq passes text parameters as C strings: a NUL would silently cut the value short on
+  // PostgreSQL and not on SQLite. No field has a use for it.
+  if (s.find('\0') != std::string_view::npos) {
+    fail(std::string(field), "must not contain NUL characters");
+    return std::nullopt;
+  }
   if (rule.trim) s = trim(s);
   const auto len = utf8_length(s);
   if (len < rule.min_chars || len > rule.max_chars) {

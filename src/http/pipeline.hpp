@@ -53,7 +53,8 @@ class Pipeline {
 
  private:
   Task<Response> dispatch(Exchange& ex) const;
-  // The route's authentication and role check; nullopt when the request may go on.
+  // The route's authentication and role check; nullopt when the request may go on. Awaited
+  // at once by dispatch, which owns `req` (hence the reference).
   Task<std::optional<Response>> authenticate(const Route& route, Request& req) const;
   Response preflight(const Exchange& ex) const;
   void add_common_headers(const Exchange& ex, Response& res) const;

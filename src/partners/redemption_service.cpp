@@ -123,9 +123,11 @@ Task<Result<Redemption>> RedemptionService::refund(std::string admin_id, std::st
         auto r = co_await PartnerStore::redemption(tx, id);
         if (!r) co_return make_error("REDEMPTION_NOT_FOUND", "No such redemption.");
         const auto now = now_ms();
-        if (!co_await PartnerStore::mark_refunded(tx, id, now))
+        if (!co_await PartnerStore::mark_refunded(tx, id, now)) {
+          r = co_await PartnerStore::redemption(tx, id);  // as the conditional write saw it
           co_return with_status("REDEMPTION_NOT_REFUNDABLE", "Only an unused code can be refunded.",
                                 r->status_at(now));
+        }
         points::LedgerEntry credit;
         credit.user_id = r->user_id;
         credit.amount = r->points_spent;

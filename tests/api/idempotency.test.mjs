@@ -3,7 +3,9 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startServer, api, registerUser, expectStatus, assertProblem } from './harness.mjs';
+import {
+  startServer, api, registerUser, expectStatus, assertProblem, assertLedgerOk,
+} from './harness.mjs';
 
 describe('Idempotency-Key', { concurrency: true }, () => {
   let srv;
@@ -12,7 +14,10 @@ describe('Idempotency-Key', { concurrency: true }, () => {
     srv = await startServer();
     A = api(srv.base);
   });
-  after(async () => { await srv?.stop(); });
+  after(async () => {
+    if (srv) await assertLedgerOk(srv, 'after concurrent confirms with one key');
+    await srv?.stop();
+  });
 
   // A task waiting for the creator's confirmation.
   async function pending(reward = 10) {

@@ -212,6 +212,7 @@ describe('partners and offers', { concurrency: true }, () => {
       ['POST', '/admin/partners', { name: 'X', logoUrl: 'javascript:alert(1)' }, 'logoUrl'],
       ['POST', '/admin/partners', { name: 'X', isActive: 'yes' }, 'isActive'],
       ['POST', '/admin/partners', { name: 'X', owner: 'me' }, 'owner'],
+      ['POST', '/admin/partners', { name: 'a\u0000b' }, 'name'],
       ['PATCH', `/admin/partners/${p.id}`, { name: 5 }, 'name'],
       ['POST', `/admin/partners/${p.id}/offers`, { title: 'X', validDays: 1 }, 'pointsCost'],
       ['POST', `/admin/partners/${p.id}/offers`, { title: 'X', pointsCost: 0, validDays: 1 }, 'pointsCost'],

@@ -5,7 +5,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import {
-  startServer, api, registerUser, assertProblem, assertFieldError, expectStatus,
+  startServer, api, registerUser, assertProblem, assertFieldError, expectStatus, assertLedgerOk,
   UUID_RE, ISO_MS_Z_RE,
 } from './harness.mjs';
 
@@ -18,6 +18,8 @@ before(async () => {
 });
 
 after(async () => {
+  // The confirm races above must have left a sound ledger.
+  if (srv) await assertLedgerOk(srv, 'after the lifecycle suite');
   await srv?.stop();
 });
 

@@ -236,6 +236,17 @@ TEST(JsonReader, OptionalIntRejectsNonIntegers) {
   EXPECT_EQ(fields(s), (std::vector<std::string>{"f", "s", "b", "n", "huge"}));
 }
 
+TEST(JsonReader, NulCharactersAreRefused) {
+  const auto o = obj(R"({"a":"x\u0000y","b":"line\nbreak"})");
+  Reader in(o);
+  EXPECT_EQ(in.required_string("a", {1, 10, true}), std::nullopt);
+  EXPECT_EQ(in.optional_string("b", {1, 20, true}), "line\nbreak");
+  const auto s = in.finish();
+  ASSERT_FALSE(s.ok());
+  ASSERT_EQ(s.error().errors.size(), 1u);
+  EXPECT_EQ(s.error().errors[0].message, "must not contain NUL characters");
+}
+
 TEST(JsonReader, RequiredIntMissingOrNullIsRequired) {
   const auto o = obj(R"({"n":null,"ok":7,"low":0})");
   Reader in(o);
