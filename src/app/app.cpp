@@ -32,6 +32,7 @@
 #include "points/points_routes.hpp"
 #include "store/idempotency_store.hpp"
 #include "store/open.hpp"
+#include "sync/sync_routes.hpp"
 #include "tasks/events.hpp"
 #include "tasks/task_routes.hpp"
 #include "tasks/task_service.hpp"
@@ -161,6 +162,8 @@ int serve(const Config& config) {
   points::add_routes(server.router(), ledger);
   points::add_admin_routes(server.router(), ledger, idempotency_keys);
   tasks::add_routes(server.router(), task_service, idempotency_keys);
+  sync::SyncService sync_service(*database, task_service);
+  sync::add_routes(server.router(), sync_service);
   tasks::add_admin_routes(server.router(), task_service);
   partners::add_routes(server.router(), partner_service, redemption_service, idempotency_keys);
   partners::add_admin_routes(server.router(), partner_service, redemption_service);

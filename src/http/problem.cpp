@@ -51,6 +51,7 @@ constexpr CodeInfo kCodes[] = {
     {"ALREADY_APPLIED", 409, "Already applied"},
     {"APPLICATION_NOT_PENDING", 409, "Application is not pending"},
     {"INSUFFICIENT_POINTS", 409, "Insufficient points"},
+    {"SYNC_CONFLICT", 409, "Sync conflict"},
     {"OFFER_NOT_AVAILABLE", 409, "Offer not available"},
     {"CODE_ALREADY_USED", 409, "Discount code already used"},
     {"CODE_EXPIRED", 409, "Discount code expired"},

@@ -1,6 +1,8 @@
 // Thin handlers for help tasks: decode and validate, call TaskService, encode.
 #include "tasks/task_routes.hpp"
 
+#include "tasks/task_fields.hpp"
+
 #include <fmt/format.h>
 
 #include <boost/json/serialize.hpp>
@@ -26,6 +28,9 @@ Response task_response(int status, const HelpTask& t, const std::string& viewer)
   return Response::json(status, boost::json::serialize(task_json(t, viewer)));
 }
 
+}  // namespace
+
+namespace {
 bool valid_image_url(std::string_view u) {
   return u.size() <= 2048 &&
          (u.rfind("https://", 0) == 0 || u.rfind("http://", 0) == 0 || u.rfind("/media/", 0) == 0);
@@ -47,7 +52,8 @@ void read_image_urls(const boost::json::object& o, json::Reader& in,
   out = std::move(urls);
 }
 
-// The fields create and patch share; `creating` makes title, category, location, reward required.
+}  // namespace
+
 Result<TaskPatch> read_task_fields(const boost::json::object& o, bool creating,
                                    std::int64_t max_reward, std::optional<std::string>* project) {
   json::Reader in(o);
@@ -82,6 +88,8 @@ Result<TaskPatch> read_task_fields(const boost::json::object& o, bool creating,
   if (auto st = in.finish(); !st) return st.error();
   return p;
 }
+
+namespace {
 
 Task<Response> create(TaskService* svc, Request req) {
   auto body = json::parse_object(req.body);

@@ -58,9 +58,12 @@ class TaskService {
   // An admin takes a task down (-> cancelled); creator and helper are notified.
   Task<Result<HelpTask>> deactivate(std::string admin_id, std::string id);
 
- private:
+  // One lifecycle action inside the caller's transaction (offline sync's push applies many in
+  // one); the caller counts nothing.
   Task<Result<HelpTask>> act_in(db::Tx& tx, const std::string& user, const std::string& id,
                                 Action action, const std::optional<std::string>& reason);
+
+ private:
   Task<bool> side_effects(db::Tx& tx, const HelpTask& t, Action action,
                           const std::optional<std::string>& reason);
 

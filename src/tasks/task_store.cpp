@@ -66,14 +66,27 @@ HelpTask task_from_row(const db::Rows& r, int i, int c) {
   return t;
 }
 
+namespace {
+
+constexpr const char* kInsertTask =
+    "INSERT INTO tasks (id, creator_id, helper_id, project_id, title, description, category, "
+    "lat, lng, grid_lat, grid_lng, points_reward, status, image_urls, created_at, updated_at) "
+    "VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'open', $12, $13, $13)";
+
+db::Params insert_params(const HelpTask& t) {
+  return db::params(t.id, t.creator_id, db::opt(t.project_id), t.title, t.description, t.category,
+                    t.location.lat, t.location.lng, t.grid.lat, t.grid.lng, t.points_reward,
+                    image_urls_json(t.image_urls), t.created_at_ms);
+}
+
+}  // namespace
+
 Task<void> TaskStore::insert(HelpTask t) {
-  co_await db_.write(
-      "INSERT INTO tasks (id, creator_id, helper_id, project_id, title, description, category, "
-      "lat, lng, grid_lat, grid_lng, points_reward, status, image_urls, created_at, updated_at) "
-      "VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'open', $12, $13, $13)",
-      db::params(t.id, t.creator_id, db::opt(t.project_id), t.title, t.description, t.category,
-                 t.location.lat, t.location.lng, t.grid.lat, t.grid.lng, t.points_reward,
-                 image_urls_json(t.image_urls), t.created_at_ms));
+  co_await db_.write(kInsertTask, insert_params(t));
+}
+
+Task<void> TaskStore::insert(db::Tx& tx, const HelpTask& t) {
+  co_await tx.exec(kInsertTask, insert_params(t));
 }
 
 Task<std::optional<HelpTask>> TaskStore::find(std::string id) {
@@ -105,29 +118,46 @@ Task<bool> TaskStore::has_applied(std::string task_id, std::string user_id) {
   co_return !r.empty();
 }
 
-Task<std::optional<HelpTask>> TaskStore::patch_open(std::string id, std::string creator_id,
-                                                    TaskPatch p) {
+namespace {
+
+// UPDATE ... WHERE the task is still open and the caller's, returning the row.
+std::pair<std::string, db::Params> patch_statement(std::string id, std::string creator_id,
+                                                   const TaskPatch& p) {
   const auto grid = p.location ? std::optional<GeoPoint>(snap_to_grid(*p.location)) : std::nullopt;
   const auto num = [](std::optional<double> v) { return v ? db::Value(*v) : db::null(); };
-  auto r = co_await db_.write(
-      std::string("UPDATE tasks SET title = COALESCE($3, title), "
-                  "description = COALESCE($4, description), category = COALESCE($5, category), "
-                  "lat = COALESCE($6, lat), lng = COALESCE($7, lng), "
-                  "grid_lat = COALESCE($8, grid_lat), grid_lng = COALESCE($9, grid_lng), "
-                  "points_reward = COALESCE($10, points_reward), "
-                  "image_urls = COALESCE($11, image_urls), updated_at = $12 "
-                  "WHERE id = $1 AND creator_id = $2 AND status = 'open' RETURNING ") +
-          kTaskColumnsBare,
-      db::params(std::move(id), std::move(creator_id), db::opt(p.title), db::opt(p.description),
-                 db::opt(p.category),
-                 num(p.location ? std::optional(p.location->lat) : std::nullopt),
-                 num(p.location ? std::optional(p.location->lng) : std::nullopt),
-                 num(grid ? std::optional(grid->lat) : std::nullopt),
-                 num(grid ? std::optional(grid->lng) : std::nullopt),
-                 p.points_reward ? db::Value(*p.points_reward) : db::null(),
-                 p.image_urls ? db::Value(image_urls_json(*p.image_urls)) : db::null(), now_ms()));
+  return {std::string("UPDATE tasks SET title = COALESCE($3, title), "
+                      "description = COALESCE($4, description), category = COALESCE($5, category), "
+                      "lat = COALESCE($6, lat), lng = COALESCE($7, lng), "
+                      "grid_lat = COALESCE($8, grid_lat), grid_lng = COALESCE($9, grid_lng), "
+                      "points_reward = COALESCE($10, points_reward), "
+                      "image_urls = COALESCE($11, image_urls), updated_at = $12 "
+                      "WHERE id = $1 AND creator_id = $2 AND status = 'open' RETURNING ") +
+              kTaskColumnsBare,
+          db::params(
+              std::move(id), std::move(creator_id), db::opt(p.title), db::opt(p.description),
+              db::opt(p.category), num(p.location ? std::optional(p.location->lat) : std::nullopt),
+              num(p.location ? std::optional(p.location->lng) : std::nullopt),
+              num(grid ? std::optional(grid->lat) : std::nullopt),
+              num(grid ? std::optional(grid->lng) : std::nullopt),
+              p.points_reward ? db::Value(*p.points_reward) : db::null(),
+              p.image_urls ? db::Value(image_urls_json(*p.image_urls)) : db::null(), now_ms())};
+}
+
+}  // namespace
+
+Task<std::optional<HelpTask>> TaskStore::patch_open(std::string id, std::string creator_id,
+                                                    TaskPatch p) {
+  auto [sql, params] = patch_statement(std::move(id), std::move(creator_id), p);
+  auto r = co_await db_.write(std::move(sql), std::move(params));
   if (r.empty()) co_return std::nullopt;
   co_return task_from_row(r, 0);
+}
+
+Task<bool> TaskStore::patch_open(db::Tx& tx, std::string id, std::string creator_id,
+                                 const TaskPatch& p) {
+  auto [sql, params] = patch_statement(std::move(id), std::move(creator_id), p);
+  auto r = co_await tx.exec(std::move(sql), std::move(params));
+  co_return !r.empty();
 }
 
 Task<std::vector<HelpTask>> TaskStore::list_for_user(

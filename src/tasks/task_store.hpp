@@ -40,12 +40,15 @@ class TaskStore {
   db::Database& db() { return db_; }
 
   Task<void> insert(HelpTask t);
+  static Task<void> insert(db::Tx& tx, const HelpTask& t);
   Task<std::optional<HelpTask>> find(std::string id);
   static Task<std::optional<HelpTask>> find(db::Tx& tx, std::string id);
   Task<bool> project_owned_by(std::string project_id, std::string user_id);
   Task<bool> has_applied(std::string task_id, std::string user_id);
   // Returns the updated task, or nullopt when it is no longer open or not the creator's.
   Task<std::optional<HelpTask>> patch_open(std::string id, std::string creator_id, TaskPatch p);
+  static Task<bool> patch_open(db::Tx& tx, std::string id, std::string creator_id,
+                               const TaskPatch& p);
   // Up to q.limit + 1 results, in order.
   Task<std::vector<Found>> search(SearchQuery q);
   // role: "creator", "helper" or "" for both; newest first; up to limit + 1.

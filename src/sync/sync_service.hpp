@@ -1,0 +1,50 @@
+// Offline sync with WatermelonDB: pull changes since a position in the change log, push local
+// changes in one transaction. Protocol choices: docs/sync.md.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "core/async.hpp"
+#include "core/result.hpp"
+#include "store/db.hpp"
+#include "tasks/task_service.hpp"
+
+namespace gd::sync {
+
+struct PullRequest {
+  std::optional<std::int64_t> last_pulled_at;  // nullopt (or 0): a first pull
+  std::vector<std::string> full_tables;        // tables to send whole (a client migration)
+};
+
+// Rejected record ids by table, for experimentalRejectedIds.
+using Rejected = std::map<std::string, std::vector<std::string>>;
+
+class SyncService {
+ public:
+  SyncService(db::Database& db, tasks::TaskService& tasks) : db_(db), tasks_(tasks) {}
+
+  // The whole response body: {"changes": {...}, "timestamp": N}.
+  Task<std::string> pull(std::string user, PullRequest request);
+
+  // Checks the shape of a push (tables, columns, types, ids) before anything is applied.
+  static gd::Status validate(const boost::json::object& changes);
+  // Applies a validated push in one transaction: SYNC_CONFLICT (nothing applied) when a
+  // pushed record changed on the server at or after last_pulled_at; records that break a
+  // rule are left out and returned.
+  Task<Result<Rejected>> push(std::string user, std::int64_t last_pulled_at,
+                              boost::json::object changes);
+
+ private:
+  Task<bool> upsert_task(db::Tx& tx, const std::string& user, const boost::json::object& rec,
+                         std::int64_t max_reward);
+  Task<bool> delete_task(db::Tx& tx, const std::string& user, const std::string& id);
+  db::Database& db_;
+  tasks::TaskService& tasks_;
+};
+
+}  // namespace gd::sync

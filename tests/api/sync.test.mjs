@@ -1,0 +1,241 @@
+// Offline sync (API.md "Offline sync", docs/sync.md) with the real WatermelonDB client:
+// devices converge, deletes propagate, conflicts resolve, users stay apart, visibility
+// changes arrive as created/deleted, bad pushes are refused whole, broken records alone.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { startServer, api, registerUser, expectStatus, assertProblem } from './harness.mjs';
+import { newDevice, synced } from './watermelon.mjs';
+
+let srv;
+let A;
+
+before(async () => {
+  srv = await startServer();
+  A = api(srv.base);
+});
+
+after(async () => {
+  await srv?.stop();
+});
+
+const taskFields = (over = {}) => ({
+  title: 'Carry shopping', description: 'Two bags', category: 'shopping', lat: 52.52, lng: 13.405,
+  points_reward: 15, status: 'open', image_urls: '[]', project_id: null, ...over,
+});
+
+async function pull(user, lastPulledAt = null) {
+  const res = await A.get(`/sync/pull?lastPulledAt=${lastPulledAt}&schemaVersion=1&migration=null`, { token: user.accessToken });
+  expectStatus(res, 200, 'pull');
+  return res.body;
+}
+
+function push(user, lastPulledAt, changes) {
+  return A.post(`/sync/push?lastPulledAt=${lastPulledAt}`, { token: user.accessToken, body: { changes } });
+}
+
+const ids = (list) => list.map((r) => r.id ?? r).sort();
+
+describe('offline sync with WatermelonDB', () => {
+  it('two devices of one user converge after offline edits on both, deletes included', async () => {
+    const u = await registerUser(srv.base);
+    const d1 = newDevice(srv.base, u);
+    const d2 = newDevice(srv.base, u);
+    await d1.sync();
+    await d2.sync();
+    const p = await d1.create('projects', { name: 'Garden', description: null, user_id: u.user.id });
+    const t = await d1.create('tasks', taskFields({ project_id: p.id, creator_id: u.user.id, title: 'Mow the lawn' }));
+    const gone = await d1.create('tasks', taskFields({ creator_id: u.user.id, title: 'Short-lived' }));
+    await d1.sync();
+    await d2.sync();
+    assert.deepEqual(ids(await d2.rows('tasks')), ids([t, gone]));
+    // Offline on both: d1 renames the project, d2 edits the task and deletes the other one.
+    await d1.update('projects', p.id, { name: 'Front garden' });
+    await d2.update('tasks', t.id, { description: 'Front and back' });
+    await d2.remove('tasks', gone.id);
+    await d1.syncUntilClean();
+    await d2.syncUntilClean();
+    await d1.syncUntilClean();
+    await d2.syncUntilClean();  // what the server set on d2's push (updated_at) comes back
+    const [p1, p2] = [await d1.rows('projects'), await d2.rows('projects')];
+    assert.deepEqual(p1.map(synced), p2.map(synced));
+    assert.equal(p1[0].name, 'Front garden');
+    const [t1, t2] = [await d1.rows('tasks'), await d2.rows('tasks')];
+    assert.deepEqual(t1.map(synced), t2.map(synced));
+    assert.deepEqual(ids(t1), [t.id]);
+    assert.equal(t1[0].description, 'Front and back');
+    // The server agrees: the deleted task is cancelled and gone from the REST view of mine.
+    const server = await A.get(`/tasks/${t.id}`, { token: u.accessToken });
+    expectStatus(server, 200, 'GET task');
+    assert.equal(server.body.description, 'Front and back');
+    assert.equal(server.body.projectId, p.id);
+    const cancelled = await A.get(`/tasks/${gone.id}`, { token: u.accessToken });
+    assert.equal(cancelled.body.status, 'cancelled');
+  });
+
+  it('conflicting edits of one record end with both devices and the server identical', async () => {
+    const u = await registerUser(srv.base);
+    const d1 = newDevice(srv.base, u);
+    const d2 = newDevice(srv.base, u);
+    const t = await d1.create('tasks', taskFields({ creator_id: u.user.id }));
+    await d1.sync();
+    await d2.sync();
+    await d1.update('tasks', t.id, { title: 'From device one' });
+    await d2.update('tasks', t.id, { title: 'From device two', points_reward: 30 });
+    await d1.syncUntilClean();
+    await d2.syncUntilClean();  // 409 first: pull, resolve, push again
+    await d1.syncUntilClean();
+    await d2.syncUntilClean();
+    const [t1, t2] = [await d1.rows('tasks'), await d2.rows('tasks')];
+    assert.deepEqual(t1.map(synced), t2.map(synced));
+    const server = (await A.get(`/tasks/${t.id}`, { token: u.accessToken })).body;
+    assert.equal(server.title, t1[0].title);
+    assert.equal(server.pointsReward, t1[0].points_reward);
+  });
+
+  it("a second user never receives the first user's rows", async () => {
+    const a = await registerUser(srv.base);
+    const b = await registerUser(srv.base);
+    const da = newDevice(srv.base, a);
+    await da.create('projects', { name: 'Private', description: null, user_id: a.user.id });
+    await da.create('tasks', taskFields({ creator_id: a.user.id }));
+    await da.sync();
+    const db = newDevice(srv.base, b);
+    await db.sync();
+    assert.equal((await db.rows('projects')).length, 0);
+    assert.equal((await db.rows('tasks')).length, 0);
+    const first = await pull(b);
+    assert.equal(first.changes.tasks.created.length, 0);
+  });
+
+  it('a pull with an unchanged lastPulledAt returns nothing', async () => {
+    const u = await registerUser(srv.base);
+    const d = newDevice(srv.base, u);
+    await d.create('projects', { name: 'One', description: null, user_id: u.user.id });
+    await d.sync();
+    const full = await pull(u);
+    assert.equal(full.changes.projects.created.length, 1);
+    const again = await pull(u, full.timestamp);
+    for (const [table, c] of Object.entries(again.changes)) {
+      assert.deepEqual([c.created, c.updated, c.deleted], [[], [], []], table);
+    }
+    const twice = await pull(u, again.timestamp);
+    assert.equal(twice.timestamp >= again.timestamp, true);
+  });
+
+  it('a helper gets the task when accepted and loses it (deleted) on withdrawal', async () => {
+    const creator = await registerUser(srv.base);
+    const helper = await registerUser(srv.base);
+    const created = await A.post('/tasks', {
+      token: creator.accessToken,
+      body: { title: 'Fix a bike', category: 'repairs', location: { lat: 48.1, lng: 11.5 }, pointsReward: 20 },
+    });
+    expectStatus(created, 201, 'create');
+    const hd = newDevice(srv.base, helper);
+    await hd.sync();
+    assert.equal((await hd.rows('tasks')).length, 0);
+    const app = await A.post(`/tasks/${created.body.id}/applications`, { token: helper.accessToken, body: {} });
+    expectStatus(app, 201, 'apply');
+    expectStatus(await A.post(`/tasks/${created.body.id}/applications/${app.body.id}/accept`, { token: creator.accessToken }), 200, 'accept');
+    await hd.sync();
+    const rows = await hd.rows('tasks');
+    assert.deepEqual(ids(rows), [created.body.id]);
+    assert.equal(rows[0].status, 'assigned');
+    assert.equal(rows[0].helper_id, helper.user.id);
+    // The helper starts it offline; the push moves it along the lifecycle.
+    await hd.update('tasks', created.body.id, { status: 'in_progress' });
+    await hd.sync();
+    assert.equal((await A.get(`/tasks/${created.body.id}`, { token: creator.accessToken })).body.status, 'in_progress');
+    expectStatus(await A.post(`/tasks/${created.body.id}/withdraw`, { token: helper.accessToken }), 200, 'withdraw');
+    await hd.sync();
+    assert.equal((await hd.rows('tasks')).length, 0, 'a task the helper left arrives as deleted');
+  });
+
+  it('a record that breaks a rule is rejected alone, the rest applies', async () => {
+    const u = await registerUser(srv.base);
+    const other = await registerUser(srv.base);
+    const d = newDevice(srv.base, u);
+    const t = await d.create('tasks', taskFields({ creator_id: u.user.id }));
+    await d.sync();
+    const { timestamp } = await pull(u);
+    const theirs = await A.post('/tasks', {
+      token: other.accessToken,
+      body: { title: 'Theirs', category: 'other', location: { lat: 1, lng: 1 }, pointsReward: 5 },
+    });
+    const fresh = randomUUID();
+    const res = await push(u, timestamp, {
+      tasks: {
+        created: [taskFields({ id: fresh, creator_id: u.user.id, title: 'Applied' })],
+        updated: [
+          taskFields({ id: t.id, creator_id: u.user.id, status: 'completed' }),  // illegal move
+          taskFields({ id: theirs.body.id, creator_id: other.user.id, title: 'Hijacked' }),
+        ],
+        deleted: [randomUUID()],  // missing: fine
+      },
+      point_transactions: { created: [{ id: randomUUID(), user_id: u.user.id, amount: 1000, type: 'admin_adjustment', task_id: null, redemption_id: null, created_at: 1 }], updated: [], deleted: [] },
+    });
+    expectStatus(res, 200, 'push');
+    assert.deepEqual(res.body.experimentalRejectedIds.tasks.sort(), [t.id, theirs.body.id].sort());
+    assert.equal(res.body.experimentalRejectedIds.point_transactions.length, 1);
+    expectStatus(await A.get(`/tasks/${fresh}`, { token: u.accessToken }), 200, 'the good record applied');
+    assert.equal((await A.get(`/tasks/${t.id}`, { token: u.accessToken })).body.status, 'open');
+    assert.equal((await A.get(`/tasks/${theirs.body.id}`, { token: other.accessToken })).body.title, 'Theirs');
+    assert.equal((await A.get('/users/me/points', { token: u.accessToken })).body.balance, 0);
+  });
+
+  it('a push of a record changed on the server after lastPulledAt is a 409 and applies nothing', async () => {
+    const u = await registerUser(srv.base);
+    const d = newDevice(srv.base, u);
+    const t = await d.create('tasks', taskFields({ creator_id: u.user.id }));
+    await d.sync();
+    const { timestamp } = await pull(u);
+    expectStatus(await A.patch(`/tasks/${t.id}`, { token: u.accessToken, body: { title: 'Changed on the web' } }), 200, 'patch');
+    const fresh = randomUUID();
+    const res = await push(u, timestamp, {
+      tasks: { created: [taskFields({ id: fresh, creator_id: u.user.id })], updated: [taskFields({ id: t.id, creator_id: u.user.id, title: 'Stale' })], deleted: [] },
+    });
+    assertProblem(res, 409, 'SYNC_CONFLICT');
+    assertProblem(await A.get(`/tasks/${fresh}`, { token: u.accessToken }), 404, 'TASK_NOT_FOUND');
+  });
+
+  it('bad pushes are refused whole with a 4xx', async () => {
+    const u = await registerUser(srv.base);
+    const { timestamp } = await pull(u);
+    const good = taskFields({ id: randomUUID(), creator_id: u.user.id });
+    const cases = [
+      ['unknown table', { users: { created: [], updated: [], deleted: [] } }],
+      ['unknown column', { tasks: { created: [{ ...good, secret: 1 }], updated: [], deleted: [] } }],
+      ['wrong type', { tasks: { created: [{ ...good, points_reward: 'ten' }], updated: [], deleted: [] } }],
+      ['id of the wrong shape', { tasks: { created: [{ ...good, id: 'abc"; DROP' }], updated: [], deleted: [] } }],
+      ['deleted id of the wrong shape', { projects: { created: [], updated: [], deleted: [42] } }],
+      ['not a record', { tasks: { created: ['x'], updated: [], deleted: [] } }],
+    ];
+    for (const [what, changes] of cases) {
+      const res = await push(u, timestamp, { ...changes, projects: changes.projects ?? { created: [{ id: randomUUID(), name: 'P', description: null }], updated: [], deleted: [] } });
+      assertProblem(res, 400, 'VALIDATION_FAILED', what);
+    }
+    assertProblem(await A.post('/sync/push', { token: u.accessToken, body: { changes: {} } }), 400, 'VALIDATION_FAILED', 'no lastPulledAt');
+    assertProblem(await A.post(`/sync/push?lastPulledAt=${timestamp}`, { token: u.accessToken, body: { nope: 1 } }), 400, 'VALIDATION_FAILED', 'no changes');
+    assertProblem(await A.get('/sync/pull?lastPulledAt=yesterday', { token: u.accessToken }), 400, 'VALIDATION_FAILED', 'bad lastPulledAt');
+    assertProblem(await A.get('/sync/pull?migration=%7B', { token: u.accessToken }), 400, 'VALIDATION_FAILED', 'bad migration');
+    assert.equal((await pull(u)).changes.projects.created.length, 0, 'nothing applied');
+    const big = await A.post(`/sync/push?lastPulledAt=${timestamp}`, {
+      token: u.accessToken, rawBody: `{"changes":{"projects":{"created":[],"updated":[],"deleted":[]}},"pad":"${'x'.repeat(50 * 1024 * 1024)}"}`,
+      headers: { 'content-type': 'application/json' },
+    });
+    assert.equal(big.status, 413);
+  });
+
+  it('a client that just added a table gets all of its rows', async () => {
+    const u = await registerUser(srv.base);
+    const d = newDevice(srv.base, u);
+    await d.create('projects', { name: 'Kept', description: null, user_id: u.user.id });
+    await d.sync();
+    const { timestamp } = await pull(u);
+    const migration = encodeURIComponent(JSON.stringify({ from: 1, tables: ['projects'], columns: [] }));
+    const res = await A.get(`/sync/pull?lastPulledAt=${timestamp}&schemaVersion=2&migration=${migration}`, { token: u.accessToken });
+    expectStatus(res, 200, 'pull with migration');
+    assert.equal(res.body.changes.projects.created.length, 1);
+    assert.equal(res.body.changes.tasks.created.length, 0);
+  });
+});
