@@ -81,7 +81,7 @@ const std::vector<SyncTable>& sync_tables() {
       // The public catalogue: active partners and offers; deactivation is a delete.
       {"partners",
        "partners t",
-       "t.is_active = 1 AND $1::text IS NOT NULL",  // $1 unused: typed for PostgreSQL
+       "t.is_active = 1 AND CAST($1 AS TEXT) IS NOT NULL",  // $1 unused: typed for PostgreSQL
        {{"id", K::kString, false, "t.id"},
         {"name", K::kString, false, "t.name"},
         {"logo_url", K::kString, true, "t.logo_url"},
@@ -92,7 +92,7 @@ const std::vector<SyncTable>& sync_tables() {
        false},
       {"offers",
        "offers t",
-       "t.is_active = 1 AND $1::text IS NOT NULL",  // $1 unused: typed for PostgreSQL
+       "t.is_active = 1 AND CAST($1 AS TEXT) IS NOT NULL",  // $1 unused: typed for PostgreSQL
        {{"id", K::kString, false, "t.id"},
         {"partner_id", K::kString, false, "t.partner_id"},
         {"title", K::kString, false, "t.title"},

@@ -55,7 +55,9 @@ export class HttpError extends Error {
 
 // A device of `user` (a registered user with accessToken) against `base` (…/api/v1).
 export function newDevice(base, user) {
-  const adapter = new LokiJSAdapter({ schema, useWebWorker: false, useIncrementalIndexedDB: false, dbName: randomUUID() });
+  const adapter = new LokiJSAdapter({ schema, useWebWorker: false, useIncrementalIndexedDB: false, dbName: randomUUID(),
+    extraLokiOptions: { autosave: false },  // an autosave timer would keep the test process alive
+  });
   const db = new Database({ adapter, modelClasses: models });
   const headers = { authorization: `Bearer ${user.accessToken}` };
   const device = {
