@@ -164,13 +164,12 @@ describe('offline sync with WatermelonDB', () => {
     const d = newDevice(srv.base, u);
     const t = await d.create('tasks', taskFields({ creator_id: u.user.id }));
     await d.sync();
-    const { timestamp } = await pull(u);
     const theirs = await A.post('/tasks', {
       token: other.accessToken,
       body: { title: 'Theirs', category: 'other', location: { lat: 1, lng: 1 }, pointsReward: 5 },
     });
     const fresh = randomUUID();
-    const res = await push(u, timestamp, {
+    const changes = {
       tasks: {
         created: [taskFields({ id: fresh, creator_id: u.user.id, title: 'Applied' })],
         updated: [
@@ -180,7 +179,15 @@ describe('offline sync with WatermelonDB', () => {
         deleted: [randomUUID()],  // missing: fine
       },
       point_transactions: { created: [{ id: randomUUID(), user_id: u.user.id, amount: 1000, type: 'admin_adjustment', task_id: null, redemption_id: null, created_at: 1 }], updated: [], deleted: [] },
-    });
+    };
+    // As a client does: pull, push, and on a 409 pull and push again (on PostgreSQL a change
+    // can look newer than a pull while older transactions in the cluster finish).
+    let res;
+    for (let i = 0; i < 50; i++) {
+      res = await push(u, (await pull(u)).timestamp, changes);
+      if (res.status !== 409) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
     expectStatus(res, 200, 'push');
     assert.deepEqual(res.body.experimentalRejectedIds.tasks.sort(), [t.id, theirs.body.id].sort());
     assert.equal(res.body.experimentalRejectedIds.point_transactions.length, 1);

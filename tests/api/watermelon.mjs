@@ -88,13 +88,14 @@ export function newDevice(base, user) {
       });
     },
     // Syncs until a push is not refused for a conflict (the client pulls and retries).
-    async syncUntilClean(max = 5) {
+    async syncUntilClean(max = 50) {
       for (let i = 0; i < max; i++) {
         try {
           await device.sync();
           return;
         } catch (e) {
           if (!(e instanceof HttpError && e.status === 409)) throw e;
+          await new Promise((r) => setTimeout(r, 50));
         }
       }
       throw new Error('sync kept conflicting');
