@@ -182,12 +182,27 @@ int serve(const Config& config) {
   return 0;
 }
 
+namespace {
+
+// The `--database URL` option of the operator commands, and its environment fallback.
+void add_database_option(po::options_description& opts, std::string& url) {
+  opts.add_options()("database", po::value(&url),
+                     "sqlite:PATH or postgres://... (or GOODDEEDS_DATABASE)");
+}
+
+std::optional<std::string> env_database() {
+  const char* v = std::getenv("GOODDEEDS_DATABASE");
+  return v && *v ? std::optional<std::string>(v) : std::nullopt;
+}
+
+}  // namespace
+
 int migrate_command(int argc, char** argv) {
   std::string url;
   po::options_description opts(
       "gooddeeds migrate --database URL\n\nApplies pending schema migrations");
-  opts.add_options()("help,h", "show this help")(
-      "database", po::value(&url), "sqlite:PATH or postgres://... (or GOODDEEDS_DATABASE)");
+  opts.add_options()("help,h", "show this help");
+  add_database_option(opts, url);
   po::variables_map vm;
   po::store(po::parse_command_line(argc, argv, opts), vm);
   po::notify(vm);
@@ -195,8 +210,7 @@ int migrate_command(int argc, char** argv) {
     std::cout << opts << "\n";
     return 0;
   }
-  if (url.empty() && std::getenv("GOODDEEDS_DATABASE")) url = std::getenv("GOODDEEDS_DATABASE");
-  if (url.empty()) url = "sqlite:./data/gooddeeds.db";
+  if (url.empty()) url = env_database().value_or("sqlite:./data/gooddeeds.db");
   setup_logging("info");
   const int n = db::migrate(url);
   std::cout << "applied " << n << " migration(s)\n";
@@ -226,9 +240,9 @@ int create_user(int argc, char** argv) {
   po::options_description opts(
       "gooddeeds admin create-user --database URL --email E --password P --role admin\n\n"
       "Creates an account (the role 'user' is always included)");
-  opts.add_options()("help,h", "show this help")(
-      "database", po::value(&url), "sqlite:PATH or postgres://... (or GOODDEEDS_DATABASE)")(
-      "email", po::value(&email)->required(), "email address")(
+  add_database_option(opts, url);
+  opts.add_options()("help,h", "show this help")("email", po::value(&email)->required(),
+                                                 "email address")(
       "password", po::value(&password)->required(), "password (8..128 characters)")(
       "name", po::value(&name)->default_value(name), "display name")(
       "role", po::value(&roles)->multitoken(), "extra role(s), e.g. admin");
@@ -239,8 +253,7 @@ int create_user(int argc, char** argv) {
     return 0;
   }
   po::notify(vm);
-  if (url.empty() && std::getenv("GOODDEEDS_DATABASE")) url = std::getenv("GOODDEEDS_DATABASE");
-  if (url.empty()) url = "sqlite:./data/gooddeeds.db";
+  if (url.empty()) url = env_database().value_or("sqlite:./data/gooddeeds.db");
   if (auto problem = auth::password_problem(password)) {
     std::cerr << "password " << *problem << "\n";
     return 2;
@@ -280,8 +293,8 @@ int verify_ledger_command(int argc, char** argv) {
       "Checks every invariant of the points ledger (balances equal the sum of their rows and\n"
       "are never negative, no task paid twice, every redemption matched by exactly one debit)\n"
       "and exits 1 when any is broken. Reads only");
-  opts.add_options()("help,h", "show this help")(
-      "database", po::value(&url), "sqlite:PATH or postgres://... (or GOODDEEDS_DATABASE)");
+  opts.add_options()("help,h", "show this help");
+  add_database_option(opts, url);
   po::variables_map vm;
   po::store(po::parse_command_line(argc, argv, opts), vm);
   po::notify(vm);
@@ -289,7 +302,7 @@ int verify_ledger_command(int argc, char** argv) {
     std::cout << opts << "\n";
     return 0;
   }
-  if (url.empty() && std::getenv("GOODDEEDS_DATABASE")) url = std::getenv("GOODDEEDS_DATABASE");
+  if (url.empty()) url = env_database().value_or("");
   if (url.empty()) {
     std::cerr << "gooddeeds verify-ledger: --database is required\n";
     return 2;

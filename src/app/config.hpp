@@ -24,7 +24,7 @@ struct Config {
   auth::HashOptions hashing;
   auth::AuthOptions auth;
   tasks::TaskOptions tasks;
-  int outbox_poll_ms = 250;  // how often the task event relay looks for new events
+  int outbox_poll_ms = 250;                  // how often the task event relay looks for new events
   std::vector<auth::SigningKey> token_keys;  // empty: generated and kept in the data dir
   std::string token_issuer = "gooddeeds";
   std::string token_audience = "gooddeeds-api";

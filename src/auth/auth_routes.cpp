@@ -24,10 +24,6 @@ bool plausible_email(std::string_view e) {
          e.find('.', at) != std::string_view::npos && e.back() != '.';
 }
 
-Response fail(const Request& req, const Error& e) {
-  return Response::problem(e, req.request_id);
-}
-
 Response signed_in(int status, const SignIn& s) {
   return Response::json(status, sign_in_json(s));
 }

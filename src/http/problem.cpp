@@ -134,4 +134,12 @@ std::optional<std::string_view> Request::query_param(std::string_view name) cons
   return std::nullopt;
 }
 
+Response fail(const Request& req, const Error& error) {
+  return Response::problem(error, req.request_id);
+}
+
+Error invalid_id() {
+  return make_error("INVALID_ID", "The id is not a UUID.");
+}
+
 }  // namespace gd::http

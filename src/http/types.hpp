@@ -56,6 +56,11 @@ struct Response {
   static Response problem(const Error& error, std::string_view request_id = {});
 };
 
+// The problem response for `error`, carrying the request's id: what handlers return on failure.
+Response fail(const Request& req, const Error& error);
+// 400 INVALID_ID: a path id that is not a UUID.
+Error invalid_id();
+
 // Every route handler has this shape; the Request is passed by value (coroutine rule CP.53).
 // Maps a stable error code to its HTTP status (the table lives in http/problem.cpp).
 int status_for_code(std::string_view code);

@@ -8,10 +8,6 @@ namespace {
 using http::Request;
 using http::Response;
 
-Response fail(const Request& req, const Error& e) {
-  return Response::problem(e, req.request_id);
-}
-
 // Stored media never change (every upload gets a fresh name), so caches may keep them.
 void add_cache_headers(Response& res, const std::string& etag) {
   res.headers.emplace_back("Cache-Control", "public, max-age=31536000, immutable");

@@ -10,19 +10,12 @@
 namespace gd::partners {
 namespace {
 
+using http::invalid_id;
 using http::Request;
 using http::Response;
 
-Response fail(const Request& req, const Error& e) {
-  return Response::problem(e, req.request_id);
-}
-
 Response ok_json(int status, const boost::json::object& o) {
   return Response::json(status, boost::json::serialize(o));
-}
-
-Error invalid_id() {
-  return make_error("INVALID_ID", "The id is not a UUID.");
 }
 
 bool ids_ok(const Request& req) {

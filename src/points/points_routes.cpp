@@ -9,6 +9,7 @@
 namespace gd::points {
 namespace {
 
+using http::invalid_id;
 using http::Request;
 using http::Response;
 
@@ -31,8 +32,7 @@ Task<Response> my_points(Ledger* ledger, Request req) {
 }
 
 Task<Response> adjust(Ledger* ledger, Request req) {
-  if (!is_uuid(req.param(0)))
-    co_return Response::problem(make_error("INVALID_ID", "The id is not a UUID."), req.request_id);
+  if (!is_uuid(req.param(0))) co_return fail(req, http::invalid_id());
   auto body = json::parse_object(req.body);
   if (!body) co_return Response::problem(body.error(), req.request_id);
   json::Reader in(*body);

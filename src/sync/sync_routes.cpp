@@ -14,10 +14,6 @@ namespace {
 using http::Request;
 using http::Response;
 
-Response fail(const Request& req, const Error& e) {
-  return Response::problem(e, req.request_id);
-}
-
 // A position: absent, "null" or "0" is none; otherwise a non-negative integer.
 Result<std::optional<std::int64_t>> read_position(const Request& req, bool required) {
   const auto v = req.query_param("lastPulledAt");

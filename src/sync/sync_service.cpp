@@ -42,9 +42,10 @@ void append_value(std::string& out, const Column& c, const db::Rows& r, int i, i
   }
 }
 
-// Appends row i (its columns from `first`) as a raw record, comma-separated from the last.
+// Appends row i (its columns from `first`) as a raw record, after a comma unless it opens a
+// list (`out` empty or ending in '[').
 void append_record(std::string& out, const SyncTable& t, const db::Rows& r, int i, int first) {
-  if (out.back() != '[' && !out.empty()) out += ',';
+  if (!out.empty() && out.back() != '[') out += ',';
   out += '{';
   for (std::size_t k = 0; k < t.columns.size(); ++k) {
     if (k) out += ',';
@@ -131,7 +132,6 @@ Task<std::string> SyncService::pull(std::string user, PullRequest request) {
               if (rows.i64(i, 1) != 0) {
                 append_record(body, t, rows, i, 2);
               } else {
-                if (updated.empty()) updated += '[';
                 append_record(updated, t, rows, i, 2);
               }
             }
@@ -140,8 +140,8 @@ Task<std::string> SyncService::pull(std::string user, PullRequest request) {
           last = rows.str(rows.size() - 1, 0);
         }
       }
-      body += "],\"updated\":";
-      body += updated.empty() ? "[" : updated;
+      body += "],\"updated\":[";
+      body += updated;
       body += "],\"deleted\":[";
       body += deleted;
       body += "]}";

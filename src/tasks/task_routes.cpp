@@ -17,12 +17,9 @@
 namespace gd::tasks {
 namespace {
 
+using http::invalid_id;
 using http::Request;
 using http::Response;
-
-Response fail(const Request& req, const Error& e) {
-  return Response::problem(e, req.request_id);
-}
 
 Response task_response(int status, const HelpTask& t, const std::string& viewer) {
   return Response::json(status, boost::json::serialize(task_json(t, viewer)));
@@ -107,10 +104,6 @@ Task<Response> create(TaskService* svc, Request req) {
   auto t = co_await svc->create(req.principal->user_id, std::move(n));
   if (!t) co_return fail(req, t.error());
   co_return task_response(201, *t, req.principal->user_id);
-}
-
-Error invalid_id() {
-  return make_error("INVALID_ID", "The id is not a UUID.");
 }
 
 Task<Response> get_one(TaskService* svc, Request req) {

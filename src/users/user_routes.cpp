@@ -13,6 +13,7 @@
 namespace gd::users {
 namespace {
 
+using http::invalid_id;
 using http::Request;
 using http::Response;
 
@@ -20,10 +21,6 @@ struct Deps {
   UserStore* store;
   std::vector<AccountPart*> parts;
 };
-
-Response fail(const Request& req, const Error& e) {
-  return Response::problem(e, req.request_id);
-}
 
 Response gone(const Request& req) {
   // The token is valid but its account was erased concurrently.
@@ -78,7 +75,7 @@ Task<Response> patch_me(Deps* d, Request req) {
 
 Task<Response> get_user(Deps* d, Request req) {
   const auto& id = req.param(0);
-  if (!is_uuid(id)) co_return fail(req, make_error("INVALID_ID", "The id is not a UUID."));
+  if (!is_uuid(id)) co_return fail(req, http::invalid_id());
   auto user = co_await d->store->find_by_id(id);
   if (!user) co_return fail(req, make_error("USER_NOT_FOUND", "No such user."));
   co_return Response::json(200, boost::json::serialize(public_profile_json(*user)));
@@ -110,16 +107,14 @@ struct AdminDeps {
 };
 
 Task<Response> admin_get(AdminDeps* d, Request req) {
-  if (!is_uuid(req.param(0)))
-    co_return fail(req, make_error("INVALID_ID", "The id is not a UUID."));
+  if (!is_uuid(req.param(0))) co_return fail(req, http::invalid_id());
   auto user = co_await d->store->find_by_id(req.param(0));
   if (!user) co_return fail(req, make_error("USER_NOT_FOUND", "No such user."));
   co_return Response::json(200, boost::json::serialize(admin_view_json(*user)));
 }
 
 Task<Response> admin_patch(AdminDeps* d, Request req) {
-  if (!is_uuid(req.param(0)))
-    co_return fail(req, make_error("INVALID_ID", "The id is not a UUID."));
+  if (!is_uuid(req.param(0))) co_return fail(req, http::invalid_id());
   auto obj = json::parse_object(req.body);
   if (!obj) co_return fail(req, obj.error());
   json::Reader in(*obj);
