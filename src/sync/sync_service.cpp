@@ -78,14 +78,11 @@ bool contains(const std::vector<std::string>& v, std::string_view s) {
 }  // namespace
 
 Task<std::string> SyncService::pull(std::string user, PullRequest request) {
-  const bool pg = db_.dialect() == db::Dialect::kPostgres;
   std::string body;
   const auto work = [&](db::Tx& tx) -> Task<void> {
-    // The position this pull reaches: below it every change has committed and is visible here.
-    const auto now =
-        co_await tx.exec(pg ? "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
-                            : "SELECT pos + 1 FROM sync_clock",
-                         db::Params());
+    // The position this pull reaches: positions follow commit order, so every change below it
+    // has committed and is visible in this snapshot, and none will ever be added below it.
+    const auto now = co_await tx.exec("SELECT pos + 1 FROM sync_clock", db::Params());
     const std::int64_t position = now.i64(0, 0);
     std::optional<std::int64_t> since = request.last_pulled_at;
     // 0, or a position this database never gave out: start over with everything.

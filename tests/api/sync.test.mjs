@@ -53,10 +53,10 @@ describe('offline sync with WatermelonDB', () => {
     await d1.update('projects', p.id, { name: 'Front garden' });
     await d2.update('tasks', t.id, { description: 'Front and back' });
     await d2.remove('tasks', gone.id);
-    await d1.syncUntilClean();
-    await d2.syncUntilClean();
-    await d1.syncUntilClean();
-    await d2.syncUntilClean();  // what the server set on d2's push (updated_at) comes back
+    await d1.sync();
+    await d2.sync();
+    await d1.sync();
+    await d2.sync();  // what the server set on d2's push (updated_at) comes back
     const [p1, p2] = [await d1.rows('projects'), await d2.rows('projects')];
     assert.deepEqual(p1.map(synced), p2.map(synced));
     assert.equal(p1[0].name, 'Front garden');
@@ -82,10 +82,10 @@ describe('offline sync with WatermelonDB', () => {
     await d2.sync();
     await d1.update('tasks', t.id, { title: 'From device one' });
     await d2.update('tasks', t.id, { title: 'From device two', points_reward: 30 });
-    await d1.syncUntilClean();
-    await d2.syncUntilClean();  // 409 first: pull, resolve, push again
-    await d1.syncUntilClean();
-    await d2.syncUntilClean();
+    await d1.sync();
+    await d2.sync();  // pulls d1's title, keeps its own edits, pushes them
+    await d1.sync();
+    await d2.sync();
     const [t1, t2] = [await d1.rows('tasks'), await d2.rows('tasks')];
     assert.deepEqual(t1.map(synced), t2.map(synced));
     const server = (await A.get(`/tasks/${t.id}`, { token: u.accessToken })).body;
@@ -115,19 +115,70 @@ describe('offline sync with WatermelonDB', () => {
     await d.sync();
     const full = await pull(u);
     assert.equal(full.changes.projects.created.length, 1);
-    // On PostgreSQL a position is the oldest transaction still running anywhere in the cluster
-    // (docs/sync.md), so a change may be sent once more while older transactions finish;
-    // then an unchanged position returns nothing.
-    let again = await pull(u, full.timestamp);
-    for (let i = 0; i < 50 && Object.values(again.changes).some((c) => c.created.length + c.updated.length + c.deleted.length); i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      again = await pull(u, again.timestamp);
-    }
+    const again = await pull(u, full.timestamp);
     for (const [table, c] of Object.entries(again.changes)) {
       assert.deepEqual([c.created, c.updated, c.deleted], [[], [], []], table);
     }
+    assert.equal(again.timestamp >= full.timestamp, true);
     const twice = await pull(u, again.timestamp);
     assert.equal(twice.timestamp >= again.timestamp, true);
+  });
+
+  it('pulls racing several writers miss no change and send no record as created twice', async () => {
+    const u = await registerUser(srv.base);
+    const start = await pull(u);
+    const expected = new Map();  // id → the title it ends with
+    const createdSeen = new Map();  // id → how many pulls reported it created
+    const latest = new Map();  // id → the newest version pulled
+    let writing = true;
+    const writer = async (w) => {
+      for (let i = 0; i < 12; i++) {
+        let id;
+        if (i % 2) {  // a new task through sync
+          id = randomUUID();
+          const res = await push(u, start.timestamp, { tasks: { created: [taskFields({ id, creator_id: u.user.id, title: `w${w} push ${i}` })], updated: [], deleted: [] } });
+          expectStatus(res, 200, 'push');
+          expected.set(id, `w${w} push ${i}`);
+        } else {  // and through REST, then edited
+          const res = await A.post('/tasks', { token: u.accessToken, body: { title: `w${w} rest ${i}`, category: 'other', location: { lat: 50, lng: 8 }, pointsReward: 5 } });
+          expectStatus(res, 201, 'create');
+          id = res.body.id;
+          expectStatus(await A.patch(`/tasks/${id}`, { token: u.accessToken, body: { title: `w${w} edited ${i}` } }), 200, 'edit');
+          expected.set(id, `w${w} edited ${i}`);
+        }
+      }
+    };
+    const take = (page) => {
+      for (const r of page.changes.tasks.created) {
+        createdSeen.set(r.id, (createdSeen.get(r.id) ?? 0) + 1);
+        latest.set(r.id, r);
+      }
+      for (const r of page.changes.tasks.updated) {
+        assert.ok(latest.has(r.id), `${r.id} updated before it was created`);
+        latest.set(r.id, r);
+      }
+    };
+    let cursor = start.timestamp;
+    let pulls = 0;
+    const puller = async () => {
+      while (writing) {
+        const page = await pull(u, cursor);
+        take(page);
+        cursor = page.timestamp;
+        pulls += 1;
+      }
+    };
+    const pulling = puller();
+    await Promise.all([0, 1, 2, 3].map(writer));
+    writing = false;
+    await pulling;
+    take(await pull(u, cursor));
+    assert.ok(pulls > 1, 'the pulls overlapped the writes');
+    assert.equal(latest.size, expected.size);
+    for (const [id, title] of expected) {
+      assert.equal(createdSeen.get(id), 1, `${id} reported created once`);
+      assert.equal(latest.get(id).title, title, `${id} ends as the server has it`);
+    }
   });
 
   it('a helper gets the task when accepted and loses it (deleted) on withdrawal', async () => {
@@ -151,7 +202,7 @@ describe('offline sync with WatermelonDB', () => {
     assert.equal(rows[0].helper_id, helper.user.id);
     // The helper starts it offline; the push moves it along the lifecycle.
     await hd.update('tasks', created.body.id, { status: 'in_progress' });
-    await hd.syncUntilClean();
+    await hd.sync();
     assert.equal((await A.get(`/tasks/${created.body.id}`, { token: creator.accessToken })).body.status, 'in_progress');
     expectStatus(await A.post(`/tasks/${created.body.id}/withdraw`, { token: helper.accessToken }), 200, 'withdraw');
     await hd.sync();
@@ -180,14 +231,7 @@ describe('offline sync with WatermelonDB', () => {
       },
       point_transactions: { created: [{ id: randomUUID(), user_id: u.user.id, amount: 1000, type: 'admin_adjustment', task_id: null, redemption_id: null, created_at: 1 }], updated: [], deleted: [] },
     };
-    // As a client does: pull, push, and on a 409 pull and push again (on PostgreSQL a change
-    // can look newer than a pull while older transactions in the cluster finish).
-    let res;
-    for (let i = 0; i < 50; i++) {
-      res = await push(u, (await pull(u)).timestamp, changes);
-      if (res.status !== 409) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const res = await push(u, (await pull(u)).timestamp, changes);
     expectStatus(res, 200, 'push');
     assert.deepEqual(res.body.experimentalRejectedIds.tasks.sort(), [t.id, theirs.body.id].sort());
     assert.equal(res.body.experimentalRejectedIds.point_transactions.length, 1);

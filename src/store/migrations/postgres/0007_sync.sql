@@ -1,14 +1,24 @@
 -- The sync change log (WatermelonDB pull/push, docs/sync.md). Every insert and update of a
 -- synced row appends one sync_changes row per user whose pull it concerns (the audience;
--- '*' for the public catalogue). Its position is the writing transaction's id: a pull
--- returns changes at or above the oldest transaction that was still running when the
--- previous pull took its snapshot, so a write that commits during a pull is never skipped.
--- A helper gaining or losing a task is a change for them too. Deletes are soft (is_deleted),
--- so a deleted row is its own tombstone.
+-- '*' for the public catalogue). A helper gaining or losing a task is a change for them too.
+-- Deletes are soft (is_deleted), so a deleted row is its own tombstone.
+--
+-- Positions follow commit order, as on SQLite: a writing transaction's rows carry no position
+-- until it commits; then a deferred trigger bumps the one-row sync_clock and stamps its rows
+-- with the new value. The clock row stays locked until the commit is visible, so the next
+-- transaction to take a position waits for it: every position at or below the clock a
+-- snapshot sees has committed and is visible in it, and a pull that returns clock + 1 misses
+-- nothing and sends nothing twice.
 ALTER TABLE tasks ADD COLUMN is_deleted INTEGER NOT NULL DEFAULT 0;
 
+CREATE TABLE sync_clock (id INTEGER PRIMARY KEY CHECK (id = 1), pos BIGINT NOT NULL);
+INSERT INTO sync_clock VALUES (1, 0);
+
 CREATE TABLE sync_changes (
-  pos        BIGINT NOT NULL DEFAULT (pg_current_xact_id()::text::bigint),
+  -- NULL until the writing transaction commits; rows written after its position was taken
+  -- (only if constraints were made immediate) take that position at once.
+  pos        BIGINT DEFAULT (NULLIF(current_setting('gooddeeds.sync_pos', true), '')::bigint),
+  txid       xid8 NOT NULL DEFAULT pg_current_xact_id(),
   audience   TEXT NOT NULL,
   table_name TEXT NOT NULL,
   record_id  TEXT NOT NULL,
@@ -16,6 +26,23 @@ CREATE TABLE sync_changes (
 );
 CREATE INDEX sync_changes_audience ON sync_changes (audience, table_name, pos);
 CREATE INDEX sync_changes_record ON sync_changes (table_name, record_id, pos);
+CREATE INDEX sync_changes_unplaced ON sync_changes (txid) WHERE pos IS NULL;
+
+-- Fires at commit for each new row; the first firing of a transaction does the work.
+CREATE FUNCTION sync_place() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  p BIGINT;
+BEGIN
+  IF NEW.pos IS NOT NULL OR current_setting('gooddeeds.sync_pos', true) <> '' THEN
+    RETURN NULL;
+  END IF;
+  UPDATE sync_clock SET pos = pos + 1 WHERE id = 1 RETURNING pos INTO p;
+  PERFORM set_config('gooddeeds.sync_pos', p::text, true);
+  UPDATE sync_changes SET pos = p WHERE txid = pg_current_xact_id() AND pos IS NULL;
+  RETURN NULL;
+END $$;
+CREATE CONSTRAINT TRIGGER sync_place AFTER INSERT ON sync_changes
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION sync_place();
 
 CREATE FUNCTION sync_projects_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

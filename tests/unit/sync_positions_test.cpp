@@ -1,0 +1,115 @@
+// Sync change-log positions on PostgreSQL follow commit order (migration 0007, docs/sync.md):
+// a transaction that began first but commits last is placed last, all of a transaction's
+// rows share one position, rows rolled back to a savepoint leave nothing, and the clock a
+// snapshot sees covers exactly the committed rows. Two plain libpq sessions drive it.
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "db_fixture.hpp"
+
+namespace gd {
+namespace {
+
+struct Session {
+  std::unique_ptr<PGconn, decltype(&PQfinish)> conn;
+  explicit Session(const std::string& url) : conn(PQconnectdb(url.c_str()), &PQfinish) {
+    if (PQstatus(conn.get()) != CONNECTION_OK) throw std::runtime_error(PQerrorMessage(conn.get()));
+  }
+  // Runs `sql` and returns the first column of the first row ("" when there is none).
+  std::string exec(const std::string& sql) {
+    std::unique_ptr<PGresult, decltype(&PQclear)> r(PQexec(conn.get(), sql.c_str()), &PQclear);
+    const auto status = PQresultStatus(r.get());
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+      throw std::runtime_error(sql + ": " + PQerrorMessage(conn.get()));
+    return PQntuples(r.get()) > 0 && PQnfields(r.get()) > 0 ? PQgetvalue(r.get(), 0, 0) : "";
+  }
+  void change(const std::string& record) {
+    exec(
+        "INSERT INTO sync_changes (audience, table_name, record_id, created) VALUES ('u', "
+        "'projects', '" +
+        record + "', 1)");
+  }
+};
+
+std::string pos_of(Session& s, const std::string& record) {
+  return s.exec(
+      "SELECT coalesce(string_agg(DISTINCT coalesce(pos::text, 'null'), ','), '') "
+      "FROM sync_changes WHERE record_id = '" +
+      record + "'");
+}
+
+TEST(SyncPositions, PostgresFollowCommitOrder) {
+  if (!testing::TempPostgres::available()) GTEST_SKIP() << "GOODDEEDS_TEST_PG_URL not set";
+  testing::TempPostgres pg;
+  Session first(pg.url), second(pg.url), reader(pg.url);
+
+  first.exec("BEGIN");
+  first.change("a1");
+  first.change("a2");
+  first.exec("SAVEPOINT s");
+  first.change("gone");
+  first.exec("ROLLBACK TO SAVEPOINT s");
+  EXPECT_EQ(pos_of(first, "a1"), "null") << "no position before commit";
+
+  second.exec("BEGIN");
+  second.change("b");
+  second.exec("COMMIT");
+  EXPECT_EQ(pos_of(reader, "b"), "1");
+  EXPECT_EQ(reader.exec("SELECT pos FROM sync_clock"), "1");
+
+  // A snapshot taken now sees the clock at 1 and only b; first's rows come later, above it.
+  reader.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  EXPECT_EQ(reader.exec("SELECT pos FROM sync_clock"), "1");
+  first.exec("COMMIT");
+  EXPECT_EQ(reader.exec("SELECT count(*) FROM sync_changes"), "1");
+  reader.exec("COMMIT");
+
+  EXPECT_EQ(pos_of(reader, "a1"), "2") << "began first, committed last: placed last";
+  EXPECT_EQ(pos_of(reader, "a2"), "2") << "one position per transaction";
+  EXPECT_EQ(pos_of(reader, "gone"), "");
+  EXPECT_EQ(reader.exec("SELECT pos FROM sync_clock"), "2");
+  EXPECT_EQ(reader.exec("SELECT count(*) FROM sync_changes WHERE pos IS NULL"), "0");
+
+  // A transaction that rolls back takes nothing; the next commit continues the count.
+  first.exec("BEGIN");
+  first.change("never");
+  first.exec("ROLLBACK");
+  second.change("c");  // autocommit
+  EXPECT_EQ(pos_of(reader, "never"), "");
+  EXPECT_EQ(pos_of(reader, "c"), "3");
+}
+
+TEST(SyncPositions, PostgresCommitWaitsForTheCommitThatTookTheClock) {
+  if (!testing::TempPostgres::available()) GTEST_SKIP() << "GOODDEEDS_TEST_PG_URL not set";
+  testing::TempPostgres pg;
+  Session first(pg.url), second(pg.url);
+  // With the constraint made immediate, first takes its position now and holds the clock.
+  first.exec("BEGIN");
+  first.change("x");
+  first.exec("SET CONSTRAINTS sync_place IMMEDIATE");
+  first.change("y");  // written after the position was taken: gets the same one
+  EXPECT_EQ(pos_of(first, "x"), "1");
+  EXPECT_EQ(pos_of(first, "y"), "1");
+  // second's commit must wait for first's: send it without waiting for the answer.
+  second.exec("BEGIN");
+  second.change("z");
+  ASSERT_EQ(PQsendQuery(second.conn.get(), "COMMIT"), 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  PQconsumeInput(second.conn.get());
+  EXPECT_EQ(PQisBusy(second.conn.get()), 1) << "blocked on the clock";
+  first.exec("COMMIT");
+  while (PGresult* r = PQgetResult(second.conn.get())) {
+    EXPECT_EQ(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+  }
+  Session reader(pg.url);
+  EXPECT_EQ(pos_of(reader, "z"), "2");
+}
+
+}  // namespace
+}  // namespace gd
