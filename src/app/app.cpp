@@ -20,6 +20,7 @@
 #include "auth/session_store.hpp"
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
+#include "core/periodic.hpp"
 #include "media/blob_store.hpp"
 #include "media/media_routes.hpp"
 #include "media/media_service.hpp"
@@ -33,6 +34,7 @@
 #include "store/idempotency_store.hpp"
 #include "store/open.hpp"
 #include "sync/sync_routes.hpp"
+#include "sync/sync_service.hpp"
 #include "tasks/events.hpp"
 #include "tasks/task_routes.hpp"
 #include "tasks/task_service.hpp"
@@ -177,6 +179,15 @@ int serve(const Config& config) {
                            std::chrono::milliseconds(config.outbox_poll_ms));
   relay.start(server.executor());
   server.on_shutdown([&relay] { relay.stop(); });
+  // Hourly, a batch at a time; each process prunes (harmless when several do).
+  const std::int64_t retention_ms = std::int64_t{config.sync_retention_days} * 86'400'000;
+  Periodic pruner("sync change-log pruning", std::chrono::hours(1), [&]() -> Task<bool> {
+    co_return co_await sync::prune_changes(*database, now_ms() - retention_ms) == sync::kPruneBatch;
+  });
+  if (config.sync_retention_days > 0) {
+    pruner.start(server.executor());
+    server.on_shutdown([&pruner] { pruner.stop(); });
+  }
   server.run();
   if (auto access = spdlog::get("access")) access->flush();
   return 0;
@@ -193,6 +204,14 @@ void add_database_option(po::options_description& opts, std::string& url) {
 std::optional<std::string> env_database() {
   const char* v = std::getenv("GOODDEEDS_DATABASE");
   return v && *v ? std::optional<std::string>(v) : std::nullopt;
+}
+
+// Runs one coroutine of an operator command to completion.
+template <class T>
+T run_to_end(boost::asio::io_context& ioc, Task<T> task) {
+  auto fut = boost::asio::co_spawn(ioc, std::move(task), boost::asio::use_future);
+  ioc.run();
+  return fut.get();
 }
 
 }  // namespace
@@ -268,10 +287,7 @@ int create_user(int argc, char** argv) {
     if (r != "user") nu.roles.push_back(r);
   boost::asio::io_context ioc;
   auto database = db::open_database(ioc.get_executor(), {url});
-  auto fut = boost::asio::co_spawn(ioc, create_admin(database.get(), std::move(nu)),
-                                   boost::asio::use_future);
-  ioc.run();
-  auto result = fut.get();
+  auto result = run_to_end(ioc, create_admin(database.get(), std::move(nu)));
   if (!result.ok) {
     std::cerr << "cannot create user: " << result.id_or_error << "\n";
     return 1;
@@ -315,9 +331,7 @@ int verify_ledger_command(int argc, char** argv) {
   setup_logging("warn");
   boost::asio::io_context ioc;
   auto database = db::open_database(ioc.get_executor(), {url});
-  auto fut = boost::asio::co_spawn(ioc, run_verify(database.get()), boost::asio::use_future);
-  ioc.run();
-  const auto report = fut.get();
+  const auto report = run_to_end(ioc, run_verify(database.get()));
   for (const auto& v : report.violations) std::cout << "VIOLATION " << v << "\n";
   std::cout << report.users << " users, " << report.rows << " ledger rows, " << report.redemptions
             << " redemptions: "
@@ -325,6 +339,52 @@ int verify_ledger_command(int argc, char** argv) {
                             : std::to_string(report.violations.size()) + " violation(s)")
             << "\n";
   return report.ok() ? 0 : 1;
+}
+
+namespace {
+
+Task<std::size_t> prune_all(db::Database* db, std::int64_t before) {
+  std::size_t total = 0;
+  for (;;) {
+    const std::size_t n = co_await sync::prune_changes(*db, before);
+    total += n;
+    if (n < sync::kPruneBatch) co_return total;
+  }
+}
+
+}  // namespace
+
+int prune_sync_command(int argc, char** argv) {
+  std::string url;
+  int keep_days = -1;
+  po::options_description opts(
+      "gooddeeds prune-sync --database URL --keep-days N\n\n"
+      "Deletes sync changes older than N days (0: all of them) and moves the horizon there:\n"
+      "clients that last pulled before it resync in full. `serve` does this hourly with\n"
+      "--sync-retention-days");
+  opts.add_options()("help,h", "show this help")("keep-days", po::value(&keep_days)->required(),
+                                                 "days of changes to keep (0 or more)");
+  add_database_option(opts, url);
+  po::variables_map vm;
+  po::store(po::parse_command_line(argc, argv, opts), vm);
+  if (vm.count("help")) {
+    std::cout << opts << "\n";
+    return 0;
+  }
+  po::notify(vm);
+  if (keep_days < 0) {
+    std::cerr << "gooddeeds prune-sync: --keep-days must be 0 or more\n";
+    return 2;
+  }
+  if (url.empty()) url = env_database().value_or("sqlite:./data/gooddeeds.db");
+  setup_logging("warn");
+  db::migrate(url);
+  boost::asio::io_context ioc;
+  auto database = db::open_database(ioc.get_executor(), {url});
+  const auto before = now_ms() - std::int64_t{keep_days} * 86'400'000;
+  const auto n = run_to_end(ioc, prune_all(database.get(), before));
+  std::cout << "deleted " << n << " sync change(s)\n";
+  return 0;
 }
 
 int admin_command(int argc, char** argv) {

@@ -9,5 +9,6 @@ int serve(const Config& config);
 int migrate_command(int argc, char** argv);
 int admin_command(int argc, char** argv);
 int verify_ledger_command(int argc, char** argv);
+int prune_sync_command(int argc, char** argv);
 
 }  // namespace gd::app

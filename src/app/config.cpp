@@ -132,6 +132,7 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     ("refresh-token-ttl-s", po::value(&c.auth.refresh_ttl_s)->default_value(c.auth.refresh_ttl_s), "refresh token / session lifetime")
     ("max-task-reward", po::value(&c.tasks.max_reward)->default_value(c.tasks.max_reward), "largest pointsReward a task may offer")
     ("outbox-poll-ms", po::value(&c.outbox_poll_ms)->default_value(c.outbox_poll_ms), "how often task events are picked up from the outbox and published")
+    ("sync-retention-days", po::value(&c.sync_retention_days)->default_value(c.sync_retention_days), "days the sync change log is kept (0: forever); older clients resync in full")
     ("max-points-per-day", po::value(&c.tasks.earning.max_per_day)->default_value(c.tasks.earning.max_per_day), "task rewards credited to one user per UTC day; a reward beyond is cut down")
     ("session-cache-ms", po::value(&c.auth.session_cache_ms)->default_value(c.auth.session_cache_ms), "how long a live session is trusted without a database check")
     ("auth-rate-per-ip-burst", po::value(&c.auth.per_ip.burst)->default_value(c.auth.per_ip.burst), "failed logins + registrations per IP before 429")
@@ -164,6 +165,8 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     c.server.port = static_cast<unsigned short>(port);
     if (c.server.threads < 1) throw std::invalid_argument("--workers must be at least 1");
     if (c.tasks.max_reward < 1) throw std::invalid_argument("--max-task-reward must be at least 1");
+    if (c.sync_retention_days < 0)
+      throw std::invalid_argument("--sync-retention-days must be 0 or more");
     if (c.tasks.earning.max_per_day < 1)
       throw std::invalid_argument("--max-points-per-day must be at least 1");
     c.database.url = database.empty() ? "sqlite:" + c.data_dir + "/gooddeeds.db" : database;

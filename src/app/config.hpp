@@ -25,6 +25,7 @@ struct Config {
   auth::AuthOptions auth;
   tasks::TaskOptions tasks;
   int outbox_poll_ms = 250;                  // how often the task event relay looks for new events
+  int sync_retention_days = 90;              // sync change log kept this long (0: forever)
   std::vector<auth::SigningKey> token_keys;  // empty: generated and kept in the data dir
   std::string token_issuer = "gooddeeds";
   std::string token_audience = "gooddeeds-api";

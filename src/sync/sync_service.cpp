@@ -82,12 +82,14 @@ Task<std::string> SyncService::pull(std::string user, PullRequest request) {
   const auto work = [&](db::Tx& tx) -> Task<void> {
     // The position this pull reaches: positions follow commit order, so every change below it
     // has committed and is visible in this snapshot, and none will ever be added below it.
-    const auto now = co_await tx.exec("SELECT pos + 1 FROM sync_clock", db::Params());
-    const std::int64_t position = now.i64(0, 0);
+    const auto clock = co_await tx.exec("SELECT pos + 1, horizon FROM sync_clock", db::Params());
+    const std::int64_t position = clock.i64(0, 0);
     std::optional<std::int64_t> since = request.last_pulled_at;
-    // 0, or a position this database never gave out: start over with everything.
-    if (since && (*since <= 0 || *since > position)) since.reset();
-
+    if (since && *since <= 0) since.reset();  // 0 is a first pull too
+    // Older than the pruned part of the log: everything again, and the client drops what it
+    // has and no longer gets (WatermelonDB's replacement strategy).
+    const bool replace = since && *since < clock.i64(0, 1);
+    if (replace) since.reset();
     body = "{\"changes\":{";
     for (const auto& t : sync_tables()) {
       if (body.back() != '{') body += ',';
@@ -143,7 +145,9 @@ Task<std::string> SyncService::pull(std::string user, PullRequest request) {
       body += deleted;
       body += "]}";
     }
-    body += "},\"timestamp\":" + std::to_string(position) + "}";
+    body += "},\"timestamp\":" + std::to_string(position);
+    if (replace) body += ",\"experimentalStrategy\":\"replacement\"";
+    body += '}';
   };
   co_await db_.snapshot(work);
   co_return body;
@@ -365,6 +369,10 @@ Task<Result<Rejected>> SyncService::push(std::string user, std::int64_t last_pul
   const auto max_reward = tasks_.options().max_reward;
   const auto body = [&](db::Tx& tx) -> Task<Result<Rejected>> {
     Rejected rejected;
+    // Below the horizon the log no longer says what changed: then any pushed record that
+    // exists is a conflict (the client's next pull replaces everything).
+    const auto clock = co_await tx.exec("SELECT horizon FROM sync_clock", db::Params());
+    const bool stale = last_pulled_at < clock.i64(0, 0);
     // Lock the pushed rows (PostgreSQL; SQLite writes one transaction at a time), then refuse
     // the whole push if any of them changed at or after the client's position.
     for (const auto& t : sync_tables()) {
@@ -375,25 +383,31 @@ Task<Result<Rejected>> SyncService::push(std::string user, std::int64_t last_pul
         const std::size_t n = std::min(kChunk, ids.size() - from);
         db::Params chunk(ids.begin() + static_cast<std::ptrdiff_t>(from),
                          ids.begin() + static_cast<std::ptrdiff_t>(from + n));
-        if (pg) {
-          co_await tx.exec("SELECT id FROM " + std::string(t.name) + " WHERE id IN (" +
-                               placeholders(1, n) + ") FOR UPDATE",
-                           chunk);
+        std::optional<std::string> hit;
+        if (pg || stale) {
+          auto existing =
+              co_await tx.exec("SELECT id FROM " + std::string(t.name) + " WHERE id IN (" +
+                                   placeholders(1, n) + ")" + (pg ? " FOR UPDATE" : ""),
+                               chunk);
+          if (stale && !existing.empty()) hit = existing.str(0, 0);
         }
-        // Changes the caller's pulls would carry: others' records are refused one by one below.
-        auto params = db::params(std::string(t.name), last_pulled_at, user);
-        params.insert(params.end(), chunk.begin(), chunk.end());
-        auto hit = co_await tx.exec(
-            "SELECT record_id FROM sync_changes WHERE table_name = $1 AND pos >= $2 AND "
-            "audience IN ($3, '*') AND record_id IN (" +
-                placeholders(4, n) + ") LIMIT 1",
-            std::move(params));
-        if (!hit.empty())
+        if (!stale) {
+          // Changes the caller's pulls would carry: others' records are refused one by one
+          // below.
+          auto params = db::params(std::string(t.name), last_pulled_at, user);
+          params.insert(params.end(), chunk.begin(), chunk.end());
+          auto changed = co_await tx.exec(
+              "SELECT record_id FROM sync_changes WHERE table_name = $1 AND pos >= $2 AND "
+              "audience IN ($3, '*') AND record_id IN (" +
+                  placeholders(4, n) + ") LIMIT 1",
+              std::move(params));
+          if (!changed.empty()) hit = changed.str(0, 0);
+        }
+        if (hit)
           co_return make_error("SYNC_CONFLICT",
                                "A record you pushed changed on the server since your last pull "
                                "(" +
-                                   std::string(t.name) + " " + hit.str(0, 0) +
-                                   "); pull, then push again.");
+                                   std::string(t.name) + " " + *hit + "); pull, then push again.");
       }
     }
     for (const auto& t : sync_tables()) {
@@ -432,6 +446,31 @@ Task<Result<Rejected>> SyncService::push(std::string user, std::int64_t last_pul
     co_return rejected;
   };
   co_return co_await db_.transaction<Rejected>(body);
+}
+
+Task<std::size_t> prune_changes(db::Database& db, std::int64_t before, std::size_t batch) {
+  const bool pg = db.dialect() == db::Dialect::kPostgres;
+  const std::string limit = std::to_string(batch);
+  // SQLite positions grow with rowid (one writer), so the oldest rows come first in rowid
+  // order; PostgreSQL finds them through the BRIN index on pos.
+  const std::string del =
+      pg ? "DELETE FROM sync_changes WHERE ctid = ANY(ARRAY(SELECT ctid FROM sync_changes "
+           "WHERE pos < $1 LIMIT " +
+               limit + "))"
+         : "DELETE FROM sync_changes WHERE rowid IN (SELECT rowid FROM sync_changes ORDER BY "
+           "rowid LIMIT " +
+               limit + ") AND pos < $1";
+  const auto body = [&](db::Tx& tx) -> Task<Result<std::size_t>> {
+    co_await tx.exec(
+        "UPDATE sync_clock SET horizon = CASE WHEN horizon > $1 THEN horizon WHEN $1 > pos + 1 "
+        "THEN pos + 1 ELSE $1 END",
+        db::params(before));
+    const auto clock = co_await tx.exec("SELECT horizon FROM sync_clock", db::Params());
+    const auto deleted = co_await tx.exec(del, db::params(clock.i64(0, 0)));
+    co_return static_cast<std::size_t>(deleted.affected());
+  };
+  const auto n = co_await db.transaction<std::size_t>(body);
+  co_return n.value();
 }
 
 // A task through push: created as with POST /tasks (status open, no helper), edited as with

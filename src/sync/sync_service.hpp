@@ -47,4 +47,13 @@ class SyncService {
   tasks::TaskService& tasks_;
 };
 
+// One step of pruning the change log: moves the horizon up to `before` (never past the clock,
+// never down) and deletes up to `batch` changes below it, in one transaction. Returns how
+// many it deleted: fewer than `batch` means nothing is left below the horizon. A pull from
+// below the horizon gets everything again (replacement); a push from below it may not
+// touch existing records.
+inline constexpr std::size_t kPruneBatch = 5000;
+Task<std::size_t> prune_changes(db::Database& db, std::int64_t before,
+                                std::size_t batch = kPruneBatch);
+
 }  // namespace gd::sync

@@ -3,14 +3,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <atomic>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
 #include "core/clock.hpp"
 
 namespace gd::tasks {
@@ -55,40 +47,18 @@ Task<std::size_t> OutboxRelay::deliver_batch() {
   co_return delivered;
 }
 
-// Shared with the coroutine, so stop() and the destructor need not wait for it.
-struct OutboxRelay::Loop {
-  explicit Loop(boost::asio::any_io_executor ex) : timer(ex) {}
-  boost::asio::steady_timer timer;
-  std::atomic<bool> stopped{false};
-};
+OutboxRelay::OutboxRelay(db::Database& db, EventBus& bus, std::chrono::milliseconds poll,
+                         std::size_t batch)
+    : db_(db), bus_(bus), batch_(batch), loop_("outbox relay", poll, [this]() -> Task<bool> {
+        co_return co_await deliver_batch() == batch_;
+      }) {}
 
 void OutboxRelay::start(boost::asio::any_io_executor ex) {
-  loop_ = std::make_shared<Loop>(ex);
-  auto run = [](OutboxRelay* self, std::shared_ptr<Loop> loop) -> Task<void> {
-    while (!loop->stopped) {
-      std::size_t n = 0;
-      try {
-        n = co_await self->deliver_batch();
-      } catch (const std::exception& e) {
-        spdlog::warn("outbox relay: {}", e.what());
-      }
-      if (loop->stopped) break;
-      if (n == self->batch_) continue;
-      loop->timer.expires_after(self->poll_);
-      boost::system::error_code ec;
-      co_await loop->timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-    }
-  };
-  boost::asio::co_spawn(ex, run(this, loop_), boost::asio::detached);
+  loop_.start(std::move(ex));
 }
 
 void OutboxRelay::stop() {
-  if (!loop_ || loop_->stopped.exchange(true)) return;
-  boost::asio::post(loop_->timer.get_executor(), [loop = loop_] { loop->timer.cancel(); });
-}
-
-OutboxRelay::~OutboxRelay() {
-  stop();
+  loop_.stop();
 }
 
 }  // namespace gd::tasks

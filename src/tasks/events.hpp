@@ -14,6 +14,7 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include "core/async.hpp"
+#include "core/periodic.hpp"
 #include "store/db.hpp"
 
 namespace gd::tasks {
@@ -44,9 +45,7 @@ class EventBus {
 class OutboxRelay {
  public:
   OutboxRelay(db::Database& db, EventBus& bus, std::chrono::milliseconds poll,
-              std::size_t batch = 100)
-      : db_(db), bus_(bus), poll_(poll), batch_(batch) {}
-  ~OutboxRelay();
+              std::size_t batch = 100);
 
   // Claims up to `batch` undelivered events (oldest first; on PostgreSQL FOR UPDATE SKIP
   // LOCKED, so processes sharing a database split the work), publishes them and marks them
@@ -58,12 +57,10 @@ class OutboxRelay {
   void stop();
 
  private:
-  struct Loop;
   db::Database& db_;
   EventBus& bus_;
-  std::chrono::milliseconds poll_;
   std::size_t batch_;
-  std::shared_ptr<Loop> loop_;
+  Periodic loop_;
 };
 
 }  // namespace gd::tasks

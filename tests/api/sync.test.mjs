@@ -4,7 +4,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startServer, api, registerUser, expectStatus, assertProblem } from './harness.mjs';
+import { startServer, api, registerUser, expectStatus, assertProblem, runBinary } from './harness.mjs';
 import { newDevice, synced } from './watermelon.mjs';
 
 let srv;
@@ -295,5 +295,58 @@ describe('offline sync with WatermelonDB', () => {
     expectStatus(res, 200, 'pull with migration');
     assert.equal(res.body.changes.projects.created.length, 1);
     assert.equal(res.body.changes.tasks.created.length, 0);
+  });
+});
+
+describe('the change-log horizon', () => {
+  let own;
+  let B;
+  before(async () => {
+    own = await startServer();
+    B = api(own.base);
+  });
+  after(async () => {
+    await own?.stop();
+  });
+
+  it('a client older than the pruned log resyncs in full, drops what is gone and keeps its edits', async () => {
+    const u = await registerUser(own.base);
+    const d1 = newDevice(own.base, u);
+    const d2 = newDevice(own.base, u);
+    const kept = await d1.create('tasks', taskFields({ creator_id: u.user.id, title: 'Kept' }));
+    const gone = await d1.create('projects', { name: 'Gone', description: null, user_id: u.user.id });
+    await d1.sync();
+    await d2.sync();
+    const stale = d1.lastPull.timestamp;
+    await d2.remove('projects', gone.id);
+    await d2.sync();
+    await d1.update('tasks', kept.id, { title: 'Edited offline' });
+    const pruned = await runBinary(['prune-sync', '--database', own.dbUrl, '--keep-days', '0']);
+    assert.equal(pruned.code, 0, pruned.stderr);
+    assert.match(pruned.stdout, /deleted [1-9]\d* sync change/);
+
+    // Below the horizon: a pull is everything again, as a replacement; a push may not touch
+    // existing records (their changes are no longer known) but may create new ones.
+    const old = await B.get(`/sync/pull?lastPulledAt=${stale}&schemaVersion=1&migration=null`, { token: u.accessToken });
+    expectStatus(old, 200, 'stale pull');
+    assert.equal(old.body.experimentalStrategy, 'replacement');
+    assert.deepEqual(ids(old.body.changes.tasks.created), [kept.id]);
+    assert.deepEqual(old.body.changes.projects.created, []);
+    assertProblem(await B.post(`/sync/push?lastPulledAt=${stale}`, { token: u.accessToken, body: { changes: { tasks: { created: [], updated: [taskFields({ id: kept.id, creator_id: u.user.id, title: 'Blind' })], deleted: [] } } } }), 409, 'SYNC_CONFLICT');
+    const fresh = randomUUID();
+    expectStatus(await B.post(`/sync/push?lastPulledAt=${stale}`, { token: u.accessToken, body: { changes: { tasks: { created: [taskFields({ id: fresh, creator_id: u.user.id, title: 'New' })], updated: [], deleted: [] } } } }), 200, 'stale push of a new record');
+
+    // The real client: the project deleted elsewhere disappears, the offline edit survives
+    // the replacement and is pushed.
+    await d1.sync();
+    assert.equal(d1.lastPull.experimentalStrategy, 'replacement');
+    assert.deepEqual(await d1.rows('projects'), []);
+    assert.deepEqual(ids(await d1.rows('tasks')), [kept.id, fresh].sort());
+    assert.equal((await B.get(`/tasks/${kept.id}`, { token: u.accessToken })).body.title, 'Edited offline');
+    // From the new position on, pulls are incremental again.
+    await d1.sync();
+    assert.equal(d1.lastPull.experimentalStrategy, undefined);
+    await d2.sync();
+    assert.deepEqual((await d1.rows('tasks')).map(synced), (await d2.rows('tasks')).map(synced));
   });
 });

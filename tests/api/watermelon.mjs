@@ -75,6 +75,7 @@ export function newDevice(base, user) {
           const res = await fetch(`${base}/sync/pull?${q}`, { headers });
           const body = await res.json();
           if (res.status !== 200) throw new HttpError(res.status, body);
+          device.lastPull = body;
           return body;
         },
         pushChanges: async ({ changes, lastPulledAt }) => {

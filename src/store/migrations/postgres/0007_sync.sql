@@ -4,15 +4,21 @@
 -- Deletes are soft (is_deleted), so a deleted row is its own tombstone.
 --
 -- Positions follow commit order, as on SQLite: a writing transaction's rows carry no position
--- until it commits; then a deferred trigger bumps the one-row sync_clock and stamps its rows
--- with the new value. The clock row stays locked until the commit is visible, so the next
+-- until it commits; then a deferred trigger moves the one-row sync_clock to the commit time
+-- in epoch milliseconds (or one past its last value, if that is later) and stamps the rows
+-- with it. The clock row stays locked until the commit is visible, so the next
 -- transaction to take a position waits for it: every position at or below the clock a
 -- snapshot sees has committed and is visible in it, and a pull that returns clock + 1 misses
 -- nothing and sends nothing twice.
 ALTER TABLE tasks ADD COLUMN is_deleted INTEGER NOT NULL DEFAULT 0;
 
-CREATE TABLE sync_clock (id INTEGER PRIMARY KEY CHECK (id = 1), pos BIGINT NOT NULL);
-INSERT INTO sync_clock VALUES (1, 0);
+-- horizon: changes below it have been pruned (docs/sync.md).
+CREATE TABLE sync_clock (
+  id      INTEGER PRIMARY KEY CHECK (id = 1),
+  pos     BIGINT NOT NULL,
+  horizon BIGINT NOT NULL
+);
+INSERT INTO sync_clock VALUES (1, 0, 0);
 
 CREATE TABLE sync_changes (
   -- NULL until the writing transaction commits; rows written after its position was taken
@@ -27,6 +33,7 @@ CREATE TABLE sync_changes (
 CREATE INDEX sync_changes_audience ON sync_changes (audience, table_name, pos);
 CREATE INDEX sync_changes_record ON sync_changes (table_name, record_id, pos);
 CREATE INDEX sync_changes_unplaced ON sync_changes (txid) WHERE pos IS NULL;
+CREATE INDEX sync_changes_age ON sync_changes USING brin (pos);  -- for pruning
 
 -- Fires at commit for each new row; the first firing of a transaction does the work.
 CREATE FUNCTION sync_place() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -36,7 +43,9 @@ BEGIN
   IF NEW.pos IS NOT NULL OR current_setting('gooddeeds.sync_pos', true) <> '' THEN
     RETURN NULL;
   END IF;
-  UPDATE sync_clock SET pos = pos + 1 WHERE id = 1 RETURNING pos INTO p;
+  UPDATE sync_clock
+    SET pos = greatest(pos + 1, (extract(epoch FROM clock_timestamp()) * 1000)::bigint)
+    WHERE id = 1 RETURNING pos INTO p;
   PERFORM set_config('gooddeeds.sync_pos', p::text, true);
   UPDATE sync_changes SET pos = p WHERE txid = pg_current_xact_id() AND pos IS NULL;
   RETURN NULL;

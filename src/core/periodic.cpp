@@ -1,0 +1,47 @@
+#include "core/periodic.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace gd {
+
+// Shared with the coroutine, so stop() and the destructor need not wait for it.
+struct Periodic::Loop {
+  explicit Loop(boost::asio::any_io_executor ex) : timer(ex) {}
+  boost::asio::steady_timer timer;
+  std::atomic<bool> stopped{false};
+};
+
+void Periodic::start(boost::asio::any_io_executor ex) {
+  loop_ = std::make_shared<Loop>(ex);
+  auto run = [](Periodic* self, std::shared_ptr<Loop> loop) -> Task<void> {
+    while (!loop->stopped) {
+      bool more = false;
+      try {
+        more = co_await self->step_();
+      } catch (const std::exception& e) {
+        spdlog::warn("{}: {}", self->name_, e.what());
+      }
+      if (loop->stopped) break;
+      if (more) continue;
+      loop->timer.expires_after(self->pause_);
+      boost::system::error_code ec;
+      co_await loop->timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+    }
+  };
+  boost::asio::co_spawn(ex, run(this, loop_), boost::asio::detached);
+}
+
+void Periodic::stop() {
+  if (!loop_ || loop_->stopped.exchange(true)) return;
+  boost::asio::post(loop_->timer.get_executor(), [loop = loop_] { loop->timer.cancel(); });
+}
+
+}  // namespace gd
