@@ -160,12 +160,16 @@ Task<std::optional<Offer>> PartnerStore::update_offer(std::string id, OfferField
   co_return offer_from(r, 0);
 }
 
-Task<std::optional<std::pair<Offer, bool>>> PartnerStore::offer_for_redemption(db::Tx& tx,
-                                                                               std::string id) {
+Task<std::optional<std::pair<Offer, bool>>> PartnerStore::offer_for_redemption(
+    db::Tx& tx, std::string id, db::Dialect dialect) {
+  // On PostgreSQL the offer and its partner stay share-locked until the redemption commits,
+  // so a deactivation waits for redemptions already under way, and one that started after
+  // it sees the offer inactive. (SQLite runs one writing transaction at a time.)
   auto r = co_await tx.exec(
-      "SELECT o.id, o.partner_id, o.title, o.description, o.points_cost, o.valid_days, "
-      "o.is_active, o.created_at, o.updated_at, p.is_active FROM offers o JOIN partners p ON "
-      "p.id = o.partner_id WHERE o.id = $1",
+      std::string("SELECT o.id, o.partner_id, o.title, o.description, o.points_cost, "
+                  "o.valid_days, o.is_active, o.created_at, o.updated_at, p.is_active FROM "
+                  "offers o JOIN partners p ON p.id = o.partner_id WHERE o.id = $1") +
+          (dialect == db::Dialect::kPostgres ? " FOR SHARE OF o, p" : ""),
       db::params(std::move(id)));
   if (r.empty()) co_return std::nullopt;
   co_return std::make_pair(offer_from(r, 0), r.boolean(0, 9));

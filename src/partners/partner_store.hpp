@@ -49,9 +49,11 @@ class PartnerStore {
   Task<std::vector<Offer>> active_offers_of(std::vector<std::string> partner_ids);
   Task<std::int64_t> active_offers(std::string partner_id);
   Task<std::optional<Offer>> update_offer(std::string id, OfferFields f, std::int64_t now);
-  // The offer and whether its partner is active, read inside a redemption's transaction.
+  // The offer and whether its partner is active, read (and on PostgreSQL share-locked)
+  // inside a redemption's transaction.
   static Task<std::optional<std::pair<Offer, bool>>> offer_for_redemption(db::Tx& tx,
-                                                                          std::string id);
+                                                                          std::string id,
+                                                                          db::Dialect dialect);
 
   Task<void> insert_key(ApiKeyInfo k, std::string hash);
   Task<std::vector<ApiKeyInfo>> keys_of(std::string partner_id);

@@ -44,7 +44,8 @@ void RedemptionService::attach_metrics(Metrics& m) {
 Task<Result<Redemption>> RedemptionService::redeem(std::string user_id, std::string offer_id) {
   auto result =
       co_await store_.db().transaction<Redemption>([&](db::Tx& tx) -> Task<Result<Redemption>> {
-        auto found = co_await PartnerStore::offer_for_redemption(tx, offer_id);
+        auto found =
+            co_await PartnerStore::offer_for_redemption(tx, offer_id, store_.db().dialect());
         if (!found) co_return make_error("OFFER_NOT_FOUND", "No such offer.");
         const auto& [offer, partner_active] = *found;
         if (!offer.is_active || !partner_active)

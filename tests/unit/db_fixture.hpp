@@ -2,12 +2,15 @@
 // migrated PostgreSQL database created on the server of GOODDEEDS_TEST_PG_URL and dropped
 // afterwards; and run(), which drives one coroutine to completion on an io_context.
 #pragma once
+#include <libpq-fe.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
+
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "core/async.hpp"
@@ -60,6 +63,22 @@ struct TempPostgres {
   }
   ~TempPostgres() {
     std::system(("psql '" + admin + "' -q -c 'DROP DATABASE " + name + " WITH (FORCE)'").c_str());
+  }
+};
+
+// A plain libpq session, for driving a second transaction by hand against a TempPostgres.
+struct PgSession {
+  std::unique_ptr<PGconn, decltype(&PQfinish)> conn;
+  explicit PgSession(const std::string& url) : conn(PQconnectdb(url.c_str()), &PQfinish) {
+    if (PQstatus(conn.get()) != CONNECTION_OK) throw std::runtime_error(PQerrorMessage(conn.get()));
+  }
+  // Runs `sql` and returns the first column of the first row ("" when there is none).
+  std::string exec(const std::string& sql) {
+    std::unique_ptr<PGresult, decltype(&PQclear)> r(PQexec(conn.get(), sql.c_str()), &PQclear);
+    const auto status = PQresultStatus(r.get());
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+      throw std::runtime_error(sql + ": " + PQerrorMessage(conn.get()));
+    return PQntuples(r.get()) > 0 && PQnfields(r.get()) > 0 ? PQgetvalue(r.get(), 0, 0) : "";
   }
 };
 

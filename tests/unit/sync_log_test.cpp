@@ -17,28 +17,16 @@
 namespace gd {
 namespace {
 
-struct Session {
-  std::unique_ptr<PGconn, decltype(&PQfinish)> conn;
-  explicit Session(const std::string& url) : conn(PQconnectdb(url.c_str()), &PQfinish) {
-    if (PQstatus(conn.get()) != CONNECTION_OK) throw std::runtime_error(PQerrorMessage(conn.get()));
-  }
-  // Runs `sql` and returns the first column of the first row ("" when there is none).
-  std::string exec(const std::string& sql) {
-    std::unique_ptr<PGresult, decltype(&PQclear)> r(PQexec(conn.get(), sql.c_str()), &PQclear);
-    const auto status = PQresultStatus(r.get());
-    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
-      throw std::runtime_error(sql + ": " + PQerrorMessage(conn.get()));
-    return PQntuples(r.get()) > 0 && PQnfields(r.get()) > 0 ? PQgetvalue(r.get(), 0, 0) : "";
-  }
-  void change(const std::string& record) {
-    exec(
-        "INSERT INTO sync_changes (audience, table_name, record_id, created) VALUES ('u', "
-        "'projects', '" +
-        record + "', 1)");
-  }
-};
+using testing::PgSession;
 
-std::string pos_of(Session& s, const std::string& record) {
+void change(PgSession& s, const std::string& record) {
+  s.exec(
+      "INSERT INTO sync_changes (audience, table_name, record_id, created) VALUES ('u', "
+      "'projects', '" +
+      record + "', 1)");
+}
+
+std::string pos_of(PgSession& s, const std::string& record) {
   return s.exec(
       "SELECT coalesce(string_agg(DISTINCT coalesce(pos::text, 'null'), ','), '') "
       "FROM sync_changes WHERE record_id = '" +
@@ -48,18 +36,18 @@ std::string pos_of(Session& s, const std::string& record) {
 TEST(SyncPositions, PostgresFollowCommitOrder) {
   if (!testing::TempPostgres::available()) GTEST_SKIP() << "GOODDEEDS_TEST_PG_URL not set";
   testing::TempPostgres pg;
-  Session first(pg.url), second(pg.url), reader(pg.url);
+  PgSession first(pg.url), second(pg.url), reader(pg.url);
 
   first.exec("BEGIN");
-  first.change("a1");
-  first.change("a2");
+  change(first, "a1");
+  change(first, "a2");
   first.exec("SAVEPOINT s");
-  first.change("gone");
+  change(first, "gone");
   first.exec("ROLLBACK TO SAVEPOINT s");
   EXPECT_EQ(pos_of(first, "a1"), "null") << "no position before commit";
 
   second.exec("BEGIN");
-  second.change("b");
+  change(second, "b");
   second.exec("COMMIT");
   const std::string b = pos_of(reader, "b");
   EXPECT_EQ(reader.exec("SELECT pos FROM sync_clock"), b);
@@ -82,9 +70,9 @@ TEST(SyncPositions, PostgresFollowCommitOrder) {
 
   // A transaction that rolls back takes nothing; the next commit continues the count.
   first.exec("BEGIN");
-  first.change("never");
+  change(first, "never");
   first.exec("ROLLBACK");
-  second.change("c");  // autocommit
+  change(second, "c");  // autocommit
   EXPECT_EQ(pos_of(reader, "never"), "");
   EXPECT_GT(std::stoll(pos_of(reader, "c")), std::stoll(a));
 }
@@ -92,18 +80,18 @@ TEST(SyncPositions, PostgresFollowCommitOrder) {
 TEST(SyncPositions, PostgresCommitWaitsForTheCommitThatTookTheClock) {
   if (!testing::TempPostgres::available()) GTEST_SKIP() << "GOODDEEDS_TEST_PG_URL not set";
   testing::TempPostgres pg;
-  Session first(pg.url), second(pg.url);
+  PgSession first(pg.url), second(pg.url);
   // With the constraint made immediate, first takes its position now and holds the clock.
   first.exec("BEGIN");
-  first.change("x");
+  change(first, "x");
   first.exec("SET CONSTRAINTS sync_place IMMEDIATE");
-  first.change("y");  // written after the position was taken: gets the same one
+  change(first, "y");  // written after the position was taken: gets the same one
   const std::string x = pos_of(first, "x");
   EXPECT_NE(x, "null");
   EXPECT_EQ(pos_of(first, "y"), x);
   // second's commit must wait for first's: send it without waiting for the answer.
   second.exec("BEGIN");
-  second.change("z");
+  change(second, "z");
   ASSERT_EQ(PQsendQuery(second.conn.get(), "COMMIT"), 1);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   PQconsumeInput(second.conn.get());
@@ -113,7 +101,7 @@ TEST(SyncPositions, PostgresCommitWaitsForTheCommitThatTookTheClock) {
     EXPECT_EQ(PQresultStatus(r), PGRES_COMMAND_OK);
     PQclear(r);
   }
-  Session reader(pg.url);
+  PgSession reader(pg.url);
   EXPECT_GT(std::stoll(pos_of(reader, "z")), std::stoll(x));
 }
 
