@@ -52,6 +52,12 @@ class Rows {
   std::int64_t i64(int r, int c) const;
   double f64(int r, int c) const;
   bool boolean(int r, int c) const;  // accepts 1/0 and t/f
+  // Row r alone.
+  Rows row(int r) const {
+    Rows out;
+    out.rows_.push_back(rows_.at(static_cast<std::size_t>(r)));
+    return out;
+  }
 
  private:
   const std::optional<std::string>& cell(int r, int c) const;

@@ -3,6 +3,7 @@
 
 #include "core/clock.hpp"
 #include "core/ids.hpp"
+#include "store/batched_lookup.hpp"
 
 namespace gd::users {
 namespace {
@@ -55,7 +56,17 @@ std::optional<User> first(const db::Rows& r) {
 
 }  // namespace
 
+UserStore::UserStore(db::Database& db) : db_(db) {
+  // PostgreSQL: concurrent lookups by id share round trips (GET /users/me on every screen).
+  if (db.dialect() == db::Dialect::kPostgres)
+    by_id_ = std::make_unique<db::BatchedLookup>(
+        db, std::string("SELECT ") + kColumns + " FROM users WHERE deleted_at IS NULL", "id", 0);
+}
+
+UserStore::~UserStore() = default;
+
 Task<std::optional<User>> UserStore::find_by_id(std::string id) {
+  if (by_id_) co_return first(co_await by_id_->get(std::move(id)));
   co_return first(co_await db_.read(
       std::string("SELECT ") + kColumns + " FROM users WHERE id = $1 AND deleted_at IS NULL",
       db::params(std::move(id))));

@@ -9,6 +9,10 @@
 #include "store/db.hpp"
 #include "users/user.hpp"
 
+namespace gd::db {
+class BatchedLookup;
+}
+
 namespace gd::users {
 
 struct NewUser {
@@ -28,7 +32,8 @@ struct ProfileUpdate {
 
 class UserStore {
  public:
-  explicit UserStore(db::Database& db) : db_(db) {}
+  explicit UserStore(db::Database& db);
+  ~UserStore();
 
   Task<std::optional<User>> find_by_id(std::string id);
   Task<std::optional<User>> find_by_email(std::string email_lower);
@@ -43,6 +48,7 @@ class UserStore {
 
  private:
   db::Database& db_;
+  std::unique_ptr<db::BatchedLookup> by_id_;  // PostgreSQL only
 };
 
 }  // namespace gd::users
