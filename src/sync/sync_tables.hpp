@@ -23,8 +23,11 @@ struct SyncTable {
   std::string_view name;
   std::string_view from;     // e.g. "tasks t"
   std::string_view visible;  // SQL predicate over t; $1 is the user's id
-  std::vector<Column> columns;
+  std::vector<Column> columns;  // the first is always id
   bool writable;  // through push (else read-only for clients)
+  // Disjoint predicates whose union is `visible`, each an index range in id order (an index
+  // on (its column, id)): a full pull pages through each. Empty: `visible` alone.
+  std::vector<std::string_view> scans = {};
 
   const Column* column(std::string_view n) const;
   std::string select_list() const;  // the columns' expressions, in order

@@ -32,6 +32,14 @@ CREATE TABLE sync_changes (
 );
 CREATE INDEX sync_changes_audience ON sync_changes (audience, table_name, pos);
 CREATE INDEX sync_changes_record ON sync_changes (table_name, record_id, pos);
+
+-- Full pulls page through a user's rows in id order.
+CREATE INDEX sync_projects_user ON projects (user_id, id);
+DROP INDEX projects_user;  -- its prefix
+CREATE INDEX sync_tasks_creator ON tasks (creator_id, id);
+CREATE INDEX sync_tasks_helper ON tasks (helper_id, id);
+CREATE INDEX sync_point_transactions_user ON point_transactions (user_id, id);
+CREATE INDEX sync_redemptions_user ON redemptions (user_id, id);
 CREATE INDEX sync_changes_unplaced ON sync_changes (txid) WHERE pos IS NULL;
 CREATE INDEX sync_changes_age ON sync_changes USING brin (pos);  -- for pruning
 

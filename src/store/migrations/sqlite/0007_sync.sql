@@ -25,6 +25,14 @@ CREATE TABLE sync_changes (
 CREATE INDEX sync_changes_audience ON sync_changes (audience, table_name, pos);
 CREATE INDEX sync_changes_record ON sync_changes (table_name, record_id, pos);
 
+-- Full pulls page through a user's rows in id order.
+CREATE INDEX sync_projects_user ON projects (user_id, id);
+DROP INDEX projects_user;  -- its prefix
+CREATE INDEX sync_tasks_creator ON tasks (creator_id, id);
+CREATE INDEX sync_tasks_helper ON tasks (helper_id, id);
+CREATE INDEX sync_point_transactions_user ON point_transactions (user_id, id);
+CREATE INDEX sync_redemptions_user ON redemptions (user_id, id);
+
 CREATE TRIGGER sync_projects_insert AFTER INSERT ON projects BEGIN
   UPDATE sync_clock SET pos = max(pos + 1, (SELECT ms FROM sync_now));
   INSERT INTO sync_changes SELECT pos, NEW.user_id, 'projects', NEW.id, 1 FROM sync_clock;
