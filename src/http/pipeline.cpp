@@ -90,12 +90,18 @@ Task<Response> Pipeline::run(Exchange& ex) const {
     try {
       res = co_await dispatch(ex);
     } catch (const std::exception& e) {
-      spdlog::error("request_id={} {} {} failed: {}", ex.request_id, ex.method, ex.path, e.what());
-      res = Response::problem(make_error("INTERNAL", ""), ex.request_id);
+      co_return internal_error(ex, e);
     }
   }
   add_common_headers(ex, res);
   co_return res;
+}
+
+Response Pipeline::internal_error(const Exchange& ex, const std::exception& e) const {
+  spdlog::error("request_id={} {} {} failed: {}", ex.request_id, ex.method, ex.path, e.what());
+  auto res = Response::problem(make_error("INTERNAL", ""), ex.request_id);
+  add_common_headers(ex, res);
+  return res;
 }
 
 Task<Response> Pipeline::dispatch(Exchange& ex) const {

@@ -3,6 +3,7 @@
 // catcher, metrics and the JSON access log.
 #pragma once
 #include <chrono>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,6 +51,8 @@ class Pipeline {
   // Awaited at once by the exchange's owner, which outlives it.
   Task<Response> run(Exchange& ex) const;
   void finish(const Exchange& ex, int status, std::size_t bytes) const;
+  // The 500 problem for a handler that threw (logged), with the common headers.
+  Response internal_error(const Exchange& ex, const std::exception& e) const;
 
  private:
   Task<Response> dispatch(Exchange& ex) const;

@@ -115,6 +115,13 @@ Response Response::json(int status, std::string body) {
   return res;
 }
 
+Response Response::streamed_json(int status, BodyStream stream) {
+  Response res;
+  res.status = status;
+  res.stream = std::move(stream);
+  return res;
+}
+
 Response Response::no_content() {
   Response res;
   res.status = 204;

@@ -21,11 +21,14 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
@@ -109,6 +112,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   Task<void> linger(beast::tcp_stream& stream);
   Task<bool> serve_one(beast::tcp_stream& stream, beast::flat_buffer& buffer,
                        const std::string& remote_ip, SessionHandle& handle);
+  Task<bool> write_streamed(beast::tcp_stream& stream, Exchange& ex, Response res, unsigned version,
+                            bool keep_alive, bool head);
 };
 
 void Server::Impl::bind() {
@@ -272,11 +277,85 @@ Task<bool> Server::Impl::serve_one(beast::tcp_stream& stream, beast::flat_buffer
   }
   Response res = co_await pipeline.run(ex);
   if (draining) keep_alive = false;
+  if (res.stream)
+    co_return co_await write_streamed(stream, ex, std::move(res), version, keep_alive, head);
   auto out = to_beast(std::move(res), version, keep_alive, head);
   stream.expires_after(milliseconds(options.body_timeout_ms));
   co_await bhttp::async_write(stream, out, asio::redirect_error(asio::use_awaitable, ec));
   pipeline.finish(ex, out.result_int(), out.body().size());
   co_return !ec && keep_alive;
+}
+
+// A streamed body: the headers go out with the first piece, each piece as a chunk, then the
+// last chunk. A producer that fails before its first piece gets a 500 problem instead; one
+// that fails later (or a client that stops reading) ends the connection mid-body.
+Task<bool> Server::Impl::write_streamed(beast::tcp_stream& stream, Exchange& ex, Response res,
+                                        unsigned version, bool keep_alive, bool head) {
+  struct Sink final : gd::ByteSink {
+    Sink(beast::tcp_stream& s, bhttp::response<bhttp::empty_body>& m, int timeout_ms, bool head)
+        : stream(s), msg(m), timeout(timeout_ms), head_only(head) {}
+    Task<void> send(std::string& chunk) override {
+      boost::system::error_code ec;
+      stream.expires_after(milliseconds(timeout));
+      if (!started) {
+        started = true;
+        bhttp::response_serializer<bhttp::empty_body> sr{msg};
+        co_await bhttp::async_write_header(stream, sr,
+                                           asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) throw boost::system::system_error(ec);
+      }
+      if (!chunk.empty() && !head_only) {
+        co_await asio::async_write(stream, bhttp::make_chunk(asio::buffer(chunk)),
+                                   asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) throw boost::system::system_error(ec);
+        bytes += chunk.size();
+      }
+      chunk.clear();
+    }
+    beast::tcp_stream& stream;
+    bhttp::response<bhttp::empty_body>& msg;
+    int timeout;
+    bool head_only;
+    bool started = false;
+    std::size_t bytes = 0;
+  };
+  bhttp::response<bhttp::empty_body> msg{static_cast<bhttp::status>(res.status), version};
+  if (!res.content_type.empty()) msg.set(bhttp::field::content_type, res.content_type);
+  for (auto& [k, v] : res.headers) msg.set(k, v);
+  msg.keep_alive(keep_alive);
+  msg.chunked(true);
+  Sink sink(stream, msg, options.body_timeout_ms, head);
+  std::optional<std::string> failure;
+  try {
+    co_await res.stream(sink);
+    std::string none;
+    co_await sink.send(none);  // the headers, if nothing was sent yet
+    if (!head) {
+      boost::system::error_code ec;
+      stream.expires_after(milliseconds(options.body_timeout_ms));
+      co_await asio::async_write(stream, bhttp::make_chunk_last(),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) throw boost::system::system_error(ec);
+    }
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  if (failure && sink.started) {
+    spdlog::warn("request_id={} streamed response ended early: {}", ex.request_id, *failure);
+    pipeline.finish(ex, res.status, sink.bytes);
+    co_return false;
+  }
+  if (failure) {
+    auto problem = to_beast(pipeline.internal_error(ex, std::runtime_error(*failure)), version,
+                            keep_alive, head);
+    boost::system::error_code ec;
+    stream.expires_after(milliseconds(options.body_timeout_ms));
+    co_await bhttp::async_write(stream, problem, asio::redirect_error(asio::use_awaitable, ec));
+    pipeline.finish(ex, problem.result_int(), problem.body().size());
+    co_return !ec && keep_alive;
+  }
+  pipeline.finish(ex, res.status, sink.bytes);
+  co_return keep_alive;
 }
 
 void Server::Impl::close_idle_sessions() {
@@ -337,7 +416,9 @@ void Server::set_api_key_authenticator(ApiKeyAuthenticator* a) {
   impl_->pipeline.set_api_key_authenticator(a);
 }
 unsigned short Server::bound_port() const {
-  return impl_->acceptor.local_endpoint().port();
+  boost::system::error_code ec;
+  const auto ep = impl_->acceptor.local_endpoint(ec);
+  return ec ? 0 : ep.port();  // 0 until run() has bound
 }
 
 void Server::on_shutdown(std::function<void()> f) {

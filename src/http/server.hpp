@@ -46,7 +46,7 @@ class Server {
   // Called once on the I/O thread when shutdown begins (SIGTERM/SIGINT or stop()), before
   // in-flight requests drain: stop background loops here so the I/O threads can run out.
   void on_shutdown(std::function<void()> f);
-  unsigned short bound_port() const;
+  unsigned short bound_port() const;  // 0 until run() has bound
 
  private:
   struct Impl;

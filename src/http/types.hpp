@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/async.hpp"
+#include "core/byte_sink.hpp"
 #include "core/result.hpp"
 
 namespace gd::http {
@@ -44,13 +45,20 @@ struct Request {
   const std::string& param(std::size_t i) const { return path_params.at(i); }
 };
 
+// Produces a response body in pieces (see ByteSink): the server sends the headers with the
+// first piece and each piece as a chunk. If it throws before sending anything, the client
+// gets a 500 problem instead; after that, the connection is closed mid-body.
+using BodyStream = std::function<Task<void>(ByteSink&)>;
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json; charset=utf-8";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  BodyStream stream;  // when set, the body comes from it and `body` is unused
 
   static Response json(int status, std::string body);
+  static Response streamed_json(int status, BodyStream stream);
   static Response no_content();
   // RFC 9457 problem document for an Error; the status comes from the code table.
   static Response problem(const Error& error, std::string_view request_id = {});

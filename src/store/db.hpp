@@ -118,8 +118,9 @@ class Database {
   using RowFn = std::function<bool(const RowView&)>;
   virtual Task<void> scan(std::string sql, Params params, RowFn each);
   // Runs body in one read-only transaction that sees a single snapshot across all its
-  // statements (SQLite: a read connection inside BEGIN; PostgreSQL: REPEATABLE READ). As for
-  // transact, only Tx::exec may be awaited inside.
+  // statements (SQLite: a read connection inside BEGIN; PostgreSQL: REPEATABLE READ). The
+  // body may also await other I/O (a streamed response's writes): the connection stays
+  // taken meanwhile.
   virtual Task<void> snapshot(std::function<Task<void>(Tx&)> body) = 0;
   virtual Task<bool> ping() = 0;
   virtual PoolStats pool_stats() const { return {}; }

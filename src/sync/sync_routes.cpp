@@ -73,7 +73,9 @@ Task<Response> pull(SyncService* svc, Request req) {
   auto tables = read_migration(req);
   if (!tables) co_return fail(req, tables.error());
   PullRequest r{*position, std::move(tables.value())};
-  co_return Response::json(200, co_await svc->pull(req.principal->user_id, std::move(r)));
+  // Streamed: a first pull of a large account is tens of megabytes.
+  co_return Response::streamed_json(200, [svc, user = req.principal->user_id, r = std::move(r)](
+                                             ByteSink& out) { return svc->pull(user, r, out); });
 }
 
 Task<Response> push(SyncService* svc, Request req) {

@@ -20,8 +20,9 @@
 namespace gd::sync {
 namespace {
 
-constexpr int kPage = 1000;          // rows per statement in a pull
-constexpr std::size_t kChunk = 500;  // ids per IN list
+constexpr int kPage = 1000;                      // rows per statement in a pull
+constexpr std::size_t kChunk = 500;              // ids per IN list
+constexpr std::size_t kFlushBytes = 256 * 1024;  // a pull sends its text on in pieces this big
 
 void append_value(std::string& out, const Column& c, const db::Rows& r, int i, int col) {
   if (r.is_null(i, col)) {
@@ -43,17 +44,18 @@ void append_value(std::string& out, const Column& c, const db::Rows& r, int i, i
   }
 }
 
-// Appends row i (its columns from `first`) as a raw record, after a comma unless it opens a
-// list (`out` empty or ending in '[').
-void append_record(std::string& out, const SyncTable& t, const db::Rows& r, int i, int first) {
-  if (!out.empty() && out.back() != '[') out += ',';
+// Appends row i as a raw record to a list, after a comma unless it is the list's first
+// (`first`, cleared here: the list's text may have been sent on already).
+void append_record(std::string& out, bool& first, const SyncTable& t, const db::Rows& r, int i) {
+  if (!first) out += ',';
+  first = false;
   out += '{';
   for (std::size_t k = 0; k < t.columns.size(); ++k) {
     if (k) out += ',';
     out += '"';
     out += t.columns[k].name;
     out += "\":";
-    append_value(out, t.columns[k], r, i, first + static_cast<int>(k));
+    append_value(out, t.columns[k], r, i, static_cast<int>(k));
   }
   out += '}';
 }
@@ -78,8 +80,11 @@ bool contains(const std::vector<std::string>& v, std::string_view s) {
 
 }  // namespace
 
-Task<std::string> SyncService::pull(std::string user, PullRequest request) {
+Task<void> SyncService::pull(std::string user, PullRequest request, ByteSink& out) {
   std::string body;
+  const auto flush = [&]() -> Task<void> {
+    if (body.size() >= kFlushBytes) co_await out.send(body);
+  };
   const auto work = [&](db::Tx& tx) -> Task<void> {
     // The position this pull reaches: positions follow commit order, so every change below it
     // has committed and is visible in this snapshot, and none will ever be added below it.
@@ -92,13 +97,18 @@ Task<std::string> SyncService::pull(std::string user, PullRequest request) {
     const bool replace = since && *since < clock.i64(0, 1);
     if (replace) since.reset();
     body = "{\"changes\":{";
+    bool first_table = true;
     for (const auto& t : sync_tables()) {
-      if (body.back() != '{') body += ',';
+      if (!first_table) body += ',';
+      first_table = false;
       body += '"';
       body += t.name;
       body += "\":{\"created\":[";
-      const bool whole = !since || contains(request.full_tables, std::string(t.name));
+      // `created` goes straight into the body (and on to the client); `updated` and `deleted`
+      // follow it, so they wait here.
+      bool first_created = true, first_updated = true;
       std::string updated, deleted;
+      const bool whole = !since || contains(request.full_tables, std::string(t.name));
       const std::string columns = t.select_list();
       if (whole) {
         // Keyset pages in id order along an index per scan, so each page costs a page.
@@ -112,7 +122,8 @@ Task<std::string> SyncService::pull(std::string user, PullRequest request) {
           for (;;) {
             auto params = db::params(user, last);
             const auto rows = co_await tx.exec(sql, std::move(params));
-            for (int i = 0; i < rows.size(); ++i) append_record(body, t, rows, i, 0);
+            for (int i = 0; i < rows.size(); ++i) append_record(body, first_created, t, rows, i);
+            co_await flush();
             if (rows.size() < kPage) break;
             last = rows.str(rows.size() - 1, 0);
           }
@@ -142,10 +153,17 @@ Task<std::string> SyncService::pull(std::string user, PullRequest request) {
           for (int i = 0; i < rows.size(); ++i) {
             const auto it = created.find(rows.text(i, 0));  // column 0 is the id
             if (it == created.end()) continue;
-            if (!whole) append_record(it->second ? body : updated, t, rows, i, 0);
+            if (!whole) {
+              if (it->second) {
+                append_record(body, first_created, t, rows, i);
+              } else {
+                append_record(updated, first_updated, t, rows, i);
+              }
+            }
             created.erase(it);
           }
           for (const auto& [id, unused] : created) append_id(deleted, id);
+          co_await flush();
         }
       }
       body += "],\"updated\":[";
@@ -153,13 +171,14 @@ Task<std::string> SyncService::pull(std::string user, PullRequest request) {
       body += "],\"deleted\":[";
       body += deleted;
       body += "]}";
+      co_await flush();
     }
     body += "},\"timestamp\":" + std::to_string(position);
     if (replace) body += ",\"experimentalStrategy\":\"replacement\"";
     body += '}';
   };
   co_await db_.snapshot(work);
-  co_return body;
+  co_await out.send(body);
 }
 
 // ---- push ----------------------------------------------------------------------------------

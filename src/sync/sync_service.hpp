@@ -10,6 +10,7 @@
 #include <boost/json/object.hpp>
 
 #include "core/async.hpp"
+#include "core/byte_sink.hpp"
 #include "core/result.hpp"
 #include "store/db.hpp"
 #include "tasks/task_service.hpp"
@@ -28,8 +29,9 @@ class SyncService {
  public:
   SyncService(db::Database& db, tasks::TaskService& tasks) : db_(db), tasks_(tasks) {}
 
-  // The whole response body: {"changes": {...}, "timestamp": N}.
-  Task<std::string> pull(std::string user, PullRequest request);
+  // The response body, {"changes": {...}, "timestamp": N}, sent to `out` in pieces of about
+  // 256 KiB as it is read from one snapshot (which stays open until the last piece is sent).
+  Task<void> pull(std::string user, PullRequest request, ByteSink& out);
 
   // Checks the shape of a push (tables, columns, types, ids) before anything is applied.
   static gd::Status validate(const boost::json::object& changes);

@@ -21,10 +21,10 @@ struct Column {
 
 struct SyncTable {
   std::string_view name;
-  std::string_view from;     // e.g. "tasks t"
-  std::string_view visible;  // SQL predicate over t; $1 is the user's id
+  std::string_view from;        // e.g. "tasks t"
+  std::string_view visible;     // SQL predicate over t; $1 is the user's id
   std::vector<Column> columns;  // the first is always id
-  bool writable;  // through push (else read-only for clients)
+  bool writable;                // through push (else read-only for clients)
   // Disjoint predicates whose union is `visible`, each an index range in id order (an index
   // on (its column, id)): a full pull pages through each. Empty: `visible` alone.
   std::vector<std::string_view> scans = {};

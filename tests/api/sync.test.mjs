@@ -256,6 +256,24 @@ describe('offline sync with WatermelonDB', () => {
     assertProblem(await A.get(`/tasks/${fresh}`, { token: u.accessToken }), 404, 'TASK_NOT_FOUND');
   });
 
+  it('a large pull streams in chunks and parses whole', async () => {
+    const u = await registerUser(srv.base);
+    const created = Array.from({ length: 1500 }, (_, i) => taskFields({ id: randomUUID(), creator_id: u.user.id, title: `Task ${i}`, description: 'x'.repeat(200) }));
+    expectStatus(await push(u, 1, { tasks: { created, updated: [], deleted: [] } }), 200, 'push 1,500');
+    const res = await fetch(`${srv.base}/sync/pull?lastPulledAt=null&schemaVersion=1&migration=null`, { headers: { authorization: `Bearer ${u.accessToken}` } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('transfer-encoding'), 'chunked');
+    assert.match(res.headers.get('content-type'), /application\/json/);
+    assert.ok(res.headers.get('x-request-id'));
+    const text = await res.text();
+    assert.ok(text.length > 512 * 1024, `${text.length} bytes: more than one piece`);
+    const body = JSON.parse(text);
+    assert.deepEqual(ids(body.changes.tasks.created), ids(created));
+    assert.equal(typeof body.timestamp, 'number');
+    const again = await pull(u, body.timestamp);
+    assert.equal(again.changes.tasks.created.length, 0);
+  });
+
   it('bad pushes are refused whole with a 4xx', async () => {
     const u = await registerUser(srv.base);
     const { timestamp } = await pull(u);
