@@ -201,6 +201,19 @@ void add_database_option(po::options_description& opts, std::string& url) {
                      "sqlite:PATH or postgres://... (or GOODDEEDS_DATABASE)");
 }
 
+// Parses an operator command's options; prints its help and returns false for --help (before
+// required options are checked).
+bool parse_options(int argc, char** argv, const po::options_description& opts) {
+  po::variables_map vm;
+  po::store(po::parse_command_line(argc, argv, opts), vm);
+  if (vm.count("help")) {
+    std::cout << opts << "\n";
+    return false;
+  }
+  po::notify(vm);
+  return true;
+}
+
 std::optional<std::string> env_database() {
   const char* v = std::getenv("GOODDEEDS_DATABASE");
   return v && *v ? std::optional<std::string>(v) : std::nullopt;
@@ -222,13 +235,7 @@ int migrate_command(int argc, char** argv) {
       "gooddeeds migrate --database URL\n\nApplies pending schema migrations");
   opts.add_options()("help,h", "show this help");
   add_database_option(opts, url);
-  po::variables_map vm;
-  po::store(po::parse_command_line(argc, argv, opts), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << opts << "\n";
-    return 0;
-  }
+  if (!parse_options(argc, argv, opts)) return 0;  // --help
   if (url.empty()) url = env_database().value_or("sqlite:./data/gooddeeds.db");
   setup_logging("info");
   const int n = db::migrate(url);
@@ -265,13 +272,7 @@ int create_user(int argc, char** argv) {
       "password", po::value(&password)->required(), "password (8..128 characters)")(
       "name", po::value(&name)->default_value(name), "display name")(
       "role", po::value(&roles)->multitoken(), "extra role(s), e.g. admin");
-  po::variables_map vm;
-  po::store(po::parse_command_line(argc, argv, opts), vm);
-  if (vm.count("help")) {
-    std::cout << opts << "\n";
-    return 0;
-  }
-  po::notify(vm);
+  if (!parse_options(argc, argv, opts)) return 0;  // --help
   if (url.empty()) url = env_database().value_or("sqlite:./data/gooddeeds.db");
   if (auto problem = auth::password_problem(password)) {
     std::cerr << "password " << *problem << "\n";
@@ -311,13 +312,7 @@ int verify_ledger_command(int argc, char** argv) {
       "and exits 1 when any is broken. Reads only");
   opts.add_options()("help,h", "show this help");
   add_database_option(opts, url);
-  po::variables_map vm;
-  po::store(po::parse_command_line(argc, argv, opts), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << opts << "\n";
-    return 0;
-  }
+  if (!parse_options(argc, argv, opts)) return 0;  // --help
   if (url.empty()) url = env_database().value_or("");
   if (url.empty()) {
     std::cerr << "gooddeeds verify-ledger: --database is required\n";
@@ -365,13 +360,7 @@ int prune_sync_command(int argc, char** argv) {
   opts.add_options()("help,h", "show this help")("keep-days", po::value(&keep_days)->required(),
                                                  "days of changes to keep (0 or more)");
   add_database_option(opts, url);
-  po::variables_map vm;
-  po::store(po::parse_command_line(argc, argv, opts), vm);
-  if (vm.count("help")) {
-    std::cout << opts << "\n";
-    return 0;
-  }
-  po::notify(vm);
+  if (!parse_options(argc, argv, opts)) return 0;  // --help
   if (keep_days < 0) {
     std::cerr << "gooddeeds prune-sync: --keep-days must be 0 or more\n";
     return 2;

@@ -22,6 +22,12 @@ Error code_not_found() {
   return make_error("CODE_NOT_FOUND", "No such discount code for this partner.");
 }
 
+Error too_many(int seconds) {
+  Error e = make_error("RATE_LIMITED", "Too many unknown codes; try again later.");
+  e.retry_after_s = seconds;
+  return e;
+}
+
 Error with_status(std::string code, std::string detail, std::string_view status) {
   Error e = make_error(std::move(code), std::move(detail));
   e.extra_json = "\"currentStatus\":\"" + std::string(status) + "\"";
@@ -92,14 +98,21 @@ Task<Result<Verified>> RedemptionService::with_offer(Redemption r) {
   co_return Verified{std::move(r), std::move(*offer)};
 }
 
+Error RedemptionService::miss(const std::string& partner_id) {
+  misses_.take(partner_id, now_ms());
+  return code_not_found();
+}
+
 Task<Result<Verified>> RedemptionService::verify(std::string partner_id, std::string code) {
+  if (const int wait = misses_.retry_after_s(partner_id, now_ms())) co_return too_many(wait);
   auto r = co_await store_.redemption_by_code(std::move(code));
-  if (!r || r->partner_id != partner_id || r->status == "refunded") co_return code_not_found();
+  if (!r || r->partner_id != partner_id || r->status == "refunded") co_return miss(partner_id);
   co_return co_await with_offer(std::move(*r));
 }
 
 Task<Result<Verified>> RedemptionService::consume(std::string partner_id, std::string code) {
   const auto now = now_ms();
+  if (const int wait = misses_.retry_after_s(partner_id, now)) co_return too_many(wait);
   auto used = co_await store_.consume(partner_id, code, now);
   if (used) {
     bump(consumed_);
@@ -107,7 +120,7 @@ Task<Result<Verified>> RedemptionService::consume(std::string partner_id, std::s
   }
   // Nothing changed: say why, from the row as it is now.
   auto r = co_await store_.redemption_by_code(std::move(code));
-  if (!r || r->partner_id != partner_id || r->status == "refunded") co_return code_not_found();
+  if (!r || r->partner_id != partner_id || r->status == "refunded") co_return miss(partner_id);
   const auto status = r->status_at(now);
   if (status == "used")
     co_return with_status("CODE_ALREADY_USED",

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/rate_limit.hpp"
 #include "core/metrics.hpp"
 #include "core/result.hpp"
 #include "partners/partner_store.hpp"
@@ -29,6 +30,8 @@ class RedemptionService {
     return store_.redemptions_of(std::move(user_id), limit, std::move(after));
   }
   // `code` in its stored form. Another partner's code, or a refunded one, is CODE_NOT_FOUND.
+  // A partner whose lookups keep missing (guessing codes) is RATE_LIMITED for a while:
+  // kUnknownCodes per partner, refilling one a second, counted per process.
   Task<Result<Verified>> verify(std::string partner_id, std::string code);
   // active -> used, exactly once: CODE_ALREADY_USED, CODE_EXPIRED otherwise.
   Task<Result<Verified>> consume(std::string partner_id, std::string code);
@@ -38,6 +41,11 @@ class RedemptionService {
 
  private:
   Task<Result<Verified>> with_offer(Redemption r);
+  // CODE_NOT_FOUND, counted against the partner's budget of misses.
+  Error miss(const std::string& partner_id);
+
+  static constexpr double kUnknownCodes = 120;
+  auth::RateLimiter misses_{{kUnknownCodes, 1.0}};
 
   PartnerStore& store_;
   std::atomic<std::uint64_t>* redemptions_ = nullptr;

@@ -460,6 +460,20 @@ describe('partner API', { concurrency: true }, () => {
     expectStatus(await partnerApi(a.key.key, 'verify', r.discountCode), 200, 'still active for its partner');
   });
 
+  it('a partner that keeps guessing unknown codes is rate limited (429 with Retry-After)', async () => {
+    const s = await shop(100);
+    const other = await shop(100);
+    const r = (await redeem(other.user, other.offer)).body;
+    const misses = await Promise.all(Array.from({ length: 120 }, (_, i) =>
+      partnerApi(s.key.key, i % 2 ? 'verify' : 'consume', `ZZZZ-ZZZZ-${String(i).padStart(4, '0').replace(/[01]/g, 'Z')}`)));
+    for (const m of misses) assertProblem(m, 404, 'CODE_NOT_FOUND');
+    const limited = await partnerApi(s.key.key, 'verify', 'ZZZZ-ZZZZ-ZZZZ');
+    assertProblem(limited, 429, 'RATE_LIMITED');
+    assert.ok(Number(limited.headers.get('retry-after')) >= 1, 'Retry-After');
+    // Only the guessing partner: another partner's lookups go on.
+    expectStatus(await partnerApi(other.key.key, 'verify', r.discountCode), 200, 'other partner');
+  });
+
   it('an expired code verifies as expired and cannot be consumed', async () => {
     const s = await shop(100);
     const r = (await redeem(s.user, s.offer)).body;
