@@ -25,21 +25,7 @@ for b in "$bin" "$loader"; do
   [[ -x $b ]] || { echo "$b is missing: cmake --preset release && cmake --build --preset release" >&2; exit 1; }
 done
 
-work=$(mktemp -d)
-pg_dir=
-server=
-stop_server() {
-  if [[ -n $server ]]; then kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true; fi
-  server=
-}
-cleanup() {
-  stop_server
-  [[ -n $pg_dir ]] && scripts/pg stop "$pg_dir" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-base="http://127.0.0.1:$port"
+source bench/lib.sh
 
 register() {
   curl -sf -X POST "$base/api/v1/auth/register" -H 'Content-Type: application/json' \
@@ -48,18 +34,8 @@ register() {
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); backend: $backend"
 for n in "${sizes[@]}"; do
-  if [[ $backend == postgres ]]; then
-    [[ -n $pg_dir ]] && scripts/pg stop "$pg_dir" >/dev/null
-    pg_dir=$(mktemp -d /tmp/gd-bench-pg.XXXXXX)
-    url=$(scripts/pg start "$pg_dir")
-  else
-    rm -rf "$work/db" && mkdir -p "$work/db"
-    url="sqlite:$work/db/gooddeeds.db"
-  fi
-  "$bin" serve --listen "127.0.0.1:$port" --database "$url" --data-dir "$work" \
-    --access-log false --log-level warn --auth-rate-per-ip-burst 1000000 &
-  server=$!
-  for _ in $(seq 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
+  new_database
+  start_server --auth-rate-per-ip-burst 1000000
   creator=$(register "creator-$n" | python3 -c 'import json,sys; print(json.load(sys.stdin)["user"]["id"])')
   BENCH_TOKEN=$(register "searcher-$n" | python3 -c 'import json,sys; print(json.load(sys.stdin)["accessToken"])')
   export BENCH_TOKEN

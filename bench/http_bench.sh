@@ -17,28 +17,9 @@ bin=${GOODDEEDS_BIN:-build/release/gooddeeds}
 command -v wrk >/dev/null || { echo "wrk is missing: scripts/deps installs it" >&2; exit 1; }
 [[ -x $bin ]] || { echo "$bin is missing: cmake --preset release && cmake --build --preset release" >&2; exit 1; }
 
-work=$(mktemp -d)
-pg_dir=
-server=
-cleanup() {
-  [[ -n $server ]] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
-  [[ -n $pg_dir ]] && scripts/pg stop "$pg_dir" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-if [[ $backend == postgres ]]; then
-  pg_dir=$(mktemp -d)
-  url=$(scripts/pg start "$pg_dir")
-else
-  url="sqlite:$work/gooddeeds.db"
-fi
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-base="http://127.0.0.1:$port"
-"$bin" serve --listen "127.0.0.1:$port" --database "$url" --data-dir "$work" --access-log false \
-  --log-level warn --auth-rate-per-ip-burst 1000000 --auth-rate-per-email-burst 1000000 &
-server=$!
-for _ in $(seq 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
+source bench/lib.sh
+new_database
+start_server --auth-rate-per-ip-burst 1000000 --auth-rate-per-email-burst 1000000
 
 export BENCH_EMAIL="bench-$RANDOM@example.test" BENCH_PASSWORD="bench password 12345"
 token=$(curl -sf -X POST "$base/api/v1/auth/register" -H 'Content-Type: application/json' \

@@ -21,34 +21,16 @@ bin=${GOODDEEDS_BIN:-build/release/gooddeeds}
 command -v wrk >/dev/null || { echo "wrk is missing: scripts/deps installs it" >&2; exit 1; }
 [[ -x $bin ]] || { echo "$bin is missing: cmake --preset release && cmake --build --preset release" >&2; exit 1; }
 
-work=$(mktemp -d)
-pg_dir=
-server=
-cleanup() {
-  [[ -n $server ]] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
-  [[ -n $pg_dir ]] && scripts/pg stop "$pg_dir" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
+source bench/lib.sh
+new_database
 if [[ $backend == postgres ]]; then
-  pg_dir=$(mktemp -d /tmp/gdbench.XXXXXX)
-  url=$(scripts/pg start "$pg_dir")
   sql() { psql "$url" -v ON_ERROR_STOP=1 -q -f "$1"; }
   scalar() { psql "$url" -tA -c "$1"; }
 else
-  url="sqlite:$work/gooddeeds.db"
-  sql() { sqlite3 "$work/gooddeeds.db" <"$1"; }
-  scalar() { sqlite3 "$work/gooddeeds.db" "$1"; }
+  sql() { sqlite3 "${url#sqlite:}" <"$1"; }
+  scalar() { sqlite3 "${url#sqlite:}" "$1"; }
 fi
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-base="http://127.0.0.1:$port"
-api="$base/api/v1"
-"$bin" serve --listen "127.0.0.1:$port" --database "$url" --data-dir "$work" --access-log false \
-  --log-level warn --auth-rate-per-ip-burst 1000000 --max-points-per-day 1000000000000 &
-server=$!
-for _ in $(seq 300); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
-curl -sSf "$base/healthz" >/dev/null || { echo "the server did not come up" >&2; exit 1; }
+start_server --auth-rate-per-ip-burst 1000000 --max-points-per-day 1000000000000
 
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 register() {

@@ -37,36 +37,8 @@ for tool in curl python3; do
   command -v "$tool" >/dev/null || { echo "$tool is missing: scripts/deps installs it" >&2; exit 1; }
 done
 
-work=$(mktemp -d)
-pg_dir=
-server=
-stop_server() {
-  if [[ -n $server ]]; then kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true; fi
-  server=
-}
-cleanup() {
-  stop_server
-  [[ -n $pg_dir ]] && scripts/pg stop "$pg_dir" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-if [[ $backend == postgres ]]; then
-  pg_dir=$(mktemp -d /tmp/gdbench.XXXXXX)
-  url=$(scripts/pg start "$pg_dir")
-else
-  url="sqlite:$work/gooddeeds.db"
-fi
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-base="http://127.0.0.1:$port"
-api="$base/api/v1"
-start_server() {
-  "$bin" serve --listen "127.0.0.1:$port" --database "$url" --data-dir "$work" --access-log false \
-    --log-level warn --auth-rate-per-ip-burst 1000000 &
-  server=$!
-  for _ in $(seq 300); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
-  curl -sSf "$base/healthz" >/dev/null || { echo "the server did not come up" >&2; exit 1; }
-}
+source bench/lib.sh
+new_database
 calc() { awk "BEGIN { printf \"%.6f\", $1 }"; }
 kib() { awk -v k="$1" '$1 == k":" { print $2 }' "/proc/$server/status"; }
 
