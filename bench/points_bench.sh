@@ -27,8 +27,8 @@ if [[ $backend == postgres ]]; then
   sql() { psql "$url" -v ON_ERROR_STOP=1 -q -f "$1"; }
   scalar() { psql "$url" -tA -c "$1"; }
 else
-  sql() { sqlite3 "${url#sqlite:}" <"$1"; }
-  scalar() { sqlite3 "${url#sqlite:}" "$1"; }
+  sql() { sqlite3 -cmd ".timeout 10000" "${url#sqlite:}" <"$1"; }
+  scalar() { sqlite3 -cmd ".timeout 10000" "${url#sqlite:}" "$1"; }
 fi
 start_server --auth-rate-per-ip-burst 1000000 --max-points-per-day 1000000000000
 

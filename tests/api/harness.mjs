@@ -263,7 +263,8 @@ export async function assertLedgerOk(srv, what = '') {
 // Runs one SQL statement on a server's database behind its back (sqlite3 or psql).
 export async function execSql(srv, sql) {
   if (srv.dbUrl.startsWith('sqlite:')) {
-    await execFileP('sqlite3', [srv.dbUrl.slice('sqlite:'.length), sql], { timeout: 30_000 });
+    // Wait for the server's writer (the outbox relay, pruning) like the server itself does.
+    await execFileP('sqlite3', ['-cmd', '.timeout 10000', srv.dbUrl.slice('sqlite:'.length), sql], { timeout: 30_000 });
   } else {
     await execFileP('psql', [srv.dbUrl, '-v', 'ON_ERROR_STOP=1', '-q', '-c', sql], { timeout: 30_000 });
   }
