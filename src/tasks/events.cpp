@@ -24,6 +24,11 @@ Task<std::size_t> OutboxRelay::deliver_batch() {
                                 "task_events WHERE delivered_at IS NULL ORDER BY created_at, id "
                                 "LIMIT $1") +
                             (pg ? " FOR UPDATE SKIP LOCKED" : "");
+  // Usually there is nothing: look first (a read on the partial index), so an idle relay
+  // never takes the write lock.
+  const auto pending =
+      co_await db_.read("SELECT 1 FROM task_events WHERE delivered_at IS NULL LIMIT 1");
+  if (pending.empty()) co_return 0;
   std::size_t delivered = 0;
   const auto body = [&](db::Tx& tx) -> Task<bool> {
     auto limit = db::params(static_cast<std::int64_t>(batch_));
