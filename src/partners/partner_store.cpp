@@ -127,12 +127,9 @@ Task<std::vector<Offer>> PartnerStore::offers_of(std::string partner_id, bool ac
 
 Task<std::vector<Offer>> PartnerStore::active_offers_of(std::vector<std::string> partner_ids) {
   if (partner_ids.empty()) co_return std::vector<Offer>{};
-  std::string in;
-  db::Params params;
-  for (auto& id : partner_ids) {
-    in += (in.empty() ? "$" : ", $") + std::to_string(params.size() + 1);
-    params.emplace_back(std::move(id));
-  }
+  const std::string in = db::placeholders(1, partner_ids.size());
+  db::Params params(std::make_move_iterator(partner_ids.begin()),
+                    std::make_move_iterator(partner_ids.end()));
   auto r =
       co_await db_.read(sel(kOfferColumns, "FROM offers WHERE is_active = 1 AND partner_id IN (") +
                             in + ") ORDER BY partner_id, points_cost, id",

@@ -32,6 +32,9 @@ Params params(A&&... args) {
   (p.emplace_back(Value(std::forward<A>(args))), ...);
   return p;
 }
+// "$first, $first+1, ..., $first+n-1": the placeholders of an IN list.
+std::string placeholders(std::size_t first, std::size_t n);
+
 inline Value opt(const std::optional<std::string>& s) {
   return s ? Value(*s) : null();
 }

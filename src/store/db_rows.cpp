@@ -6,6 +6,12 @@
 
 namespace gd::db {
 
+std::string placeholders(std::size_t first, std::size_t n) {
+  std::string s;
+  for (std::size_t i = 0; i < n; ++i) s += (i ? ", $" : "$") + std::to_string(first + i);
+  return s;
+}
+
 const std::optional<std::string>& Rows::cell(int r, int c) const {
   return rows_.at(static_cast<std::size_t>(r)).at(static_cast<std::size_t>(c));
 }

@@ -67,13 +67,6 @@ void append_id(std::string& out, std::string_view id) {
   out += '"';
 }
 
-// "$first, $first+1, ..." for n parameters.
-std::string placeholders(std::size_t first, std::size_t n) {
-  std::string s;
-  for (std::size_t i = 0; i < n; ++i) s += (i ? ", $" : "$") + std::to_string(first + i);
-  return s;
-}
-
 bool contains(const std::vector<std::string>& v, std::string_view s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
@@ -112,9 +105,7 @@ Task<void> SyncService::pull(std::string user, PullRequest request, ByteSink& ou
       const std::string columns = t.select_list();
       if (whole) {
         // Keyset pages in id order along an index per scan, so each page costs a page.
-        std::vector<std::string_view> scans = t.scans;
-        if (scans.empty()) scans.push_back(t.visible);
-        for (const auto scan : scans) {
+        for (const auto scan : t.visible) {
           const std::string sql = "SELECT " + columns + " FROM " + std::string(t.from) + " WHERE " +
                                   std::string(scan) + " AND t.id > $2 ORDER BY t.id LIMIT " +
                                   std::to_string(kPage);
@@ -139,7 +130,7 @@ Task<void> SyncService::pull(std::string user, PullRequest request, ByteSink& ou
             "audience IN ($1, '*') AND pos >= $3 GROUP BY record_id",
             std::move(params));
         const std::string head = "SELECT " + columns + " FROM " + std::string(t.from) + " WHERE " +
-                                 std::string(t.visible) + " AND t.id IN (";
+                                 t.visible_sql() + " AND t.id IN (";
         for (int from = 0; from < changed.size(); from += static_cast<int>(kChunk)) {
           const int n = std::min(static_cast<int>(kChunk), changed.size() - from);
           db::Params chunk = db::params(user);
@@ -148,8 +139,8 @@ Task<void> SyncService::pull(std::string user, PullRequest request, ByteSink& ou
             chunk.emplace_back(changed.str(i, 0));
             created.emplace(changed.text(i, 0), changed.i64(i, 1) != 0);
           }
-          const auto rows =
-              co_await tx.exec(head + placeholders(2, static_cast<std::size_t>(n)) + ")", chunk);
+          const auto rows = co_await tx.exec(
+              head + db::placeholders(2, static_cast<std::size_t>(n)) + ")", chunk);
           for (int i = 0; i < rows.size(); ++i) {
             const auto it = created.find(rows.text(i, 0));  // column 0 is the id
             if (it == created.end()) continue;
@@ -415,7 +406,7 @@ Task<Result<Rejected>> SyncService::push(std::string user, std::int64_t last_pul
         if (pg || stale) {
           auto existing =
               co_await tx.exec("SELECT id FROM " + std::string(t.name) + " WHERE id IN (" +
-                                   placeholders(1, n) + ")" + (pg ? " FOR UPDATE" : ""),
+                                   db::placeholders(1, n) + ")" + (pg ? " FOR UPDATE" : ""),
                                chunk);
           if (stale && !existing.empty()) hit = existing.str(0, 0);
         }
@@ -427,7 +418,7 @@ Task<Result<Rejected>> SyncService::push(std::string user, std::int64_t last_pul
           auto changed = co_await tx.exec(
               "SELECT record_id FROM sync_changes WHERE table_name = $1 AND pos >= $2 AND "
               "audience IN ($3, '*') AND record_id IN (" +
-                  placeholders(4, n) + ") LIMIT 1",
+                  db::placeholders(4, n) + ") LIMIT 1",
               std::move(params));
           if (!changed.empty()) hit = changed.str(0, 0);
         }

@@ -18,13 +18,24 @@ std::string SyncTable::select_list() const {
   return out;
 }
 
+std::string SyncTable::visible_sql() const {
+  std::string out;
+  for (const auto& p : visible) {
+    if (!out.empty()) out += " OR ";
+    out += '(';
+    out += p;
+    out += ')';
+  }
+  return visible.size() > 1 ? '(' + out + ')' : out;
+}
+
 const std::vector<SyncTable>& sync_tables() {
   using K = Kind;
   // Order matters for push: projects before the tasks that name them.
   static const std::vector<SyncTable> kTables = {
       {"projects",
        "projects t",
-       "t.is_deleted = 0 AND t.user_id = $1",
+       {"t.is_deleted = 0 AND t.user_id = $1"},
        {{"id", K::kString, false, "t.id"},
         {"name", K::kString, false, "t.name"},
         {"description", K::kString, true, "t.description"},
@@ -35,7 +46,8 @@ const std::vector<SyncTable>& sync_tables() {
       // Only the creator and the helper hold a task, so the true location is theirs to see.
       {"tasks",
        "tasks t",
-       "t.is_deleted = 0 AND (t.creator_id = $1 OR t.helper_id = $1)",
+       {"t.is_deleted = 0 AND t.creator_id = $1",
+        "t.is_deleted = 0 AND t.helper_id = $1 AND t.creator_id <> $1"},
        {{"id", K::kString, false, "t.id"},
         {"project_id", K::kString, true, "t.project_id"},
         {"creator_id", K::kString, false, "t.creator_id"},
@@ -51,12 +63,10 @@ const std::vector<SyncTable>& sync_tables() {
         {"created_at", K::kNumber, false, "t.created_at"},
         {"updated_at", K::kNumber, false, "t.updated_at"},
         {"completed_at", K::kNumber, true, "t.completed_at"}},
-       true,
-       {"t.is_deleted = 0 AND t.creator_id = $1",
-        "t.is_deleted = 0 AND t.helper_id = $1 AND t.creator_id <> $1"}},
+       true},
       {"point_transactions",
        "point_transactions t",
-       "t.user_id = $1",
+       {"t.user_id = $1"},
        {{"id", K::kString, false, "t.id"},
         {"user_id", K::kString, false, "t.user_id"},
         {"amount", K::kNumber, false, "t.amount"},
@@ -67,7 +77,7 @@ const std::vector<SyncTable>& sync_tables() {
        false},
       {"redemptions",
        "redemptions t",
-       "t.user_id = $1",
+       {"t.user_id = $1"},
        {{"id", K::kString, false, "t.id"},
         {"partner_id", K::kString, false, "t.partner_id"},
         {"offer_id", K::kString, false, "t.offer_id"},
@@ -83,7 +93,7 @@ const std::vector<SyncTable>& sync_tables() {
       // The public catalogue: active partners and offers; deactivation is a delete.
       {"partners",
        "partners t",
-       "t.is_active = 1 AND CAST($1 AS TEXT) IS NOT NULL",  // $1 unused: typed for PostgreSQL
+       {"t.is_active = 1 AND CAST($1 AS TEXT) IS NOT NULL"},  // $1 unused: typed for PostgreSQL
        {{"id", K::kString, false, "t.id"},
         {"name", K::kString, false, "t.name"},
         {"logo_url", K::kString, true, "t.logo_url"},
@@ -94,7 +104,7 @@ const std::vector<SyncTable>& sync_tables() {
        false},
       {"offers",
        "offers t",
-       "t.is_active = 1 AND CAST($1 AS TEXT) IS NOT NULL",  // $1 unused: typed for PostgreSQL
+       {"t.is_active = 1 AND CAST($1 AS TEXT) IS NOT NULL"},  // $1 unused: typed for PostgreSQL
        {{"id", K::kString, false, "t.id"},
         {"partner_id", K::kString, false, "t.partner_id"},
         {"title", K::kString, false, "t.title"},

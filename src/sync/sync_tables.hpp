@@ -21,16 +21,17 @@ struct Column {
 
 struct SyncTable {
   std::string_view name;
-  std::string_view from;        // e.g. "tasks t"
-  std::string_view visible;     // SQL predicate over t; $1 is the user's id
+  std::string_view from;  // e.g. "tasks t"
+  // Who sees a row: disjoint SQL predicates over t ($1 is the user's id), each an index
+  // range in id order (an index on (its column, id)), so a full pull pages through each; a
+  // row is visible when one holds.
+  std::vector<std::string_view> visible;
   std::vector<Column> columns;  // the first is always id
   bool writable;                // through push (else read-only for clients)
-  // Disjoint predicates whose union is `visible`, each an index range in id order (an index
-  // on (its column, id)): a full pull pages through each. Empty: `visible` alone.
-  std::vector<std::string_view> scans = {};
 
   const Column* column(std::string_view n) const;
   std::string select_list() const;  // the columns' expressions, in order
+  std::string visible_sql() const;  // the predicates of `visible`, or-ed
 };
 
 const std::vector<SyncTable>& sync_tables();

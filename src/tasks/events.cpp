@@ -34,17 +34,16 @@ Task<std::size_t> OutboxRelay::deliver_batch() {
     auto limit = db::params(static_cast<std::int64_t>(batch_));
     const auto rows = co_await tx.exec(claim, std::move(limit));
     if (rows.empty()) co_return true;
-    std::string mark = "UPDATE task_events SET delivered_at = $1 WHERE id IN (";
     auto params = db::params(now_ms());
     for (int i = 0; i < rows.size(); ++i) {
       const TaskEvent e{rows.str(i, 0), rows.str(i, 1), rows.str(i, 2),
                         rows.str(i, 3), rows.opt(i, 4), rows.i64(i, 5)};
       bus_.publish(e);
-      mark += (i ? ", $" : "$") + std::to_string(i + 2);
       params.emplace_back(e.id);
     }
-    mark += ")";
-    co_await tx.exec(std::move(mark), std::move(params));
+    co_await tx.exec("UPDATE task_events SET delivered_at = $1 WHERE id IN (" +
+                         db::placeholders(2, static_cast<std::size_t>(rows.size())) + ")",
+                     std::move(params));
     delivered = static_cast<std::size_t>(rows.size());
     co_return true;
   };

@@ -61,14 +61,12 @@ constexpr const char* kNewestWalk =
 Task<std::vector<Found>> rows_by_seq(db::Database& db, std::vector<Candidate> page) {
   std::vector<Found> out;
   if (page.empty()) co_return out;
-  std::string sql = std::string("SELECT ") + kTaskColumns + ", t.seq FROM tasks t WHERE t.seq IN (";
+  const std::string sql = std::string("SELECT ") + kTaskColumns +
+                          ", t.seq FROM tasks t WHERE t.seq IN (" +
+                          db::placeholders(1, page.size()) + ")";
   db::Params params;
-  for (std::size_t i = 0; i < page.size(); ++i) {
-    sql += (i ? ", $" : "$") + std::to_string(i + 1);
-    params.emplace_back(page[i].seq);
-  }
-  sql += ")";
-  const auto r = co_await db.read(std::move(sql), std::move(params));
+  for (const auto& c : page) params.emplace_back(c.seq);
+  const auto r = co_await db.read(sql, std::move(params));
   std::unordered_map<std::int64_t, int> row_of;
   for (int i = 0; i < r.size(); ++i) row_of.emplace(r.i64(i, kTaskColumnCount), i);
   for (const auto& c : page) {

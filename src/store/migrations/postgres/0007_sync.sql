@@ -61,46 +61,30 @@ END $$;
 CREATE CONSTRAINT TRIGGER sync_place AFTER INSERT ON sync_changes
   DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION sync_place();
 
-CREATE FUNCTION sync_projects_change() RETURNS trigger LANGUAGE plpgsql AS $$
+-- A row of a user's own (projects, point_transactions, redemptions: its user_id), or of the
+-- public catalogue (partners, offers: everyone, '*').
+CREATE FUNCTION sync_owned_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO sync_changes (audience, table_name, record_id, created)
-    VALUES (NEW.user_id, 'projects', NEW.id, CASE WHEN TG_OP = 'INSERT' THEN 1 ELSE 0 END);
+    VALUES (NEW.user_id, TG_TABLE_NAME, NEW.id, CASE WHEN TG_OP = 'INSERT' THEN 1 ELSE 0 END);
+  RETURN NULL;
+END $$;
+CREATE FUNCTION sync_public_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO sync_changes (audience, table_name, record_id, created)
+    VALUES ('*', TG_TABLE_NAME, NEW.id, CASE WHEN TG_OP = 'INSERT' THEN 1 ELSE 0 END);
   RETURN NULL;
 END $$;
 CREATE TRIGGER sync_projects_change AFTER INSERT OR UPDATE ON projects
-  FOR EACH ROW EXECUTE FUNCTION sync_projects_change();
-CREATE FUNCTION sync_point_transactions_change() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  INSERT INTO sync_changes (audience, table_name, record_id, created)
-    VALUES (NEW.user_id, 'point_transactions', NEW.id, CASE WHEN TG_OP = 'INSERT' THEN 1 ELSE 0 END);
-  RETURN NULL;
-END $$;
+  FOR EACH ROW EXECUTE FUNCTION sync_owned_change();
 CREATE TRIGGER sync_point_transactions_change AFTER INSERT OR UPDATE ON point_transactions
-  FOR EACH ROW EXECUTE FUNCTION sync_point_transactions_change();
-CREATE FUNCTION sync_redemptions_change() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  INSERT INTO sync_changes (audience, table_name, record_id, created)
-    VALUES (NEW.user_id, 'redemptions', NEW.id, CASE WHEN TG_OP = 'INSERT' THEN 1 ELSE 0 END);
-  RETURN NULL;
-END $$;
+  FOR EACH ROW EXECUTE FUNCTION sync_owned_change();
 CREATE TRIGGER sync_redemptions_change AFTER INSERT OR UPDATE ON redemptions
-  FOR EACH ROW EXECUTE FUNCTION sync_redemptions_change();
-CREATE FUNCTION sync_partners_change() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  INSERT INTO sync_changes (audience, table_name, record_id, created)
-    VALUES ('*', 'partners', NEW.id, CASE WHEN TG_OP = 'INSERT' THEN 1 ELSE 0 END);
-  RETURN NULL;
-END $$;
+  FOR EACH ROW EXECUTE FUNCTION sync_owned_change();
 CREATE TRIGGER sync_partners_change AFTER INSERT OR UPDATE ON partners
-  FOR EACH ROW EXECUTE FUNCTION sync_partners_change();
-CREATE FUNCTION sync_offers_change() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  INSERT INTO sync_changes (audience, table_name, record_id, created)
-    VALUES ('*', 'offers', NEW.id, CASE WHEN TG_OP = 'INSERT' THEN 1 ELSE 0 END);
-  RETURN NULL;
-END $$;
+  FOR EACH ROW EXECUTE FUNCTION sync_public_change();
 CREATE TRIGGER sync_offers_change AFTER INSERT OR UPDATE ON offers
-  FOR EACH ROW EXECUTE FUNCTION sync_offers_change();
+  FOR EACH ROW EXECUTE FUNCTION sync_public_change();
 CREATE FUNCTION sync_tasks_change() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   old_helper TEXT := CASE WHEN TG_OP = 'UPDATE' THEN OLD.helper_id END;
