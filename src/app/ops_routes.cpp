@@ -26,8 +26,9 @@ Task<Response> ready(db::Database* db, Request req) {
     spdlog::warn("request_id={} readiness check failed: {}", req.request_id, e.what());
   }
   if (!ok)
-    co_return Response::problem(make_error("SERVICE_UNAVAILABLE", "The database is not reachable."),
-                                req.request_id);
+    co_return Response::problem(
+        make_error(ErrorCode::kServiceUnavailable, "The database is not reachable."),
+        req.request_id);
   co_return Response::json(200, R"({"status":"ready"})");
 }
 

@@ -12,11 +12,11 @@ namespace gd::auth {
 namespace {
 
 Error invalid_credentials() {
-  return make_error("INVALID_CREDENTIALS", "The email or password is incorrect.");
+  return make_error(ErrorCode::kInvalidCredentials, "The email or password is incorrect.");
 }
 
 Error rate_limited(int seconds) {
-  Error e = make_error("RATE_LIMITED", "Too many attempts; try again later.");
+  Error e = make_error(ErrorCode::kRateLimited, "Too many attempts; try again later.");
   e.retry_after_s = seconds;
   return e;
 }
@@ -136,14 +136,16 @@ Task<Result<SignIn>> AuthService::refresh(std::string refresh_token) {
                                        options_.refresh_ttl_s * 1000);
   if (rot.kind == Rotation::Kind::kReused) {
     forget_sessions();
-    co_return make_error("REFRESH_TOKEN_REUSED",
+    co_return make_error(ErrorCode::kRefreshTokenReused,
                          "This refresh token was already used; the session has been ended.");
   }
   if (rot.kind == Rotation::Kind::kInvalid)
-    co_return make_error("REFRESH_TOKEN_INVALID", "The refresh token is invalid or expired.");
+    co_return make_error(ErrorCode::kRefreshTokenInvalid,
+                         "The refresh token is invalid or expired.");
   auto user = co_await users_.find_by_id(rot.user_id);
   if (!user || !user->is_active)
-    co_return make_error("REFRESH_TOKEN_INVALID", "The refresh token is invalid or expired.");
+    co_return make_error(ErrorCode::kRefreshTokenInvalid,
+                         "The refresh token is invalid or expired.");
   AccessClaims claims{user->id, rot.session_id, user->roles, now / 1000,
                       now / 1000 + options_.access_ttl_s};
   SignIn out{std::move(*user), signer_.sign(claims), std::move(next), options_.access_ttl_s};
@@ -170,7 +172,7 @@ Task<void> AuthService::end_all_sessions(std::string user_id, std::string reason
 Task<Status> AuthService::change_password(http::Principal who, std::string current,
                                           std::string next) {
   auto user = co_await users_.find_by_id(who.user_id);
-  if (!user) co_return make_error("UNAUTHENTICATED", "The account no longer exists.");
+  if (!user) co_return make_error(ErrorCode::kUnauthenticated, "The account no longer exists.");
   // Guessing the current password with a stolen access token is limited like logins are.
   const auto key = "user:" + who.user_id;
   if (const int wait = per_email_.retry_after_s(key, now_ms()); wait > 0)
@@ -179,7 +181,7 @@ Task<Status> AuthService::change_password(http::Principal who, std::string curre
   if (!ok) co_return std::move(ok).error();
   if (!ok.value()) {
     per_email_.take(key, now_ms());
-    co_return make_error("CURRENT_PASSWORD_WRONG", "The current password is incorrect.");
+    co_return make_error(ErrorCode::kCurrentPasswordWrong, "The current password is incorrect.");
   }
   auto hash = co_await hasher_.hash(std::move(next));
   if (!hash) co_return std::move(hash).error();
@@ -212,7 +214,7 @@ Task<Result<http::Principal>> AuthService::authenticate(std::string bearer_token
   }
   bump(counters_.cache_misses);
   if (!co_await sessions_.is_active(p.session_id, p.user_id, now))
-    co_return make_error("TOKEN_INVALID", "The session has ended.");
+    co_return make_error(ErrorCode::kTokenInvalid, "The session has ended.");
   std::lock_guard lock(cache_mu_);
   // A revocation that ran while we read may have ended this very session: don't cache then.
   if (generation != cache_generation_) co_return p;

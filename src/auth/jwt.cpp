@@ -23,7 +23,7 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
 }
 
 Error invalid(std::string detail) {
-  return make_error("TOKEN_INVALID", std::move(detail));
+  return make_error(ErrorCode::kTokenInvalid, std::move(detail));
 }
 
 }  // namespace
@@ -125,7 +125,8 @@ Result<AccessClaims> TokenSigner::verify(std::string_view token, std::int64_t no
       if (r.is_string()) c.roles.emplace_back(r.as_string());
   if (c.subject.empty() || c.session_id.empty() || c.expires_at_s == 0)
     return invalid("The token lacks required claims.");
-  if (c.expires_at_s <= now_s) return make_error("TOKEN_EXPIRED", "The access token has expired.");
+  if (c.expires_at_s <= now_s)
+    return make_error(ErrorCode::kTokenExpired, "The access token has expired.");
   return c;
 }
 

@@ -41,7 +41,8 @@ const std::unordered_set<std::string>& common_passwords() {
 }
 
 Error busy() {
-  Error e = make_error("SERVICE_UNAVAILABLE", "Too many sign-ins at once; try again shortly.");
+  Error e =
+      make_error(ErrorCode::kServiceUnavailable, "Too many sign-ins at once; try again shortly.");
   e.retry_after_s = 1;
   return e;
 }

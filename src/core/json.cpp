@@ -12,10 +12,13 @@ Result<boost::json::object> parse_object(std::string_view body) {
   boost::json::parse_options opts;
   opts.max_depth = 32;
   auto v = boost::json::parse(body, ec, {}, opts);
-  if (ec) return make_error("MALFORMED_JSON", "The body is not valid JSON: " + ec.message() + ".");
+  if (ec)
+    return make_error(ErrorCode::kMalformedJson,
+                      "The body is not valid JSON: " + ec.message() + ".");
   if (!v.is_object()) {
-    return Error{
-        "VALIDATION_FAILED", "The body must be a JSON object.", {{"", "expected an object"}}};
+    return Error{ErrorCode::kValidationFailed,
+                 "The body must be a JSON object.",
+                 {{"", "expected an object"}}};
   }
   return std::move(v.as_object());
 }
@@ -182,7 +185,7 @@ std::optional<bool> Reader::optional_bool(std::string_view field) {
 
 Status Reader::finish() const {
   if (errors_.empty()) return Ok{};
-  return Error{"VALIDATION_FAILED", "The request is invalid.", errors_};
+  return Error{ErrorCode::kValidationFailed, "The request is invalid.", errors_};
 }
 
 }  // namespace gd::json

@@ -1,11 +1,13 @@
 // Errors as values: expected domain and client failures travel as Error inside Result<T>.
-// Each Error carries a stable UPPER_SNAKE code; http/problem.cpp maps codes to statuses.
+// Each Error carries an ErrorCode (core/error_code.hpp: one table of codes, statuses, titles).
 #pragma once
 #include <cassert>
 #include <string>
 #include <utility>
 #include <variant>
 #include <vector>
+
+#include "core/error_code.hpp"
 
 namespace gd {
 
@@ -15,7 +17,7 @@ struct FieldError {
 };
 
 struct Error {
-  std::string code;    // stable identifier clients switch on, e.g. "EMAIL_TAKEN"
+  ErrorCode code = ErrorCode::kInternal;
   std::string detail;  // human-readable explanation, never internals
   std::vector<FieldError> errors;
   int retry_after_s = 0;  // set for RATE_LIMITED
@@ -23,12 +25,13 @@ struct Error {
       extra_json{};  // extra members for the problem document, e.g. "\"currentStatus\":\"open\""
 };
 
-inline Error make_error(std::string code, std::string detail) {
-  return Error{std::move(code), std::move(detail), {}};
+inline Error make_error(ErrorCode code, std::string detail) {
+  return Error{code, std::move(detail), {}};
 }
 inline Error validation_error(std::string field, std::string message) {
-  return Error{
-      "VALIDATION_FAILED", "The request is invalid.", {{std::move(field), std::move(message)}}};
+  return Error{ErrorCode::kValidationFailed,
+               "The request is invalid.",
+               {{std::move(field), std::move(message)}}};
 }
 
 template <class T>

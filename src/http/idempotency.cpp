@@ -39,12 +39,12 @@ Task<Response> run(IdempotencyStore* store, const Handler* inner, Request req) {
   auto begun = co_await store->begin(user, key, request_hash(req));
   switch (begun.outcome) {
     case IdempotencyStore::Outcome::kMismatch:
-      co_return Response::problem(make_error("IDEMPOTENCY_KEY_REUSED",
+      co_return Response::problem(make_error(ErrorCode::kIdempotencyKeyReused,
                                              "This Idempotency-Key was used with another request."),
                                   req.request_id);
     case IdempotencyStore::Outcome::kInProgress:
       co_return Response::problem(
-          make_error("IDEMPOTENCY_KEY_IN_USE",
+          make_error(ErrorCode::kIdempotencyKeyInUse,
                      "A request with this Idempotency-Key is still running."),
           req.request_id);
     case IdempotencyStore::Outcome::kReplay: {

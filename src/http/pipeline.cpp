@@ -67,7 +67,7 @@ void Pipeline::prepare(Exchange& ex) const {
   ex.metrics = unmatched_;
   auto parsed = boost::urls::parse_origin_form(ex.target);
   if (!parsed) {
-    ex.early_error = "MALFORMED_REQUEST";
+    ex.early_error = ErrorCode::kMalformedRequest;
     return;
   }
   ex.path = parsed->path();
@@ -82,9 +82,9 @@ void Pipeline::prepare(Exchange& ex) const {
 
 Task<Response> Pipeline::run(Exchange& ex) const {
   Response res;
-  if (!ex.early_error.empty()) {
+  if (ex.early_error) {
     if (ex.request_id.empty()) ex.request_id = fast_id();
-    res = Response::problem(make_error(ex.early_error, "The request could not be read."),
+    res = Response::problem(make_error(*ex.early_error, "The request could not be read."),
                             ex.request_id);
   } else {
     try {
@@ -99,7 +99,7 @@ Task<Response> Pipeline::run(Exchange& ex) const {
 
 Response Pipeline::internal_error(const Exchange& ex, const std::exception& e) const {
   spdlog::error("request_id={} {} {} failed: {}", ex.request_id, ex.method, ex.path, e.what());
-  auto res = Response::problem(make_error("INTERNAL", ""), ex.request_id);
+  auto res = Response::problem(make_error(ErrorCode::kInternal, ""), ex.request_id);
   add_common_headers(ex, res);
   return res;
 }
@@ -107,11 +107,11 @@ Response Pipeline::internal_error(const Exchange& ex, const std::exception& e) c
 Task<Response> Pipeline::dispatch(Exchange& ex) const {
   if (ex.method == "OPTIONS") co_return preflight(ex);
   if (ex.match.kind == Match::Kind::kNotFound)
-    co_return Response::problem(make_error("NOT_FOUND", "No route for " + ex.path + "."),
+    co_return Response::problem(make_error(ErrorCode::kNotFound, "No route for " + ex.path + "."),
                                 ex.request_id);
   if (ex.match.kind == Match::Kind::kMethodNotAllowed) {
     auto res = Response::problem(
-        make_error("METHOD_NOT_ALLOWED", ex.method + " is not allowed on " + ex.path + "."),
+        make_error(ErrorCode::kMethodNotAllowed, ex.method + " is not allowed on " + ex.path + "."),
         ex.request_id);
     res.headers.emplace_back("Allow", ex.match.allowed_methods);
     co_return res;
@@ -129,7 +129,8 @@ Task<Response> Pipeline::dispatch(Exchange& ex) const {
   if (auto refused = co_await authenticate(route, req)) co_return std::move(*refused);
   if (route.options.json_body && !is_json_content_type(req.header("content-type").value_or("")))
     co_return Response::problem(
-        make_error("UNSUPPORTED_MEDIA_TYPE", "The body must be application/json."), ex.request_id);
+        make_error(ErrorCode::kUnsupportedMediaType, "The body must be application/json."),
+        ex.request_id);
   co_return co_await route.handler(std::move(req));
 }
 
@@ -147,10 +148,11 @@ Task<std::optional<Response>> Pipeline::authenticate(const Route& route, Request
     return res;
   };
   if (authz.empty() || (api_key ? !api_key_authenticator_ : !authenticator_))
-    co_return refuse(make_error(
-        "UNAUTHENTICATED", api_key ? "An API key is required." : "A bearer token is required."));
+    co_return refuse(make_error(ErrorCode::kUnauthenticated, api_key
+                                                                 ? "An API key is required."
+                                                                 : "A bearer token is required."));
   if (!iequals_prefix(authz, scheme))
-    co_return refuse(make_error(api_key ? "API_KEY_INVALID" : "TOKEN_INVALID",
+    co_return refuse(make_error(api_key ? ErrorCode::kApiKeyInvalid : ErrorCode::kTokenInvalid,
                                 api_key ? "Expected an ApiKey." : "Expected a bearer token."));
   std::string credential(authz.substr(scheme.size()));
   std::optional<Result<Principal>> principal;
@@ -162,8 +164,8 @@ Task<std::optional<Response>> Pipeline::authenticate(const Route& route, Request
   if (!*principal) co_return refuse(principal->error());
   req.principal = std::move(principal->value());
   if (!route.options.role.empty() && !req.principal->has_role(route.options.role))
-    co_return refuse(
-        make_error("FORBIDDEN", "This needs the " + std::string(route.options.role) + " role."));
+    co_return refuse(make_error(ErrorCode::kForbidden,
+                                "This needs the " + std::string(route.options.role) + " role."));
   co_return std::nullopt;
 }
 

@@ -29,7 +29,8 @@ struct Exchange {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::chrono::steady_clock::time_point started;
-  std::string early_error;  // set when the request failed before it could be dispatched
+  std::optional<ErrorCode>
+      early_error;  // set when the request failed before it could be dispatched
 
   // Filled by Pipeline::prepare.
   std::string request_id;

@@ -229,18 +229,18 @@ Task<bool> Server::Impl::serve_one(beast::tcp_stream& stream, beast::flat_buffer
   ex.started = started;
   if (ec) {
     if (ec == bhttp::error::header_limit) {
-      ex.early_error = "HEADERS_TOO_LARGE";
+      ex.early_error = ErrorCode::kHeadersTooLarge;
     } else if (ec == beast::error::timeout || ec == asio::error::eof ||
                ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
       co_return false;
     } else {
-      ex.early_error = "MALFORMED_REQUEST";
+      ex.early_error = ErrorCode::kMalformedRequest;
     }
   }
   bool keep_alive = false;
   unsigned version = 11;
   bool head = false;
-  if (ex.early_error.empty()) {
+  if (!ex.early_error) {
     auto& req = parser.get();
     version = req.version();
     keep_alive = req.keep_alive();
@@ -253,25 +253,25 @@ Task<bool> Server::Impl::serve_one(beast::tcp_stream& stream, beast::flat_buffer
       ex.headers.emplace_back(std::move(name), std::string(f.value()));
     }
     pipeline.prepare(ex);
-    if (ex.early_error.empty() && !parser.is_done()) {
+    if (!ex.early_error && !parser.is_done()) {
       const auto limit = ex.body_limit;
       if (parser.content_length() && *parser.content_length() > limit) {
-        ex.early_error = "PAYLOAD_TOO_LARGE";
+        ex.early_error = ErrorCode::kPayloadTooLarge;
       } else {
         parser.body_limit(limit);
         stream.expires_after(milliseconds(options.body_timeout_ms));
         co_await bhttp::async_read(stream, buffer, parser,
                                    asio::redirect_error(asio::use_awaitable, ec));
         if (ec == bhttp::error::body_limit) {
-          ex.early_error = "PAYLOAD_TOO_LARGE";
+          ex.early_error = ErrorCode::kPayloadTooLarge;
         } else if (ec) {
           co_return false;
         }
       }
     }
-    if (ex.early_error.empty()) ex.body = std::move(parser.get().body());
+    if (!ex.early_error) ex.body = std::move(parser.get().body());
   }
-  if (!ex.early_error.empty()) {
+  if (ex.early_error) {
     keep_alive = false;  // the rest of the stream is unread
     handle.unread_body = !parser.is_done();
   }

@@ -70,9 +70,6 @@ Response fail(const Request& req, const Error& error);
 Error invalid_id();
 
 // Every route handler has this shape; the Request is passed by value (coroutine rule CP.53).
-// Maps a stable error code to its HTTP status (the table lives in http/problem.cpp).
-int status_for_code(std::string_view code);
-
 using Handler = std::function<Task<Response>(Request)>;
 
 // kRequired: a bearer access token; kApiKey: `Authorization: ApiKey <key>` (partner API).

@@ -30,7 +30,8 @@ std::string take_vips_error() {
 
 Error invalid_image(std::string_view why) {
   spdlog::debug("image refused: {}", why);
-  return make_error("INVALID_IMAGE", "The body is not a complete, valid JPEG, PNG or WebP image.");
+  return make_error(ErrorCode::kInvalidImage,
+                    "The body is not a complete, valid JPEG, PNG or WebP image.");
 }
 
 void log_vips_message(const char* domain, GLogLevelFlags, const char* message, gpointer) {
@@ -65,7 +66,7 @@ Status check_limits(std::int64_t w, std::int64_t h, const ImageLimits& limits) {
   if (w <= 0 || h <= 0) return invalid_image("no pixels");
   if (w > limits.max_input_side_px || h > limits.max_input_side_px ||
       w * h > limits.max_input_pixels) {
-    return make_error("IMAGE_TOO_LARGE",
+    return make_error(ErrorCode::kImageTooLarge,
                       "The image is " + std::to_string(w) + " x " + std::to_string(h) +
                           " pixels; at most " + std::to_string(limits.max_input_side_px) +
                           " on a side and " + std::to_string(limits.max_input_pixels) +

@@ -23,7 +23,7 @@ bool etag_matches(std::string_view if_none_match, std::string_view etag) {
 Task<Response> handle_upload(MediaService* svc, Request req) {
   const auto declared = parse_upload_content_type(req.header("content-type").value_or(""));
   if (!declared)
-    co_return fail(req, make_error("UNSUPPORTED_MEDIA_TYPE",
+    co_return fail(req, make_error(ErrorCode::kUnsupportedMediaType,
                                    "The body must be image/jpeg, image/png or image/webp "
                                    "(or application/octet-stream)."));
   auto name = co_await svc->upload(std::move(req.body), declared->format);
@@ -37,7 +37,7 @@ Task<Response> handle_upload(MediaService* svc, Request req) {
 Task<Response> handle_get(MediaService* svc, Request req) {
   const std::string& name = req.param(0);
   auto blob = svc->get(name);
-  if (!blob) co_return fail(req, make_error("NOT_FOUND", "No such media."));
+  if (!blob) co_return fail(req, make_error(ErrorCode::kNotFound, "No such media."));
   const std::string etag = "\"" + name + "\"";  // names are unique and contents immutable
   Response res;
   if (etag_matches(req.header("if-none-match").value_or(""), etag)) {

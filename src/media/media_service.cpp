@@ -19,13 +19,14 @@ namespace gd::media {
 namespace {
 
 Error busy() {
-  Error e = make_error("SERVICE_UNAVAILABLE", "Too many uploads at once; try again shortly.");
+  Error e =
+      make_error(ErrorCode::kServiceUnavailable, "Too many uploads at once; try again shortly.");
   e.retry_after_s = 1;
   return e;
 }
 
 Error invalid(std::string detail) {
-  return make_error("INVALID_IMAGE", std::move(detail));
+  return make_error(ErrorCode::kInvalidImage, std::move(detail));
 }
 
 }  // namespace

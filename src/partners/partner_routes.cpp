@@ -131,7 +131,7 @@ Task<Response> partner_verify(RedemptionService* svc, bool consume, Request req)
 }  // namespace
 
 void add_routes(http::RouteTable& routes, PartnerService& partners, RedemptionService& redemptions,
-                http::IdempotencyStore& keys) {
+                IdempotencyStore& keys) {
   using http::Auth;
   PartnerService* p = &partners;
   RedemptionService* r = &redemptions;

@@ -5,13 +5,13 @@
 #include "http/types.hpp"
 #include "partners/partner_service.hpp"
 #include "partners/redemption_service.hpp"
-#include "users/user_routes.hpp"
+#include "users/account_part.hpp"
 
 namespace gd::partners {
 
 // POST /redemptions is money-like: it honours Idempotency-Key through `keys`.
 void add_routes(http::RouteTable& routes, PartnerService& partners, RedemptionService& redemptions,
-                http::IdempotencyStore& keys);
+                IdempotencyStore& keys);
 void add_admin_routes(http::RouteTable& routes, PartnerService& partners,
                       RedemptionService& redemptions);
 

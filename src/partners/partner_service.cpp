@@ -11,12 +11,13 @@ namespace gd::partners {
 namespace {
 
 Error partner_not_found() {
-  return make_error("PARTNER_NOT_FOUND", "No such partner.");
+  return make_error(ErrorCode::kPartnerNotFound, "No such partner.");
 }
 
 Error offer_limit() {
-  return make_error("LIMIT_REACHED", "A partner has at most " + std::to_string(kMaxActiveOffers) +
-                                         " active offers.");
+  return make_error(
+      ErrorCode::kLimitReached,
+      "A partner has at most " + std::to_string(kMaxActiveOffers) + " active offers.");
 }
 
 }  // namespace
@@ -91,20 +92,21 @@ Task<Result<Offer>> PartnerService::create_offer(std::string partner_id, OfferFi
 
 Task<Result<Offer>> PartnerService::update_offer(std::string id, OfferFields f) {
   auto before = co_await store_.offer(id);
-  if (!before) co_return make_error("OFFER_NOT_FOUND", "No such offer.");
+  if (!before) co_return make_error(ErrorCode::kOfferNotFound, "No such offer.");
   if (f.is_active.value_or(false) && !before->is_active &&
       co_await store_.active_offers(before->partner_id) >= kMaxActiveOffers)
     co_return offer_limit();
   auto o = co_await store_.update_offer(std::move(id), std::move(f), now_ms());
-  if (!o) co_return make_error("OFFER_NOT_FOUND", "No such offer.");
+  if (!o) co_return make_error(ErrorCode::kOfferNotFound, "No such offer.");
   co_return std::move(*o);
 }
 
 Task<Result<IssuedKey>> PartnerService::issue_key(std::string partner_id, std::string admin_id) {
   if (!co_await store_.partner(partner_id)) co_return partner_not_found();
   if (co_await store_.live_keys(partner_id) >= kMaxLiveKeys)
-    co_return make_error("LIMIT_REACHED", "A partner has at most " + std::to_string(kMaxLiveKeys) +
-                                              " live API keys; revoke one first.");
+    co_return make_error(ErrorCode::kLimitReached, "A partner has at most " +
+                                                       std::to_string(kMaxLiveKeys) +
+                                                       " live API keys; revoke one first.");
   auto secret = new_api_key();
   IssuedKey out;
   out.info = {uuid_v7(), std::move(partner_id), secret.prefix, std::move(admin_id), now_ms(), {}};
@@ -118,13 +120,13 @@ Task<Result<IssuedKey>> PartnerService::issue_key(std::string partner_id, std::s
 Task<Status> PartnerService::revoke_key(std::string partner_id, std::string key_id,
                                         std::string admin_id) {
   if (!co_await store_.revoke_key(partner_id, key_id, now_ms()))
-    co_return make_error("API_KEY_NOT_FOUND", "This partner has no such API key.");
+    co_return make_error(ErrorCode::kApiKeyNotFound, "This partner has no such API key.");
   spdlog::info("admin {} revoked API key {} of partner {}", admin_id, key_id, partner_id);
   co_return Ok{};
 }
 
 Task<Result<http::Principal>> PartnerService::authenticate_key(std::string api_key) {
-  const auto invalid = make_error("API_KEY_INVALID", "The API key is unknown or revoked.");
+  const auto invalid = make_error(ErrorCode::kApiKeyInvalid, "The API key is unknown or revoked.");
   if (api_key.size() > 128 || api_key.rfind(kApiKeyPrefix, 0) != 0) co_return invalid;
   auto owner = co_await store_.key_owner(api_key_hash(api_key));
   if (!owner) co_return invalid;

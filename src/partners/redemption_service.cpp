@@ -19,17 +19,17 @@ namespace {
 constexpr int kCodeAttempts = 5;  // 60-bit codes: a second attempt is already rare
 
 Error code_not_found() {
-  return make_error("CODE_NOT_FOUND", "No such discount code for this partner.");
+  return make_error(ErrorCode::kCodeNotFound, "No such discount code for this partner.");
 }
 
 Error too_many(int seconds) {
-  Error e = make_error("RATE_LIMITED", "Too many unknown codes; try again later.");
+  Error e = make_error(ErrorCode::kRateLimited, "Too many unknown codes; try again later.");
   e.retry_after_s = seconds;
   return e;
 }
 
-Error with_status(std::string code, std::string detail, std::string_view status) {
-  Error e = make_error(std::move(code), std::move(detail));
+Error with_status(ErrorCode code, std::string detail, std::string_view status) {
+  Error e = make_error(code, std::move(detail));
   e.extra_json = "\"currentStatus\":\"" + std::string(status) + "\"";
   return e;
 }
@@ -52,10 +52,10 @@ Task<Result<Redemption>> RedemptionService::redeem(std::string user_id, std::str
       co_await store_.db().transaction<Redemption>([&](db::Tx& tx) -> Task<Result<Redemption>> {
         auto found =
             co_await PartnerStore::offer_for_redemption(tx, offer_id, store_.db().dialect());
-        if (!found) co_return make_error("OFFER_NOT_FOUND", "No such offer.");
+        if (!found) co_return make_error(ErrorCode::kOfferNotFound, "No such offer.");
         const auto& [offer, partner_active] = *found;
         if (!offer.is_active || !partner_active)
-          co_return make_error("OFFER_NOT_AVAILABLE", "This offer is no longer available.");
+          co_return make_error(ErrorCode::kOfferNotAvailable, "This offer is no longer available.");
         Redemption r;
         r.id = uuid_v7();
         r.user_id = user_id;
@@ -80,9 +80,9 @@ Task<Result<Redemption>> RedemptionService::redeem(std::string user_id, std::str
         debit.redemption_id = r.id;
         debit.created_at_ms = r.created_at_ms;
         if (!co_await points::Ledger::post(tx, debit))
-          co_return make_error("INSUFFICIENT_POINTS", "The balance is lower than the offer's " +
-                                                          std::to_string(offer.points_cost) +
-                                                          " points.");
+          co_return make_error(ErrorCode::kInsufficientPoints,
+                               "The balance is lower than the offer's " +
+                                   std::to_string(offer.points_cost) + " points.");
         co_return r;
       });
   if (result) {
@@ -123,10 +123,10 @@ Task<Result<Verified>> RedemptionService::consume(std::string partner_id, std::s
   if (!r || r->partner_id != partner_id || r->status == "refunded") co_return miss(partner_id);
   const auto status = r->status_at(now);
   if (status == "used")
-    co_return with_status("CODE_ALREADY_USED",
+    co_return with_status(ErrorCode::kCodeAlreadyUsed,
                           "This code was used at " + iso8601_ms(r->used_at_ms.value_or(0)) + ".",
                           status);
-  co_return with_status("CODE_EXPIRED",
+  co_return with_status(ErrorCode::kCodeExpired,
                         "This code expired at " + iso8601_ms(r->expires_at_ms) + ".", status);
 }
 
@@ -135,12 +135,12 @@ Task<Result<Redemption>> RedemptionService::refund(std::string admin_id, std::st
   auto result =
       co_await store_.db().transaction<Redemption>([&](db::Tx& tx) -> Task<Result<Redemption>> {
         auto r = co_await PartnerStore::redemption(tx, id);
-        if (!r) co_return make_error("REDEMPTION_NOT_FOUND", "No such redemption.");
+        if (!r) co_return make_error(ErrorCode::kRedemptionNotFound, "No such redemption.");
         const auto now = now_ms();
         if (!co_await PartnerStore::mark_refunded(tx, id, now)) {
           r = co_await PartnerStore::redemption(tx, id);  // as the conditional write saw it
-          co_return with_status("REDEMPTION_NOT_REFUNDABLE", "Only an unused code can be refunded.",
-                                r->status_at(now));
+          co_return with_status(ErrorCode::kRedemptionNotRefundable,
+                                "Only an unused code can be refunded.", r->status_at(now));
         }
         points::LedgerEntry credit;
         credit.user_id = r->user_id;
@@ -151,7 +151,7 @@ Task<Result<Redemption>> RedemptionService::refund(std::string admin_id, std::st
         credit.note = reason;
         credit.created_at_ms = now;
         if (!co_await points::Ledger::post(tx, credit))
-          co_return make_error("CONFLICT", "The refund could not be credited.");
+          co_return make_error(ErrorCode::kConflict, "The refund could not be credited.");
         r->status = "refunded";
         r->updated_at_ms = now;
         co_return std::move(*r);

@@ -123,9 +123,9 @@ Task<Result<LedgerEntry>> Ledger::adjust(std::string admin_id, std::string user_
   auto r = co_await db_.transaction<LedgerEntry>([&e](db::Tx& tx) -> Task<Result<LedgerEntry>> {
     auto user = co_await tx.exec("SELECT 1 FROM users WHERE id = $1 AND deleted_at IS NULL",
                                  db::params(e.user_id));
-    if (user.empty()) co_return make_error("USER_NOT_FOUND", "No such user.");
+    if (user.empty()) co_return make_error(ErrorCode::kUserNotFound, "No such user.");
     if (!co_await post(tx, e))
-      co_return make_error("INSUFFICIENT_POINTS", "The balance is lower than the debit.");
+      co_return make_error(ErrorCode::kInsufficientPoints, "The balance is lower than the debit.");
     co_return e;
   });
   if (r && point_transactions_) point_transactions_->fetch_add(1, std::memory_order_relaxed);

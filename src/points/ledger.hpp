@@ -11,8 +11,8 @@
 
 #include "core/async.hpp"
 #include "core/metrics.hpp"
+#include "core/page.hpp"
 #include "core/result.hpp"
-#include "http/page.hpp"
 #include "store/db.hpp"
 
 namespace gd::points {

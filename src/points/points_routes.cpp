@@ -5,6 +5,7 @@
 
 #include "core/ids.hpp"
 #include "core/json.hpp"
+#include "http/page.hpp"
 
 namespace gd::points {
 namespace {
@@ -43,8 +44,9 @@ Task<Response> adjust(Ledger* ledger, Request req) {
     if (key != "amount" && key != "reason") in.fail(std::string(key), "is not a field here");
   if (auto st = in.finish(); !st) co_return Response::problem(st.error(), req.request_id);
   if (req.param(0) == req.principal->user_id)
-    co_return Response::problem(make_error("FORBIDDEN", "Admins cannot adjust their own points."),
-                                req.request_id);
+    co_return Response::problem(
+        make_error(ErrorCode::kForbidden, "Admins cannot adjust their own points."),
+        req.request_id);
   auto e =
       co_await ledger->adjust(req.principal->user_id, req.param(0), *amount, std::move(*reason));
   if (!e) co_return Response::problem(e.error(), req.request_id);
@@ -55,7 +57,7 @@ Task<Response> adjust(Ledger* ledger, Request req) {
 
 }  // namespace
 
-void add_admin_routes(http::RouteTable& routes, Ledger& ledger, http::IdempotencyStore& keys) {
+void add_admin_routes(http::RouteTable& routes, Ledger& ledger, IdempotencyStore& keys) {
   routes.add(
       "POST", "/api/v1/admin/users/{id}/points", {http::Auth::kRequired, true, 0, "admin"},
       http::with_idempotency(&keys, [l = &ledger](Request r) { return adjust(l, std::move(r)); }));

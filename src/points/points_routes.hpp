@@ -3,13 +3,13 @@
 #include "http/idempotency.hpp"
 #include "http/types.hpp"
 #include "points/ledger.hpp"
-#include "users/user_routes.hpp"
+#include "users/account_part.hpp"
 
 namespace gd::points {
 
 void add_routes(http::RouteTable& routes, Ledger& ledger);
 // POST /admin/users/{id}/points (role admin), which honours Idempotency-Key through `keys`.
-void add_admin_routes(http::RouteTable& routes, Ledger& ledger, http::IdempotencyStore& keys);
+void add_admin_routes(http::RouteTable& routes, Ledger& ledger, IdempotencyStore& keys);
 
 // Ledger rows are exported; on erasure they stay (the user row they point to is anonymised).
 class LedgerPart final : public users::AccountPart {

@@ -6,8 +6,8 @@
 
 namespace gd::db {
 
-Task<http::IdempotencyStore::Begin> IdempotencyKeys::begin(std::string user, std::string key,
-                                                           std::string hash) {
+Task<IdempotencyStore::Begin> IdempotencyKeys::begin(std::string user, std::string key,
+                                                     std::string hash) {
   const auto now = now_ms();
   for (int attempt = 0; attempt < 3; ++attempt) {
     auto inserted = co_await db_.write(
@@ -42,8 +42,7 @@ Task<http::IdempotencyStore::Begin> IdempotencyKeys::begin(std::string user, std
   co_return Begin{Outcome::kInProgress, {}};
 }
 
-Task<void> IdempotencyKeys::finish(std::string user, std::string key,
-                                   http::StoredResponse response) {
+Task<void> IdempotencyKeys::finish(std::string user, std::string key, StoredResponse response) {
   co_await db_.write(
       "UPDATE idempotency_keys SET state = 'done', status = $3, content_type = $4, body = $5 "
       "WHERE user_id = $1 AND key = $2",

@@ -423,7 +423,7 @@ Task<Result<Rejected>> SyncService::push(std::string user, std::int64_t last_pul
           if (!changed.empty()) hit = changed.str(0, 0);
         }
         if (hit)
-          co_return make_error("SYNC_CONFLICT",
+          co_return make_error(ErrorCode::kSyncConflict,
                                "A record you pushed changed on the server since your last pull "
                                "(" +
                                    std::string(t.name) + " " + *hit + "); pull, then push again.");

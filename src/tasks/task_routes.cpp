@@ -248,7 +248,7 @@ bool json_content(const Request& req) {
 Result<boost::json::object> optional_body(const Request& req) {
   if (req.body.empty()) return boost::json::object{};
   if (!json_content(req))
-    return make_error("UNSUPPORTED_MEDIA_TYPE", "The body must be application/json.");
+    return make_error(ErrorCode::kUnsupportedMediaType, "The body must be application/json.");
   return json::parse_object(req.body);
 }
 
@@ -318,7 +318,7 @@ void add_admin_routes(http::RouteTable& routes, TaskService& service) {
              [s = &service](Request r) { return deactivate(s, std::move(r)); });
 }
 
-void add_routes(http::RouteTable& routes, TaskService& service, http::IdempotencyStore& keys) {
+void add_routes(http::RouteTable& routes, TaskService& service, IdempotencyStore& keys) {
   TaskService* s = &service;
   const http::RouteOptions json_in{http::Auth::kRequired, true};
   const http::RouteOptions any_in{http::Auth::kRequired, false};

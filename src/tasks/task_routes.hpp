@@ -3,11 +3,11 @@
 #include "http/idempotency.hpp"
 #include "http/types.hpp"
 #include "tasks/task_service.hpp"
-#include "users/user_routes.hpp"
+#include "users/account_part.hpp"
 
 namespace gd::tasks {
 // confirm is money-like: it honours Idempotency-Key through `keys`.
-void add_routes(http::RouteTable& routes, TaskService& service, http::IdempotencyStore& keys);
+void add_routes(http::RouteTable& routes, TaskService& service, IdempotencyStore& keys);
 // POST /admin/tasks/{id}/deactivate (role admin).
 void add_admin_routes(http::RouteTable& routes, TaskService& service);
 

@@ -15,15 +15,15 @@ namespace gd::tasks {
 namespace {
 
 Error not_found() {
-  return make_error("TASK_NOT_FOUND", "No such task.");
+  return make_error(ErrorCode::kTaskNotFound, "No such task.");
 }
 
 Error forbidden(std::string detail) {
-  return make_error("FORBIDDEN", std::move(detail));
+  return make_error(ErrorCode::kForbidden, std::move(detail));
 }
 
 Error wrong_status(Status current, bool needs_open) {
-  Error e = make_error(needs_open ? "TASK_NOT_OPEN" : "TASK_STATUS_CONFLICT",
+  Error e = make_error(needs_open ? ErrorCode::kTaskNotOpen : ErrorCode::kTaskStatusConflict,
                        "The task is " + std::string(status_name(current)) + ".");
   e.extra_json = "\"currentStatus\":\"" + std::string(status_name(current)) + "\"";
   return e;
@@ -94,11 +94,11 @@ Task<Result<Application>> TaskService::apply(std::string user, std::string id,
   auto t = co_await get(user, id);
   if (!t) co_return std::move(t).error();
   if (t->creator_id == user)
-    co_return make_error("CANNOT_APPLY_TO_OWN_TASK", "You cannot apply to your own task.");
+    co_return make_error(ErrorCode::kCannotApplyToOwnTask, "You cannot apply to your own task.");
   if (t->status != Status::kOpen) co_return wrong_status(t->status, true);
   Application a{uuid_v7(), id, user, std::move(message), "pending", now_ms()};
   if (!co_await store_.insert_application(a))
-    co_return make_error("ALREADY_APPLIED", "You have already applied to this task.");
+    co_return make_error(ErrorCode::kAlreadyApplied, "You have already applied to this task.");
   co_return a;
 }
 
@@ -121,7 +121,7 @@ Task<Result<HelpTask>> TaskService::accept(std::string user, std::string id,
     if (t->creator_id != user) co_return forbidden("Only the creator can accept an application.");
     auto app = co_await TaskStore::application(tx, application_id);
     if (!app || app->task_id != id)
-      co_return make_error("APPLICATION_NOT_FOUND", "No such application for this task.");
+      co_return make_error(ErrorCode::kApplicationNotFound, "No such application for this task.");
     if (t->status != Status::kOpen) co_return wrong_status(t->status, true);
     const auto now = now_ms();
     // The task's conditional write decides races first: a concurrent accept that committed
@@ -137,7 +137,8 @@ Task<Result<HelpTask>> TaskService::accept(std::string user, std::string id,
     }
     app = co_await TaskStore::application(tx, application_id);  // re-read after the row lock
     if (app->status != "pending")
-      co_return make_error("APPLICATION_NOT_PENDING", "The application is " + app->status + ".");
+      co_return make_error(ErrorCode::kApplicationNotPending,
+                           "The application is " + app->status + ".");
     co_await tx.exec(
         "UPDATE task_applications SET status = CASE WHEN id = $2 THEN 'accepted' ELSE 'declined' "
         "END, updated_at = $3 WHERE task_id = $1 AND status = 'pending'",
@@ -217,7 +218,7 @@ Task<Result<HelpTask>> TaskService::act_in(db::Tx& tx, const std::string& user,
     co_return wrong_status(current ? current->status : t->status, tr.from[0] == Status::kOpen);
   }
   if (!co_await side_effects(tx, *t, action, reason))
-    co_return make_error("CONFLICT", "The reward could not be credited.");
+    co_return make_error(ErrorCode::kConflict, "The reward could not be credited.");
   co_return task_from_row(r, 0);
 }
 

@@ -24,7 +24,7 @@ struct Deps {
 
 Response gone(const Request& req) {
   // The token is valid but its account was erased concurrently.
-  return fail(req, make_error("UNAUTHENTICATED", "The account no longer exists."));
+  return fail(req, make_error(ErrorCode::kUnauthenticated, "The account no longer exists."));
 }
 
 Task<Response> get_me(Deps* d, Request req) {
@@ -77,7 +77,7 @@ Task<Response> get_user(Deps* d, Request req) {
   const auto& id = req.param(0);
   if (!is_uuid(id)) co_return fail(req, http::invalid_id());
   auto user = co_await d->store->find_by_id(id);
-  if (!user) co_return fail(req, make_error("USER_NOT_FOUND", "No such user."));
+  if (!user) co_return fail(req, make_error(ErrorCode::kUserNotFound, "No such user."));
   co_return Response::json(200, boost::json::serialize(public_profile_json(*user)));
 }
 
@@ -109,7 +109,7 @@ struct AdminDeps {
 Task<Response> admin_get(AdminDeps* d, Request req) {
   if (!is_uuid(req.param(0))) co_return fail(req, http::invalid_id());
   auto user = co_await d->store->find_by_id(req.param(0));
-  if (!user) co_return fail(req, make_error("USER_NOT_FOUND", "No such user."));
+  if (!user) co_return fail(req, make_error(ErrorCode::kUserNotFound, "No such user."));
   co_return Response::json(200, boost::json::serialize(admin_view_json(*user)));
 }
 
@@ -124,9 +124,10 @@ Task<Response> admin_patch(AdminDeps* d, Request req) {
     if (key != "isActive") in.fail(std::string(key), "cannot be changed here");
   if (auto st = in.finish(); !st) co_return fail(req, st.error());
   if (!*active && req.param(0) == req.principal->user_id)
-    co_return fail(req, make_error("FORBIDDEN", "Admins cannot deactivate their own account."));
+    co_return fail(
+        req, make_error(ErrorCode::kForbidden, "Admins cannot deactivate their own account."));
   auto user = co_await d->store->set_active(req.param(0), *active);
-  if (!user) co_return fail(req, make_error("USER_NOT_FOUND", "No such user."));
+  if (!user) co_return fail(req, make_error(ErrorCode::kUserNotFound, "No such user."));
   if (!*active) co_await d->end_sessions(user->id);
   spdlog::info("admin {} {} user {}", req.principal->user_id, *active ? "activated" : "deactivated",
                user->id);

@@ -4,21 +4,11 @@
 #include <string>
 #include <vector>
 
-#include <boost/json/object.hpp>
-
 #include "http/types.hpp"
+#include "users/account_part.hpp"
 #include "users/user_store.hpp"
 
 namespace gd::users {
-
-// What another module adds to a user's data export and does when the account is erased
-// (auth ends the sessions; later modules add tasks, ledger rows, ...).
-class AccountPart {
- public:
-  virtual ~AccountPart() = default;
-  virtual Task<void> export_into(std::string user_id, boost::json::object& doc) = 0;
-  virtual Task<void> erase(std::string user_id) = 0;
-};
 
 void add_routes(http::RouteTable& routes, UserStore& store, std::vector<AccountPart*> parts);
 

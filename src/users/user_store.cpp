@@ -90,7 +90,7 @@ Task<Result<User>> UserStore::create(NewUser n) {
   } catch (const db::DbError& e) {
     if (!e.unique_violation()) throw;
   }
-  co_return make_error("EMAIL_TAKEN", "An account with this email already exists.");
+  co_return make_error(ErrorCode::kEmailTaken, "An account with this email already exists.");
 }
 
 Task<std::optional<User>> UserStore::update_profile(std::string id, ProfileUpdate up) {

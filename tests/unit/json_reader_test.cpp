@@ -39,7 +39,7 @@ TEST(JsonParse, MalformedIsMalformedJson) {
        {"", "{", "{\"a\":}", "{'a':1}", "{\"a\":1,}", "{} trailing", "nul", "\xff"}) {
     auto r = parse_object(body);
     ASSERT_FALSE(r.ok()) << body;
-    EXPECT_EQ(r.error().code, "MALFORMED_JSON") << body;
+    EXPECT_EQ(r.error().code, gd::ErrorCode::kMalformedJson) << body;
   }
 }
 
@@ -47,7 +47,7 @@ TEST(JsonParse, DeepNestingIsRejected) {
   const std::string deep = "{\"a\":" + std::string(100, '[') + std::string(100, ']') + "}";
   auto r = parse_object(deep);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "MALFORMED_JSON");
+  EXPECT_EQ(r.error().code, gd::ErrorCode::kMalformedJson);
   const std::string shallow = "{\"a\":" + std::string(10, '[') + std::string(10, ']') + "}";
   EXPECT_TRUE(parse_object(shallow).ok());
 }
@@ -56,7 +56,7 @@ TEST(JsonParse, NonObjectIsValidationFailed) {
   for (const char* body : {"[]", "[{\"a\":1}]", "42", "\"text\"", "null", "true"}) {
     auto r = parse_object(body);
     ASSERT_FALSE(r.ok()) << body;
-    EXPECT_EQ(r.error().code, "VALIDATION_FAILED") << body;
+    EXPECT_EQ(r.error().code, gd::ErrorCode::kValidationFailed) << body;
     ASSERT_EQ(r.error().errors.size(), 1u) << body;
     EXPECT_EQ(r.error().errors[0].field, "") << body;
   }
@@ -288,7 +288,7 @@ TEST(JsonReader, FinishCollectsEveryFieldErrorInOrder) {
   EXPECT_TRUE(in.failed());
   const auto s = in.finish();
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().code, "VALIDATION_FAILED");
+  EXPECT_EQ(s.error().code, gd::ErrorCode::kValidationFailed);
   EXPECT_EQ(fields(s), (std::vector<std::string>{"name", "email", "password", "location", "radius",
                                                  "custom"}));
   EXPECT_EQ(s.error().errors.back().message, "is wrong");

@@ -75,7 +75,7 @@ Parts split(const std::string& token) {
 }
 
 std::string code_of(const gd::Result<AccessClaims>& r) {
-  return r.ok() ? "OK" : r.error().code;
+  return r.ok() ? "OK" : std::string(gd::name(r.error().code));
 }
 
 TEST(Jwt, SignVerifyRoundTripKeepsClaims) {

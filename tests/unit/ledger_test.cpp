@@ -166,8 +166,10 @@ TEST_F(LedgerTest, AdjustNeedsAnExistingUserAndEnoughPoints) {
   EXPECT_EQ(ok->type, "admin_adjustment");
   EXPECT_EQ(ok->actor_id, "admin-1");
   EXPECT_EQ(ok->note, "welcome");
-  EXPECT_EQ(run(ledger.adjust("admin-1", u, -26, "too much")).error().code, "INSUFFICIENT_POINTS");
-  EXPECT_EQ(run(ledger.adjust("admin-1", gd::uuid_v7(), 5, "x")).error().code, "USER_NOT_FOUND");
+  EXPECT_EQ(run(ledger.adjust("admin-1", u, -26, "too much")).error().code,
+            gd::ErrorCode::kInsufficientPoints);
+  EXPECT_EQ(run(ledger.adjust("admin-1", gd::uuid_v7(), 5, "x")).error().code,
+            gd::ErrorCode::kUserNotFound);
   EXPECT_EQ(balance(u), 25);
 }
 

@@ -23,7 +23,7 @@ Request with_query(std::vector<std::pair<std::string, std::string>> query) {
 
 void expect_invalid(const gd::Result<gd::PageRequest>& r, const std::string& field) {
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "VALIDATION_FAILED");
+  EXPECT_EQ(r.error().code, gd::ErrorCode::kValidationFailed);
   ASSERT_EQ(r.error().errors.size(), 1u);
   EXPECT_EQ(r.error().errors[0].field, field);
 }

@@ -164,7 +164,7 @@ TEST(PasswordHasher, MoreThanMaxPendingAreRefusedWithServiceUnavailable) {
       EXPECT_EQ(r->rfind("$argon2id$", 0), 0u);
     } else {
       ++busy;
-      EXPECT_EQ(r.error().code, "SERVICE_UNAVAILABLE");
+      EXPECT_EQ(r.error().code, gd::ErrorCode::kServiceUnavailable);
       EXPECT_EQ(r.error().retry_after_s, 1);
     }
   }
@@ -195,7 +195,7 @@ TEST(PasswordHasher, VerifyCountsTowardsMaxPending) {
       matched += *r ? 1 : 0;
     } else {
       ++busy;
-      EXPECT_EQ(r.error().code, "SERVICE_UNAVAILABLE");
+      EXPECT_EQ(r.error().code, gd::ErrorCode::kServiceUnavailable);
     }
   }
   EXPECT_EQ(matched, 4);

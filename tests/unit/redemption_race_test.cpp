@@ -39,7 +39,7 @@ Task<std::string> redeem(db::Database& db, Ids ids) {
   partners::PartnerStore store(db);
   partners::RedemptionService svc(store);
   auto r = co_await svc.redeem(ids.user, ids.offer);
-  co_return r ? std::string("OK") : r.error().code;
+  co_return r ? std::string("OK") : std::string(name(r.error().code));
 }
 
 // `deactivate(offer)` opens a transaction that switches the offer off and returns; `commit()`

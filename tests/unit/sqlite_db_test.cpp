@@ -258,10 +258,10 @@ TEST_F(SqliteDb, ResultTransactionCommitsOnOkAndRollsBackOnError) {
   EXPECT_EQ(*ok, 7);
   const auto err = run(ioc_, db_->transaction<int>([](Tx& tx) -> Task<gd::Result<int>> {
     co_await tx.exec("INSERT INTO kv (k) VALUES ('dropped')");
-    co_return gd::make_error("INSUFFICIENT_POINTS", "no");
+    co_return gd::make_error(gd::ErrorCode::kInsufficientPoints, "no");
   }));
   ASSERT_FALSE(err.ok());
-  EXPECT_EQ(err.error().code, "INSUFFICIENT_POINTS");
+  EXPECT_EQ(err.error().code, gd::ErrorCode::kInsufficientPoints);
   const auto rows = exec_read("SELECT k FROM kv");
   ASSERT_EQ(rows.size(), 1);
   EXPECT_EQ(rows.str(0, 0), "kept");
