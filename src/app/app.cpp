@@ -31,6 +31,7 @@
 #include "points/ledger.hpp"
 #include "points/ledger_check.hpp"
 #include "points/points_routes.hpp"
+#include "projects/project_service.hpp"
 #include "store/idempotency_store.hpp"
 #include "store/open.hpp"
 #include "sync/sync_routes.hpp"
@@ -141,14 +142,17 @@ int serve(const Config& config) {
   points::Ledger ledger(*database);
   ledger.attach_metrics(metrics);
   points::LedgerPart ledger_part(ledger);
+  projects::ProjectStore project_store(*database);
+  projects::ProjectService project_service(project_store);
+  projects::ProjectsPart projects_part(project_store);
   tasks::TaskStore task_store(*database);
-  tasks::TaskService task_service(task_store, config.tasks);
+  tasks::TaskService task_service(task_store, ledger, project_service, config.tasks);
   task_service.attach_metrics(metrics);
   tasks::TasksPart tasks_part(task_store);
   db::IdempotencyKeys idempotency_keys(*database);
   partners::PartnerStore partner_store(*database);
   partners::PartnerService partner_service(partner_store);
-  partners::RedemptionService redemption_service(partner_store);
+  partners::RedemptionService redemption_service(partner_store, ledger);
   redemption_service.attach_metrics(metrics);
   partners::RedemptionsPart redemptions_part(redemption_service);
 
@@ -157,14 +161,14 @@ int serve(const Config& config) {
   add_ops_routes(server.router(), *database, metrics);
   auth::add_routes(server.router(), auth_service);
   users::add_routes(server.router(), user_store,
-                    {&sessions_part, &ledger_part, &tasks_part, &redemptions_part});
+                    {&sessions_part, &ledger_part, &projects_part, &tasks_part, &redemptions_part});
   users::add_admin_routes(server.router(), user_store, [&auth_service](std::string id) {
     return auth_service.end_all_sessions(std::move(id), "account_deactivated");
   });
   points::add_routes(server.router(), ledger);
   points::add_admin_routes(server.router(), ledger, idempotency_keys);
   tasks::add_routes(server.router(), task_service, idempotency_keys);
-  sync::SyncService sync_service(*database, task_service);
+  sync::SyncService sync_service(*database, task_service, project_service);
   sync::add_routes(server.router(), sync_service);
   tasks::add_admin_routes(server.router(), task_service);
   partners::add_routes(server.router(), partner_service, redemption_service, idempotency_keys);

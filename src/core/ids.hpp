@@ -2,6 +2,7 @@
 #pragma once
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace gd {
 
@@ -12,5 +13,20 @@ std::string uuid_v7();  // time-ordered: good B-tree locality for primary keys
 std::string fast_id();
 // True for the canonical lowercase 8-4-4-4-12 hex form with a valid version (1-8) nibble.
 bool is_uuid(std::string_view s);
+
+// Ids that travel side by side get a type each, so that a task id passed where a user id is
+// expected does not compile. The value is the id's canonical text.
+template <class Tag>
+struct TypedId {
+  std::string value;
+  TypedId() = default;
+  explicit TypedId(std::string v) : value(std::move(v)) {}
+  friend bool operator==(const TypedId&, const TypedId&) = default;
+};
+using UserId = TypedId<struct UserIdTag>;
+using TaskId = TypedId<struct TaskIdTag>;
+using ApplicationId = TypedId<struct ApplicationIdTag>;
+using ProjectId = TypedId<struct ProjectIdTag>;
+using PartnerId = TypedId<struct PartnerIdTag>;
 
 }  // namespace gd

@@ -87,29 +87,34 @@ void Reader::fail(std::string field, std::string message) {
   errors_.push_back({std::move(field), std::move(message)});
 }
 
+std::optional<std::string> check_text(std::string& s, StringRule rule) {
+  // libpq passes text parameters as C strings: a NUL would silently cut the value short on
+  // PostgreSQL and not on SQLite. No field has a use for it.
+  if (s.find('\0') != std::string::npos) return std::string("must not contain NUL characters");
+  if (rule.trim) {
+    const std::string_view t = trim(s);
+    if (t.size() != s.size()) s = std::string(t);
+  }
+  const auto len = utf8_length(s);
+  if (len < rule.min_chars || len > rule.max_chars)
+    return rule.min_chars > 0
+               ? fmt::format("must be {} to {} characters", rule.min_chars, rule.max_chars)
+               : fmt::format("must be at most {} characters", rule.max_chars);
+  return std::nullopt;
+}
+
 std::optional<std::string> Reader::read_string(std::string_view field, StringRule rule) {
   const auto* v = o_.if_contains(field);
   if (!v->is_string()) {
     fail(std::string(field), "must be a string");
     return std::nullopt;
   }
-  std::string_view s = v->as_string();
-  // libpq passes text parameters as C strings: a NUL would silently cut the value short on
-  // PostgreSQL and not on SQLite. No field has a use for it.
-  if (s.find('\0') != std::string_view::npos) {
-    fail(std::string(field), "must not contain NUL characters");
+  std::string s(v->as_string());
+  if (auto problem = check_text(s, rule)) {
+    fail(std::string(field), std::move(*problem));
     return std::nullopt;
   }
-  if (rule.trim) s = trim(s);
-  const auto len = utf8_length(s);
-  if (len < rule.min_chars || len > rule.max_chars) {
-    fail(std::string(field),
-         rule.min_chars > 0
-             ? fmt::format("must be {} to {} characters", rule.min_chars, rule.max_chars)
-             : fmt::format("must be at most {} characters", rule.max_chars));
-    return std::nullopt;
-  }
-  return std::string(s);
+  return s;
 }
 
 std::optional<std::string> Reader::required_string(std::string_view field, StringRule rule) {

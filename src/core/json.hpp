@@ -28,6 +28,11 @@ struct StringRule {
   bool trim = true;
 };
 
+// The one text rule of every user-supplied string, JSON or not: no NUL characters, trimmed
+// when the rule says so (in place), and a length in characters within the rule. Returns the
+// problem ("must be 1 to 120 characters"), or nullopt when `s` is acceptable.
+std::optional<std::string> check_text(std::string& s, StringRule rule);
+
 class Reader {
  public:
   explicit Reader(const boost::json::object& o) : o_(o) {}

@@ -53,12 +53,18 @@ RouteMetrics& Metrics::route(const std::string& method, const std::string& route
 }
 
 std::atomic<std::uint64_t>& Metrics::counter(const std::string& name, const std::string& help) {
+  return counter(name, help, "");
+}
+
+std::atomic<std::uint64_t>& Metrics::counter(const std::string& name, const std::string& help,
+                                             const std::string& labels) {
   std::lock_guard lock(mu_);
   for (auto& c : counters_)
-    if (c->name == name) return c->value;
+    if (c->name == name && c->labels == labels) return c->value;
   auto c = std::make_unique<Counter>();
   c->name = name;
   c->help = help;
+  c->labels = labels;
   counters_.push_back(std::move(c));
   return counters_.back()->value;
 }
@@ -78,9 +84,19 @@ std::string Metrics::render() const {
   out += "# HELP http_request_duration_seconds HTTP request latency by route.\n";
   out += "# TYPE http_request_duration_seconds histogram\n";
   for (const auto& r : routes_) r->render_histogram(out);
-  for (const auto& c : counters_) {
-    out += fmt::format("# HELP {} {}\n# TYPE {} counter\n{} {}\n", c->name, c->help, c->name,
-                       c->name, c->value.load(std::memory_order_relaxed));
+  for (std::size_t i = 0; i < counters_.size(); ++i) {
+    const auto& head = *counters_[i];
+    bool seen = false;
+    for (std::size_t j = 0; j < i && !seen; ++j) seen = counters_[j]->name == head.name;
+    if (seen) continue;  // rendered with the first series of its name
+    out += fmt::format("# HELP {} {}\n# TYPE {} counter\n", head.name, head.help, head.name);
+    for (std::size_t j = i; j < counters_.size(); ++j) {
+      const auto& c = *counters_[j];
+      if (c.name != head.name) continue;
+      out += c.name;
+      if (!c.labels.empty()) out += "{" + c.labels + "}";
+      out += fmt::format(" {}\n", c.value.load(std::memory_order_relaxed));
+    }
   }
   for (const auto& g : gauges_) {
     out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n{} {}\n", g.name, g.help, g.name, g.name,

@@ -36,12 +36,16 @@ class Metrics {
   // Stable for the life of the registry; call at start-up, not per request.
   RouteMetrics& route(const std::string& method, const std::string& route);
   std::atomic<std::uint64_t>& counter(const std::string& name, const std::string& help);
+  // One series of a labelled counter, e.g. labels = `type="refund"`; the series of one name
+  // are rendered together under one HELP/TYPE.
+  std::atomic<std::uint64_t>& counter(const std::string& name, const std::string& help,
+                                      const std::string& labels);
   void gauge(const std::string& name, const std::string& help, std::function<double()> read);
   std::string render() const;
 
  private:
   struct Counter {
-    std::string name, help;
+    std::string name, help, labels;
     std::atomic<std::uint64_t> value{0};
   };
   struct Gauge {

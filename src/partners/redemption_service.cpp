@@ -44,7 +44,6 @@ void RedemptionService::attach_metrics(Metrics& m) {
   redemptions_ = &m.counter("gooddeeds_redemptions_total", "Offers redeemed for discount codes.");
   consumed_ = &m.counter("gooddeeds_redemptions_consumed_total",
                          "Discount codes consumed through the partner API.");
-  point_transactions_ = &m.counter("gooddeeds_point_transactions_total", "Ledger rows written.");
 }
 
 Task<Result<Redemption>> RedemptionService::redeem(std::string user_id, std::string offer_id) {
@@ -79,7 +78,7 @@ Task<Result<Redemption>> RedemptionService::redeem(std::string user_id, std::str
         debit.type = "redemption";
         debit.redemption_id = r.id;
         debit.created_at_ms = r.created_at_ms;
-        if (!co_await points::Ledger::post(tx, debit))
+        if (!co_await ledger_.post(tx, debit))
           co_return make_error(ErrorCode::kInsufficientPoints,
                                "The balance is lower than the offer's " +
                                    std::to_string(offer.points_cost) + " points.");
@@ -87,7 +86,6 @@ Task<Result<Redemption>> RedemptionService::redeem(std::string user_id, std::str
       });
   if (result) {
     bump(redemptions_);
-    bump(point_transactions_);
   }
   co_return result;
 }
@@ -150,14 +148,13 @@ Task<Result<Redemption>> RedemptionService::refund(std::string admin_id, std::st
         credit.actor_id = admin_id;
         credit.note = reason;
         credit.created_at_ms = now;
-        if (!co_await points::Ledger::post(tx, credit))
+        if (!co_await ledger_.post(tx, credit))
           co_return make_error(ErrorCode::kConflict, "The refund could not be credited.");
         r->status = "refunded";
         r->updated_at_ms = now;
         co_return std::move(*r);
       });
   if (result) {
-    bump(point_transactions_);
     spdlog::info("admin {} refunded redemption {} ({} points): {}", admin_id, id,
                  result->points_spent, reason);
   }

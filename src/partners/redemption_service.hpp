@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+#include "points/ledger.hpp"
 
 #include "auth/rate_limit.hpp"
 #include "core/metrics.hpp"
@@ -21,7 +22,7 @@ struct Verified {
 
 class RedemptionService {
  public:
-  explicit RedemptionService(PartnerStore& store) : store_(store) {}
+  RedemptionService(PartnerStore& store, points::Ledger& ledger) : store_(store), ledger_(ledger) {}
   void attach_metrics(Metrics& m);
 
   // OFFER_NOT_FOUND, OFFER_NOT_AVAILABLE (offer or partner inactive), INSUFFICIENT_POINTS.
@@ -50,7 +51,7 @@ class RedemptionService {
   PartnerStore& store_;
   std::atomic<std::uint64_t>* redemptions_ = nullptr;
   std::atomic<std::uint64_t>* consumed_ = nullptr;
-  std::atomic<std::uint64_t>* point_transactions_ = nullptr;
+  points::Ledger& ledger_;
 };
 
 }  // namespace gd::partners

@@ -4,7 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cassert>
+#include "core/check.hpp"
 
 #include "core/clock.hpp"
 #include "core/ids.hpp"
@@ -62,8 +62,27 @@ Task<std::int64_t> Ledger::balance(std::string user_id) {
   co_return r.empty() ? 0 : r.i64(0, 0);
 }
 
+namespace {
+constexpr std::string_view kEntryTypes[] = {"task_reward", "redemption", "admin_adjustment",
+                                            "refund"};
+}  // namespace
+
+void Ledger::attach_metrics(Metrics& m) {
+  for (auto type : kEntryTypes)
+    written_.push_back({type, &m.counter("gooddeeds_point_transactions_total",
+                                         "Ledger rows written, by entry type.",
+                                         "type=\"" + std::string(type) + "\"")});
+}
+
+void Ledger::count(std::string_view type) {
+  for (auto& s : written_)
+    if (s.type == type) s.counter->fetch_add(1, std::memory_order_relaxed);
+}
+
 Task<bool> Ledger::post(db::Tx& tx, LedgerEntry e) {
-  assert(e.amount != 0 && !e.user_id.empty() && !e.type.empty());
+  GD_CHECK(e.amount != 0 && !e.user_id.empty());
+  GD_CHECK(std::find(std::begin(kEntryTypes), std::end(kEntryTypes), e.type) !=
+           std::end(kEntryTypes));
   if (e.id.empty()) e.id = uuid_v7();
   if (e.created_at_ms == 0) e.created_at_ms = now_ms();
   // The row first, the balance last: on PostgreSQL the balance's row lock is then held only
@@ -76,16 +95,20 @@ Task<bool> Ledger::post(db::Tx& tx, LedgerEntry e) {
   // Conditional update: the balance never goes below zero, even under concurrency.
   auto moved = co_await tx.exec(
       "UPDATE users SET points_balance = points_balance + $2 WHERE id = $1 AND "
-      "points_balance + $2 >= 0",
+      "points_balance + $2 >= 0 RETURNING points_balance",
       db::params(e.user_id, e.amount));
-  if (moved.affected() == 1) co_return true;
+  if (!moved.empty()) {
+    GD_CHECK(moved.i64(0, 0) >= 0);
+    count(e.type);
+    co_return true;
+  }
   co_await tx.exec("DELETE FROM point_transactions WHERE id = $1", db::params(e.id));
   co_return false;
 }
 
 Task<std::optional<std::int64_t>> Ledger::credit_reward(db::Tx& tx, LedgerEntry e,
                                                         EarnOptions limit) {
-  assert(e.amount > 0 && e.type == "task_reward" && limit.max_per_day > 0);
+  GD_CHECK(e.amount > 0 && e.type == "task_reward" && limit.max_per_day > 0);
   if (e.created_at_ms == 0) e.created_at_ms = now_ms();
   const std::int64_t day = e.created_at_ms / kDayMs;
   // Locks the row (PostgreSQL; SQLite transactions are serial anyway) and starts a new day's
@@ -120,7 +143,7 @@ Task<Result<LedgerEntry>> Ledger::adjust(std::string admin_id, std::string user_
   e.actor_id = std::move(admin_id);
   e.note = std::move(reason);
   e.created_at_ms = now_ms();
-  auto r = co_await db_.transaction<LedgerEntry>([&e](db::Tx& tx) -> Task<Result<LedgerEntry>> {
+  auto r = co_await db_.transaction<LedgerEntry>([&](db::Tx& tx) -> Task<Result<LedgerEntry>> {
     auto user = co_await tx.exec("SELECT 1 FROM users WHERE id = $1 AND deleted_at IS NULL",
                                  db::params(e.user_id));
     if (user.empty()) co_return make_error(ErrorCode::kUserNotFound, "No such user.");
@@ -128,7 +151,6 @@ Task<Result<LedgerEntry>> Ledger::adjust(std::string admin_id, std::string user_
       co_return make_error(ErrorCode::kInsufficientPoints, "The balance is lower than the debit.");
     co_return e;
   });
-  if (r && point_transactions_) point_transactions_->fetch_add(1, std::memory_order_relaxed);
   if (r)
     spdlog::info("admin {} adjusted the points of user {} by {}: {}", *e.actor_id, e.user_id,
                  e.amount, *e.note);

@@ -40,9 +40,9 @@ boost::json::object entry_json(const LedgerEntry& e);
 class Ledger {
  public:
   explicit Ledger(db::Database& db) : db_(db) {}
-  void attach_metrics(Metrics& m) {
-    point_transactions_ = &m.counter("gooddeeds_point_transactions_total", "Ledger rows written.");
-  }
+  // gooddeeds_point_transactions_total{type=...}: one series per entry type, counted when
+  // post() writes a row.
+  void attach_metrics(Metrics& m);
 
   // Newest first; returns up to page.limit + 1 entries so the caller knows if more follow.
   Task<std::vector<LedgerEntry>> history(std::string user_id, PageRequest page);
@@ -50,7 +50,7 @@ class Ledger {
   // Appends an entry and moves the balance by its amount, inside `tx`. Returns false (and
   // changes nothing) when the balance would go negative. The user must exist (user rows are
   // never deleted; a foreign key refuses anything else).
-  static Task<bool> post(db::Tx& tx, LedgerEntry entry);
+  Task<bool> post(db::Tx& tx, LedgerEntry entry);
   // An admin's adjustment (type admin_adjustment, the admin and reason recorded):
   // USER_NOT_FOUND, or INSUFFICIENT_POINTS when a debit would make the balance negative.
   Task<Result<LedgerEntry>> adjust(std::string admin_id, std::string user_id, std::int64_t amount,
@@ -59,12 +59,16 @@ class Ledger {
   // of the day (UTC) stay within `limit`. The day's sum is a counter on the user's row, read
   // with the row locked, so concurrent credits to one user are counted one after the other.
   // Returns the amount credited (0 writes no row), or nullopt when the user does not exist.
-  static Task<std::optional<std::int64_t>> credit_reward(db::Tx& tx, LedgerEntry entry,
-                                                         EarnOptions limit);
+  Task<std::optional<std::int64_t>> credit_reward(db::Tx& tx, LedgerEntry entry, EarnOptions limit);
 
  private:
   db::Database& db_;
-  std::atomic<std::uint64_t>* point_transactions_ = nullptr;
+  void count(std::string_view type);
+  struct Series {
+    std::string_view type;
+    std::atomic<std::uint64_t>* counter;
+  };
+  std::vector<Series> written_;  // set once by attach_metrics
 };
 
 }  // namespace gd::points

@@ -4,6 +4,8 @@
 // record in a savepoint, so a record that breaks a rule is rolled back alone and reported.
 #include "sync/sync_service.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -14,11 +16,16 @@
 #include "core/ids.hpp"
 #include "core/json.hpp"
 #include "sync/sync_tables.hpp"
-#include "tasks/geo.hpp"
-#include "tasks/task_fields.hpp"
 
 namespace gd::sync {
 namespace {
+
+void log_rejection(const SyncTable& table, std::string_view id, const Error& e) {
+  spdlog::debug("sync push: {} {} rejected: {} {}{}", table.name, id, name(e.code), e.detail,
+                e.errors.empty()
+                    ? std::string()
+                    : " (" + e.errors.front().field + " " + e.errors.front().message + ")");
+}
 
 constexpr int kPage = 1000;                      // rows per statement in a pull
 constexpr std::size_t kChunk = 500;              // ids per IN list
@@ -201,10 +208,22 @@ const char* kind_name(Kind k) {
   return "";
 }
 
+// Raw records decoded into the owning module's types. validate() has checked every column's
+// type (and that the id is a UUID), so only the rules of the value remain: the services
+// check those, as they do for REST.
 std::optional<std::string> str(const boost::json::object& rec, std::string_view key) {
   const auto* v = rec.if_contains(key);
   if (!v || !v->is_string()) return std::nullopt;
   return std::string(v->as_string());
+}
+
+// Present → the value (null allowed); absent → nullopt.
+std::optional<std::optional<std::string>> nullable_str(const boost::json::object& rec,
+                                                       std::string_view key) {
+  const auto* v = rec.if_contains(key);
+  if (!v) return std::nullopt;
+  if (v->is_null()) return std::optional<std::string>{};
+  return std::optional<std::string>(std::string(v->as_string()));
 }
 
 std::optional<double> num(const boost::json::object& rec, std::string_view key) {
@@ -213,37 +232,49 @@ std::optional<double> num(const boost::json::object& rec, std::string_view key) 
   return v->to_number<double>();
 }
 
-// The REST shape of a raw task record's editable fields (only those present), for the same
-// validation POST/PATCH /tasks use. `current` (when editing) drops the unchanged ones.
-boost::json::object rest_fields(const boost::json::object& rec, const tasks::HelpTask* current) {
-  boost::json::object o;
-  const auto changed = [&](auto pushed, auto have) { return !current || pushed != have; };
-  if (auto v = str(rec, "title"); v && changed(*v, current ? current->title : "")) o["title"] = *v;
-  if (auto v = str(rec, "description"); v && changed(*v, current ? current->description : ""))
-    o["description"] = *v;
-  if (auto v = str(rec, "category"); v && changed(*v, current ? current->category : ""))
-    o["category"] = *v;
+Result<tasks::TaskRecord> task_record(const boost::json::object& rec) {
+  tasks::TaskRecord r;
+  r.id = TaskId(str(rec, "id").value_or(""));
+  r.fields.title = str(rec, "title");
+  r.fields.description = str(rec, "description");
+  r.fields.category = str(rec, "category");
   const auto lat = num(rec, "lat"), lng = num(rec, "lng");
-  if (lat && lng && (!current || *lat != current->location.lat || *lng != current->location.lng))
-    o["location"] = {{"lat", *lat}, {"lng", *lng}};
-  else if (lat.has_value() != lng.has_value() && !current)
-    o["location"] = nullptr;  // half a location: invalid
-  if (const auto* v = rec.if_contains("points_reward"); v && v->is_number()) {
-    const auto reward = v->to_number<double>();
-    if (!current || reward != static_cast<double>(current->points_reward)) {
-      if (reward == std::floor(reward))
-        o["pointsReward"] = static_cast<std::int64_t>(reward);
-      else
-        o["pointsReward"] = reward;
-    }
+  if (lat.has_value() != lng.has_value())
+    return validation_error("lat", "lat and lng are pushed together");
+  if (lat) r.fields.location = GeoPoint{*lat, *lng};
+  if (const auto reward = num(rec, "points_reward")) {
+    if (*reward != std::floor(*reward) || std::fabs(*reward) > 9e15)
+      return validation_error("points_reward", "must be an integer");
+    r.fields.points_reward = static_cast<std::int64_t>(*reward);
   }
-  if (auto v = str(rec, "image_urls")) {
+  if (auto urls = str(rec, "image_urls")) {
     boost::system::error_code ec;
-    auto urls = boost::json::parse(*v, ec);
-    const auto now = current ? tasks::image_urls_json(current->image_urls) : std::string();
-    if (!current || *v != now) o["imageUrls"] = ec ? boost::json::value("not a list") : urls;
+    const auto parsed = boost::json::parse(*urls, ec);
+    const auto* list = ec ? nullptr : parsed.if_array();
+    if (!list) return validation_error("image_urls", "must be a JSON list of URLs");
+    std::vector<std::string> out;
+    for (const auto& u : *list) {
+      if (!u.is_string()) return validation_error("image_urls", "must be a JSON list of URLs");
+      out.emplace_back(u.as_string());
+    }
+    r.fields.image_urls = std::move(out);
   }
-  return o;
+  r.project_id = nullable_str(rec, "project_id");
+  if (r.project_id && *r.project_id && !is_uuid(**r.project_id))
+    return validation_error("project_id", "must be a UUID or null");
+  r.status = str(rec, "status");
+  r.creator_id = str(rec, "creator_id");
+  r.helper_id = nullable_str(rec, "helper_id");
+  return r;
+}
+
+projects::ProjectRecord project_record(const boost::json::object& rec) {
+  projects::ProjectRecord r;
+  r.id = ProjectId(str(rec, "id").value_or(""));
+  r.fields.name = str(rec, "name");
+  r.fields.description = nullable_str(rec, "description");
+  r.user_id = str(rec, "user_id");
+  return r;
 }
 
 }  // namespace
@@ -327,71 +358,21 @@ Task<bool> in_savepoint(db::Tx& tx, F apply) {
   co_return ok;
 }
 
-Task<bool> upsert_project(db::Tx& tx, const std::string& user, const boost::json::object& rec) {
-  const std::string id(rec.at("id").as_string());
-  auto current = co_await tx.exec(
-      "SELECT user_id, is_deleted, name, description FROM projects WHERE id = $1", db::params(id));
-  std::optional<std::string> name = str(rec, "name");
-  const auto* d = rec.if_contains("description");
-  std::optional<std::string> description;
-  bool description_given = d != nullptr;
-  if (d && d->is_string()) description = std::string(d->as_string());
-  const std::int64_t now = now_ms();
-  if (!current.empty()) {
-    if (current.str(0, 0) != user || current.i64(0, 1) != 0) co_return false;
-    if (!name) name = current.str(0, 2);
-    if (!description_given) description = current.opt(0, 3);
-  }
-  if (!name || json::utf8_length(*name) < 1 || json::utf8_length(*name) > 200 ||
-      (description && json::utf8_length(*description) > 2000))
-    co_return false;
-  if (current.empty()) {
-    co_await tx.exec(
-        "INSERT INTO projects (id, user_id, name, description, created_at, updated_at) VALUES "
-        "($1, $2, $3, $4, $5, $5)",
-        db::params(id, user, *name, db::opt(description), now));
-  } else if (*name != current.str(0, 2) || description != current.opt(0, 3)) {
-    co_await tx.exec(
-        "UPDATE projects SET name = $2, description = $3, updated_at = $4 WHERE id = $1",
-        db::params(id, *name, db::opt(description), now));
-  }
-  co_return true;
-}
-
-Task<bool> delete_project(db::Tx& tx, const std::string& user, const std::string& id) {
-  auto current =
-      co_await tx.exec("SELECT user_id, is_deleted FROM projects WHERE id = $1", db::params(id));
-  if (current.empty()) co_return true;  // deleting what is not there is fine
-  if (current.str(0, 0) != user) co_return false;
-  if (current.i64(0, 1) != 0) co_return true;
-  const std::int64_t now = now_ms();
-  co_await tx.exec("UPDATE projects SET is_deleted = 1, updated_at = $2 WHERE id = $1",
-                   db::params(id, now));
-  // Its tasks live on (they are public requests for help), outside the project.
-  co_await tx.exec("UPDATE tasks SET project_id = NULL, updated_at = $2 WHERE project_id = $1",
-                   db::params(id, now));
-  co_return true;
-}
-
-Task<bool> own_live_project(db::Tx& tx, const std::string& user, const std::string& project) {
-  auto r =
-      co_await tx.exec("SELECT 1 FROM projects WHERE id = $1 AND user_id = $2 AND is_deleted = 0",
-                       db::params(project, user));
-  co_return !r.empty();
-}
-
 }  // namespace
 
 Task<Result<Rejected>> SyncService::push(std::string user, std::int64_t last_pulled_at,
                                          boost::json::object changes) {
   const bool pg = db_.dialect() == db::Dialect::kPostgres;
-  const auto max_reward = tasks_.options().max_reward;
   const auto body = [&](db::Tx& tx) -> Task<Result<Rejected>> {
     Rejected rejected;
     // Below the horizon the log no longer says what changed: then any pushed record that
     // exists is a conflict (the client's next pull replaces everything).
-    const auto clock = co_await tx.exec("SELECT horizon FROM sync_clock", db::Params());
+    const auto clock = co_await tx.exec("SELECT horizon, pos FROM sync_clock", db::Params());
     const bool stale = last_pulled_at < clock.i64(0, 0);
+    // No pull has answered a position beyond the clock: such a client would skip conflict
+    // detection for everything changed until the clock caught up.
+    if (last_pulled_at > clock.i64(0, 1) + 1)
+      co_return validation_error("lastPulledAt", "is ahead of the server's position: pull first");
     // Lock the pushed rows (PostgreSQL; SQLite writes one transaction at a time), then refuse
     // the whole push if any of them changed at or after the client's position.
     for (const auto& t : sync_tables()) {
@@ -443,20 +424,14 @@ Task<Result<Rejected>> SyncService::push(std::string user, std::int64_t last_pul
         if (!a) continue;
         for (const auto& r : a->as_array()) {
           const auto& rec = r.as_object();
-          const auto apply = [&]() -> Task<bool> {
-            if (t.name == "projects") co_return co_await upsert_project(tx, user, rec);
-            co_return co_await upsert_task(tx, user, rec, max_reward);
-          };
+          const auto apply = [&]() -> Task<bool> { co_return co_await put(tx, user, t, rec); };
           if (!co_await in_savepoint(tx, apply)) out.emplace_back(rec.at("id").as_string());
         }
       }
       if (const auto* a = lists.if_contains("deleted")) {
         for (const auto& v : a->as_array()) {
           const std::string id(v.as_string());
-          const auto apply = [&]() -> Task<bool> {
-            if (t.name == "projects") co_return co_await delete_project(tx, user, id);
-            co_return co_await delete_task(tx, user, id);
-          };
+          const auto apply = [&]() -> Task<bool> { co_return co_await remove(tx, user, t, id); };
           if (!co_await in_savepoint(tx, apply)) out.push_back(id);
         }
       }
@@ -492,92 +467,36 @@ Task<std::size_t> prune_changes(db::Database& db, std::int64_t before, std::size
   co_return n.value();
 }
 
-// A task through push: created as with POST /tasks (status open, no helper), edited as with
-// PATCH /tasks/{id} (the creator, while open), moved along the lifecycle by whoever the
-// transition table allows, exactly as the REST actions do.
-Task<bool> SyncService::upsert_task(db::Tx& tx, const std::string& user,
-                                    const boost::json::object& rec, std::int64_t max_reward) {
-  const std::string id(rec.at("id").as_string());
-  const auto current = co_await tasks::TaskStore::find(tx, id);
-  if (!current) {
-    if (auto s = str(rec, "status"); s && *s != "open") co_return false;
-    if (const auto* h = rec.if_contains("helper_id"); h && !h->is_null()) co_return false;
-    const auto fields =
-        tasks::read_task_fields(rest_fields(rec, nullptr), true, max_reward, nullptr);
-    if (!fields) co_return false;
-    std::optional<std::string> project = str(rec, "project_id");
-    if (project && !co_await own_live_project(tx, user, *project)) co_return false;
-    tasks::HelpTask t;
-    t.id = id;
-    t.creator_id = user;
-    t.project_id = project;
-    t.title = *fields->title;
-    t.description = fields->description.value_or("");
-    t.category = *fields->category;
-    t.location = *fields->location;
-    t.grid = tasks::snap_to_grid(t.location);
-    t.points_reward = *fields->points_reward;
-    t.image_urls = fields->image_urls.value_or(std::vector<std::string>{});
-    t.created_at_ms = t.updated_at_ms = now_ms();
-    co_await tasks::TaskStore::insert(tx, t);
-    co_return true;
+// One pushed record through its owner's service: the same rules as REST. A record is
+// rejected when it breaks one (the service's error says which, at debug level).
+Task<bool> SyncService::put(db::Tx& tx, const std::string& user, const SyncTable& table,
+                            const boost::json::object& rec) {
+  Status applied = Ok{};
+  if (table.name == "projects") {
+    applied = co_await projects_.put_in(tx, UserId(user), project_record(rec));
+  } else {
+    auto record = task_record(rec);
+    if (!record)
+      applied = std::move(record).error();
+    else
+      applied = co_await tasks_.put_in(tx, UserId(user), std::move(record.value()));
   }
-  const auto& t = *current;
-  const bool creator = t.creator_id == user;
-  if (!creator && t.helper_id != user) co_return false;
-  auto deleted = co_await tx.exec("SELECT is_deleted FROM tasks WHERE id = $1", db::params(id));
-  if (deleted.i64(0, 0) != 0) co_return false;
-  // Field edits: the creator's, while the task is open.
-  const auto edits = rest_fields(rec, &t);
-  std::optional<std::optional<std::string>> project;
-  if (const auto* p = rec.if_contains("project_id")) {
-    std::optional<std::string> pushed;
-    if (p->is_string()) pushed = std::string(p->as_string());
-    if (pushed != t.project_id) project = pushed;
-  }
-  if (!edits.empty() || project) {
-    if (!creator || t.status != tasks::Status::kOpen) co_return false;
-    if (!edits.empty()) {
-      const auto fields = tasks::read_task_fields(edits, false, max_reward, nullptr);
-      if (!fields || !co_await tasks::TaskStore::patch_open(tx, id, user, fields.value()))
-        co_return false;
-    }
-    if (project) {
-      if (*project && !co_await own_live_project(tx, user, **project)) co_return false;
-      co_await tx.exec("UPDATE tasks SET project_id = $2, updated_at = $3 WHERE id = $1",
-                       db::params(id, db::opt(*project), now_ms()));
-    }
-  }
-  // A status move is the lifecycle action that makes it.
-  if (auto s = str(rec, "status")) {
-    const auto target = tasks::parse_status(*s);
-    if (!target) co_return false;
-    if (*target != t.status) {
-      const auto action = tasks::action_for_move(
-          t.status, *target, creator ? tasks::Actor::kCreator : tasks::Actor::kHelper);
-      if (!action) co_return false;
-      auto moved = co_await tasks_.act_in(tx, user, id, *action, std::nullopt);
-      if (!moved) co_return false;
-    }
-  }
-  co_return true;
+  if (!applied) log_rejection(table, rec.at("id").as_string(), applied.error());
+  co_return applied.ok();
 }
 
-// Deleting a task: the creator's; an open task is cancelled first (its applicants declined);
-// a finished one is simply deleted; one in progress cannot be.
-Task<bool> SyncService::delete_task(db::Tx& tx, const std::string& user, const std::string& id) {
-  const auto t = co_await tasks::TaskStore::find(tx, id);
-  if (!t) co_return true;
-  if (t->creator_id != user) co_return false;
-  if (t->status == tasks::Status::kOpen) {
-    auto cancelled = co_await tasks_.act_in(tx, user, id, tasks::Action::kCancel, std::nullopt);
-    if (!cancelled) co_return false;
-  } else if (t->status != tasks::Status::kCancelled && t->status != tasks::Status::kCompleted) {
-    co_return false;
+Task<bool> SyncService::remove(db::Tx& tx, const std::string& user, const SyncTable& table,
+                               const std::string& id) {
+  Status removed = Ok{};
+  if (table.name == "projects") {
+    removed = co_await projects_.remove_in(tx, UserId(user), ProjectId(id));
+    // Its tasks live on (they are public requests for help), outside the project.
+    if (removed) co_await tasks_.detach_project_in(tx, ProjectId(id));
+  } else {
+    removed = co_await tasks_.remove_in(tx, UserId(user), TaskId(id));
   }
-  co_await tx.exec("UPDATE tasks SET is_deleted = 1, updated_at = $2 WHERE id = $1",
-                   db::params(id, now_ms()));
-  co_return true;
+  if (!removed) log_rejection(table, id, removed.error());
+  co_return removed.ok();
 }
 
 }  // namespace gd::sync

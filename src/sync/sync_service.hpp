@@ -12,7 +12,9 @@
 #include "core/async.hpp"
 #include "core/byte_sink.hpp"
 #include "core/result.hpp"
+#include "projects/project_service.hpp"
 #include "store/db.hpp"
+#include "sync/sync_tables.hpp"
 #include "tasks/task_service.hpp"
 
 namespace gd::sync {
@@ -27,7 +29,8 @@ using Rejected = std::map<std::string, std::vector<std::string>>;
 
 class SyncService {
  public:
-  SyncService(db::Database& db, tasks::TaskService& tasks) : db_(db), tasks_(tasks) {}
+  SyncService(db::Database& db, tasks::TaskService& tasks, projects::ProjectService& projects)
+      : db_(db), tasks_(tasks), projects_(projects) {}
 
   // The response body, {"changes": {...}, "timestamp": N}, sent to `out` in pieces of about
   // 256 KiB as it is read from one snapshot (which stays open until the last piece is sent).
@@ -42,11 +45,13 @@ class SyncService {
                               boost::json::object changes);
 
  private:
-  Task<bool> upsert_task(db::Tx& tx, const std::string& user, const boost::json::object& rec,
-                         std::int64_t max_reward);
-  Task<bool> delete_task(db::Tx& tx, const std::string& user, const std::string& id);
+  Task<bool> put(db::Tx& tx, const std::string& user, const SyncTable& table,
+                 const boost::json::object& rec);
+  Task<bool> remove(db::Tx& tx, const std::string& user, const SyncTable& table,
+                    const std::string& id);
   db::Database& db_;
   tasks::TaskService& tasks_;
+  projects::ProjectService& projects_;
 };
 
 // One step of pruning the change log: moves the horizon up to `before` (never past the clock,

@@ -1,48 +1,72 @@
 // The transition table (seed: Task-Lifecycle state machine; API.md: Help tasks).
 #include "tasks/lifecycle.hpp"
 
-#include <cassert>
+#include "core/check.hpp"
 
 namespace gd::tasks {
 namespace {
 
 const std::vector<Transition>& table() {
   using S = Status;
+  using A = ApplicationsChange;
   static const std::vector<Transition> kTable = {
-      {Action::kAccept, Actor::kCreator, {S::kOpen}, S::kAssigned, "task.accepted", false},
-      {Action::kStart, Actor::kHelper, {S::kAssigned}, S::kInProgress, "task.started", true},
-      {Action::kWithdraw,
-       Actor::kHelper,
-       {S::kAssigned, S::kInProgress},
-       S::kOpen,
-       "task.withdrawn",
-       true},
-      {Action::kComplete,
-       Actor::kHelper,
-       {S::kInProgress},
-       S::kPendingConfirmation,
-       "task.completed",
-       true},
-      {Action::kConfirm,
-       Actor::kCreator,
-       {S::kPendingConfirmation},
-       S::kCompleted,
-       "task.confirmed",
-       false},
-      {Action::kReject,
-       Actor::kCreator,
-       {S::kPendingConfirmation},
-       S::kInProgress,
-       "task.rejected",
-       false},
-      {Action::kCancel, Actor::kCreator, {S::kOpen}, S::kCancelled, "task.cancelled", false},
+      {.action = Action::kAccept,
+       .actor = Actor::kCreator,
+       .from = {S::kOpen},
+       .to = S::kAssigned,
+       .event = "task.accepted",
+       .notify = Notify::kHelper,
+       .sets_helper = true,
+       .applications = A::kAcceptOneDeclineRest},
+      {.action = Action::kStart,
+       .actor = Actor::kHelper,
+       .from = {S::kAssigned},
+       .to = S::kInProgress,
+       .event = "task.started",
+       .notify = Notify::kCreator},
+      {.action = Action::kWithdraw,
+       .actor = Actor::kHelper,
+       .from = {S::kAssigned, S::kInProgress},
+       .to = S::kOpen,
+       .event = "task.withdrawn",
+       .notify = Notify::kCreator,
+       .clears_helper = true,
+       .applications = A::kReopen},
+      {.action = Action::kComplete,
+       .actor = Actor::kHelper,
+       .from = {S::kInProgress},
+       .to = S::kPendingConfirmation,
+       .event = "task.completed",
+       .notify = Notify::kCreator},
+      {.action = Action::kConfirm,
+       .actor = Actor::kCreator,
+       .from = {S::kPendingConfirmation},
+       .to = S::kCompleted,
+       .event = "task.confirmed",
+       .notify = Notify::kHelper,
+       .sets_completed_at = true,
+       .credits_reward = true},
+      {.action = Action::kReject,
+       .actor = Actor::kCreator,
+       .from = {S::kPendingConfirmation},
+       .to = S::kInProgress,
+       .event = "task.rejected",
+       .notify = Notify::kHelper},
+      {.action = Action::kCancel,
+       .actor = Actor::kCreator,
+       .from = {S::kOpen},
+       .to = S::kCancelled,
+       .event = "task.cancelled",
+       .notify = Notify::kHelper,  // an open task has no helper: nobody is told
+       .applications = A::kDeclinePending},
       // Moderation: an admin takes down a task that is not finished yet.
-      {Action::kDeactivate,
-       Actor::kAdmin,
-       {S::kOpen, S::kAssigned, S::kInProgress, S::kPendingConfirmation},
-       S::kCancelled,
-       "task.deactivated",
-       true},
+      {.action = Action::kDeactivate,
+       .actor = Actor::kAdmin,
+       .from = {S::kOpen, S::kAssigned, S::kInProgress, S::kPendingConfirmation},
+       .to = S::kCancelled,
+       .event = "task.deactivated",
+       .notify = Notify::kBoth,
+       .applications = A::kDeclinePending},
   };
   return kTable;
 }
@@ -56,10 +80,30 @@ std::optional<Action> action_for_move(Status from, Status to, Actor actor) {
   return std::nullopt;
 }
 
+const std::vector<Transition>& transitions() {
+  return table();
+}
+
+bool legal_state(Status status, bool has_helper, bool has_completed_at) {
+  switch (status) {
+    case Status::kOpen:
+      return !has_helper && !has_completed_at;
+    case Status::kAssigned:
+    case Status::kInProgress:
+    case Status::kPendingConfirmation:
+      return has_helper && !has_completed_at;
+    case Status::kCompleted:
+      return has_helper && has_completed_at;
+    case Status::kCancelled:
+      return !has_completed_at;
+  }
+  return false;
+}
+
 const Transition& transition_for(Action action) {
   for (const auto& t : table())
     if (t.action == action) return t;
-  assert(false && "every action has a row");
+  GD_CHECK(false && "every action has a row");
   return table().front();
 }
 

@@ -8,6 +8,7 @@
 #include <boost/json/serialize.hpp>
 #include <charconv>
 #include <cmath>
+#include <limits>
 
 #include "core/ids.hpp"
 #include "core/json.hpp"
@@ -26,65 +27,6 @@ Response task_response(int status, const HelpTask& t, const std::string& viewer)
 }
 
 }  // namespace
-
-namespace {
-bool valid_image_url(std::string_view u) {
-  return u.size() <= 2048 &&
-         (u.rfind("https://", 0) == 0 || u.rfind("http://", 0) == 0 || u.rfind("/media/", 0) == 0);
-}
-
-// Reads imageUrls into `out`; records a field error on `in` when it is malformed.
-void read_image_urls(const boost::json::object& o, json::Reader& in,
-                     std::optional<std::vector<std::string>>& out) {
-  const auto* v = o.if_contains("imageUrls");
-  if (!v) return;
-  const auto* arr = v->if_array();
-  if (!arr || arr->size() > 10) return in.fail("imageUrls", "must be an array of at most 10 URLs");
-  std::vector<std::string> urls;
-  for (const auto& e : *arr) {
-    if (!e.is_string() || !valid_image_url(e.as_string()))
-      return in.fail("imageUrls", "each entry must be an http(s) URL or a /media/ path");
-    urls.emplace_back(e.as_string());
-  }
-  out = std::move(urls);
-}
-
-}  // namespace
-
-Result<TaskPatch> read_task_fields(const boost::json::object& o, bool creating,
-                                   std::int64_t max_reward, std::optional<std::string>* project) {
-  json::Reader in(o);
-  TaskPatch p;
-  p.title = creating ? in.required_string("title", {1, 120, true})
-                     : in.optional_string("title", {1, 120, true});
-  p.description = in.optional_string("description", {0, 2000, true});
-  p.category = creating ? in.required_string("category", {1, 40, true})
-                        : in.optional_string("category", {1, 40, true});
-  if (p.category && !valid_category(*p.category))
-    in.fail("category",
-            "must be one of shopping, transport, garden, repairs, tech_help, pets, "
-            "company, other");
-  auto loc = in.optional_point("location");
-  if (loc && *loc) p.location = **loc;
-  if ((loc && !*loc) || (creating && !in.has("location"))) in.fail("location", "is required");
-  p.points_reward = in.optional_int("pointsReward", 1, max_reward);
-  if (creating && !in.has("pointsReward")) in.fail("pointsReward", "is required");
-  read_image_urls(o, in, p.image_urls);
-  for (const auto& [key, value] : o) {
-    if (key == "projectId" && project) {
-      if (value.is_null()) continue;
-      if (!value.is_string() || !is_uuid(value.as_string()))
-        in.fail("projectId", "must be a UUID or null");
-      else
-        *project = std::string(value.as_string());
-    } else if (key != "title" && key != "description" && key != "category" && key != "location" &&
-               key != "pointsReward" && key != "imageUrls") {
-      in.fail(std::string(key), "is not a field of a task");
-    }
-  }
-  if (auto st = in.finish(); !st) return st.error();
-  return p;
-}
 
 namespace {
 

@@ -6,10 +6,13 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "core/check.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "points/ledger.hpp"
 #include "tasks/geo.hpp"
+#include "tasks/task_fields.hpp"
+#include "users/user_store.hpp"
 
 namespace gd::tasks {
 namespace {
@@ -45,11 +48,10 @@ Task<bool> applied(db::Tx& tx, const std::string& task_id, const std::string& us
 void TaskService::attach_metrics(Metrics& m) {
   created_ = &m.counter("gooddeeds_tasks_created_total", "Help tasks created.");
   completed_ = &m.counter("gooddeeds_tasks_completed_total", "Help tasks confirmed as completed.");
-  point_transactions_ = &m.counter("gooddeeds_point_transactions_total", "Ledger rows written.");
 }
 
 Task<Result<HelpTask>> TaskService::create(std::string user, NewTask n) {
-  if (n.project_id && !co_await store_.project_owned_by(*n.project_id, user))
+  if (n.project_id && !co_await projects_.owned_live(UserId(user), ProjectId(*n.project_id)))
     co_return validation_error("projectId", "is not one of your projects");
   HelpTask t;
   t.id = uuid_v7();
@@ -143,8 +145,11 @@ Task<Result<HelpTask>> TaskService::accept(std::string user, std::string id,
         "UPDATE task_applications SET status = CASE WHEN id = $2 THEN 'accepted' ELSE 'declined' "
         "END, updated_at = $3 WHERE task_id = $1 AND status = 'pending'",
         db::params(id, application_id, now));
-    co_await TaskStore::add_event(tx, id, "task.accepted", app->applicant_id);
-    co_return task_from_row(r, 0);
+    co_await TaskStore::add_event(tx, id, std::string(transition_for(Action::kAccept).event),
+                                  app->applicant_id);
+    auto moved = task_from_row(r, 0);
+    check_transition(transition_for(Action::kAccept), moved);
+    co_return moved;
   });
 }
 
@@ -154,7 +159,6 @@ Task<Result<HelpTask>> TaskService::act(std::string user, std::string id, Action
       [&](db::Tx& tx) -> Task<Result<HelpTask>> { return act_in(tx, user, id, action, reason); });
   if (r && action == Action::kConfirm) {
     if (completed_) completed_->fetch_add(1, std::memory_order_relaxed);
-    if (point_transactions_) point_transactions_->fetch_add(1, std::memory_order_relaxed);
   }
   co_return r;
 }
@@ -175,13 +179,11 @@ Task<Result<HelpTask>> TaskService::deactivate(std::string admin_id, std::string
       auto current = co_await TaskStore::find(tx, id);
       co_return wrong_status(current ? current->status : t->status, false);
     }
-    co_await tx.exec(
-        "UPDATE task_applications SET status = 'declined', updated_at = $2 WHERE task_id = $1 AND "
-        "status = 'pending'",
-        db::params(id, now));
-    co_await TaskStore::add_event(tx, id, std::string(tr.event), t->creator_id);
-    if (t->helper_id) co_await TaskStore::add_event(tx, id, std::string(tr.event), *t->helper_id);
-    co_return task_from_row(moved, 0);
+    co_await change_applications(tx, tr, *t, now);
+    co_await notify(tx, tr, *t, std::nullopt);
+    auto after = task_from_row(moved, 0);
+    check_transition(tr, after);
+    co_return after;
   });
   if (r) spdlog::info("admin {} deactivated task {}", admin_id, id);
   co_return r;
@@ -210,52 +212,174 @@ Task<Result<HelpTask>> TaskService::act_in(db::Tx& tx, const std::string& user,
                   "(CASE WHEN $7 = 1 THEN creator_id ELSE helper_id END) = $8 RETURNING ") +
           kTaskColumnsBare,
       db::params(id, std::string(status_name(t->status)), std::string(status_name(tr.to)),
-                 std::int64_t{action == Action::kWithdraw},
-                 std::int64_t{action == Action::kConfirm}, now,
+                 std::int64_t{tr.clears_helper}, std::int64_t{tr.sets_completed_at}, now,
                  std::int64_t{tr.actor == Actor::kCreator}, user));
   if (r.empty()) {
     auto current = co_await TaskStore::find(tx, id);
     co_return wrong_status(current ? current->status : t->status, tr.from[0] == Status::kOpen);
   }
-  if (!co_await side_effects(tx, *t, action, reason))
+  if (!co_await side_effects(tx, *t, tr, reason))
     co_return make_error(ErrorCode::kConflict, "The reward could not be credited.");
-  co_return task_from_row(r, 0);
+  auto after = task_from_row(r, 0);
+  check_transition(tr, after);
+  co_return after;
 }
 
-// What a transition does besides moving the status; `t` is the task before the move.
-Task<bool> TaskService::side_effects(db::Tx& tx, const HelpTask& t, Action action,
+// What a transition does besides moving the status, as its row says; `t` is the task before
+// the move.
+Task<bool> TaskService::side_effects(db::Tx& tx, const HelpTask& t, const Transition& tr,
                                      const std::optional<std::string>& reason) {
-  const Transition& tr = transition_for(action);
-  const auto now = now_ms();
   // The event first: a confirm's credit locks the helper's row, and holds it until the commit.
-  const auto recipient = tr.notify_creator ? std::optional<std::string>(t.creator_id) : t.helper_id;
-  std::optional<std::string> payload;
-  if (reason) payload = boost::json::serialize(boost::json::object{{"reason", *reason}});
-  if (recipient)
-    co_await TaskStore::add_event(tx, t.id, std::string(tr.event), *recipient, payload);
-  if (action == Action::kWithdraw) {
-    co_await tx.exec(
-        "UPDATE task_applications SET status = CASE WHEN applicant_id = $2 THEN 'withdrawn' ELSE "
-        "'pending' END, updated_at = $3 WHERE task_id = $1 AND (applicant_id = $2 OR status = "
-        "'declined')",
-        db::params(t.id, *t.helper_id, now));
-  } else if (action == Action::kCancel) {
-    co_await tx.exec(
-        "UPDATE task_applications SET status = 'declined', updated_at = $2 WHERE task_id = $1 AND "
-        "status = 'pending'",
-        db::params(t.id, now));
-  } else if (action == Action::kConfirm) {
+  co_await notify(tx, tr, t, reason);
+  co_await change_applications(tx, tr, t, now_ms());
+  if (tr.credits_reward) {
+    GD_CHECK(t.helper_id.has_value());
     points::LedgerEntry e;
     e.user_id = *t.helper_id;
     e.amount = t.points_reward;
     e.type = "task_reward";
     e.task_id = t.id;
-    const auto credited = co_await points::Ledger::credit_reward(tx, e, options_.earning);
+    const auto credited = co_await ledger_.credit_reward(tx, e, options_.earning);
     if (!credited) co_return false;
-    co_await tx.exec("UPDATE users SET tasks_completed = tasks_completed + 1 WHERE id = $1",
-                     db::params(*t.helper_id));
+    co_await users::UserStore::count_completed_task(tx, *t.helper_id);
   }
   co_return true;
+}
+
+Task<void> TaskService::notify(db::Tx& tx, const Transition& tr, const HelpTask& t,
+                               const std::optional<std::string>& reason) {
+  std::optional<std::string> payload;
+  if (reason) payload = boost::json::serialize(boost::json::object{{"reason", *reason}});
+  const std::string event(tr.event);
+  if (tr.notify != Notify::kHelper)
+    co_await TaskStore::add_event(tx, t.id, event, t.creator_id, payload);
+  if (tr.notify != Notify::kCreator && t.helper_id)
+    co_await TaskStore::add_event(tx, t.id, event, *t.helper_id, payload);
+}
+
+Task<void> TaskService::change_applications(db::Tx& tx, const Transition& tr, const HelpTask& t,
+                                            std::int64_t now) {
+  switch (tr.applications) {
+    case ApplicationsChange::kNone:
+    case ApplicationsChange::kAcceptOneDeclineRest:  // accept() does it: it knows the one
+      break;
+    case ApplicationsChange::kReopen:
+      GD_CHECK(t.helper_id.has_value());
+      co_await tx.exec(
+          "UPDATE task_applications SET status = CASE WHEN applicant_id = $2 THEN 'withdrawn' "
+          "ELSE 'pending' END, updated_at = $3 WHERE task_id = $1 AND (applicant_id = $2 OR "
+          "status = 'declined')",
+          db::params(t.id, *t.helper_id, now));
+      break;
+    case ApplicationsChange::kDeclinePending:
+      co_await tx.exec(
+          "UPDATE task_applications SET status = 'declined', updated_at = $2 WHERE task_id = $1 "
+          "AND status = 'pending'",
+          db::params(t.id, now));
+      break;
+  }
+}
+
+void TaskService::check_transition(const Transition& tr, const HelpTask& after) {
+  GD_CHECK(after.status == tr.to);
+  GD_CHECK(
+      legal_state(after.status, after.helper_id.has_value(), after.completed_at_ms.has_value()));
+  GD_CHECK(!tr.clears_helper || !after.helper_id);
+  GD_CHECK(!tr.sets_helper || after.helper_id);
+}
+
+// ---- offline sync ------------------------------------------------------------------------
+
+Task<gd::Status> TaskService::create_in(db::Tx& tx, const UserId& user, TaskRecord& rec) {
+  if (rec.creator_id && *rec.creator_id != user.value)
+    co_return forbidden("A task's creator is the person who pushes it.");
+  if (rec.helper_id && *rec.helper_id)
+    co_return forbidden("A new task has no helper: the creator accepts one.");
+  if (rec.status && *rec.status != status_name(Status::kOpen))
+    co_return wrong_status(Status::kOpen, true);  // a new task starts open
+  if (auto checked = check_task_fields(rec.fields, true, options_.max_reward); !checked)
+    co_return checked;
+  std::optional<std::string> project;
+  if (rec.project_id) project = *rec.project_id;
+  if (project && !co_await projects_.owned_live(tx, user, ProjectId(*project)))
+    co_return validation_error("project_id", "is not one of your projects");
+  HelpTask t;
+  t.id = rec.id.value;
+  t.creator_id = user.value;
+  t.project_id = std::move(project);
+  t.title = std::move(*rec.fields.title);
+  t.description = rec.fields.description.value_or("");
+  t.category = std::move(*rec.fields.category);
+  t.location = *rec.fields.location;
+  t.grid = snap_to_grid(t.location);
+  t.points_reward = *rec.fields.points_reward;
+  t.image_urls = rec.fields.image_urls.value_or(std::vector<std::string>{});
+  t.created_at_ms = t.updated_at_ms = now_ms();
+  co_await TaskStore::insert(tx, t);
+  if (created_) created_->fetch_add(1, std::memory_order_relaxed);
+  co_return Ok{};
+}
+
+Task<gd::Status> TaskService::put_in(db::Tx& tx, UserId user, TaskRecord rec) {
+  const auto current = co_await TaskStore::find(tx, rec.id.value);
+  if (!current) co_return co_await create_in(tx, user, rec);
+  const HelpTask& t = *current;
+  const bool creator = t.creator_id == user.value;
+  if ((!creator && t.helper_id != user.value) || co_await TaskStore::is_deleted(tx, t.id))
+    co_return not_found();
+  if (rec.creator_id && *rec.creator_id != t.creator_id)
+    co_return forbidden("A task's creator cannot change.");
+  // Field edits: the creator's, while the task is open (only what differs counts).
+  TaskPatch edits = changed_fields(rec.fields, t);
+  std::optional<std::optional<std::string>> project;
+  if (rec.project_id && *rec.project_id != t.project_id) project = *rec.project_id;
+  if (!edits.empty() || project) {
+    if (!creator) co_return forbidden("Only the creator can edit a task.");
+    if (t.status != Status::kOpen) co_return wrong_status(t.status, true);
+    if (auto checked = check_task_fields(edits, false, options_.max_reward); !checked)
+      co_return checked;
+    if (!edits.empty() && !co_await TaskStore::patch_open(tx, t.id, user.value, edits))
+      co_return wrong_status(t.status, true);
+    if (project) {
+      if (*project && !co_await projects_.owned_live(tx, user, ProjectId(**project)))
+        co_return validation_error("project_id", "is not one of your projects");
+      co_await TaskStore::set_project(tx, t.id, *project, now_ms());
+    }
+  }
+  // A status move is the lifecycle action that makes it.
+  std::optional<std::string> helper = t.helper_id;
+  if (rec.status && *rec.status != status_name(t.status)) {
+    const auto target = parse_status(*rec.status);
+    if (!target) co_return validation_error("status", "is not a task status");
+    const auto action =
+        action_for_move(t.status, *target, creator ? Actor::kCreator : Actor::kHelper);
+    if (!action) co_return wrong_status(t.status, false);
+    auto moved = co_await act_in(tx, user.value, t.id, *action, std::nullopt);
+    if (!moved) co_return std::move(moved).error();
+    helper = moved->helper_id;
+  }
+  // The helper is the lifecycle's to set: a record may only say what it says.
+  if (rec.helper_id && *rec.helper_id != helper)
+    co_return forbidden("A task's helper is set by accepting an application.");
+  co_return Ok{};
+}
+
+Task<gd::Status> TaskService::remove_in(db::Tx& tx, UserId user, TaskId id) {
+  const auto t = co_await TaskStore::find(tx, id.value);
+  if (!t) co_return Ok{};
+  if (t->creator_id != user.value) co_return forbidden("Only the creator can delete a task.");
+  if (t->status == Status::kOpen) {
+    auto cancelled = co_await act_in(tx, user.value, id.value, Action::kCancel, std::nullopt);
+    if (!cancelled) co_return std::move(cancelled).error();
+  } else if (t->status != Status::kCancelled && t->status != Status::kCompleted) {
+    co_return wrong_status(t->status, false);
+  }
+  co_await TaskStore::mark_deleted(tx, id.value, now_ms());
+  co_return Ok{};
+}
+
+Task<void> TaskService::detach_project_in(db::Tx& tx, ProjectId project) {
+  co_await TaskStore::detach_project(tx, project.value, now_ms());
 }
 
 }  // namespace gd::tasks

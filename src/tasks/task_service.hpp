@@ -7,9 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "core/ids.hpp"
 #include "core/metrics.hpp"
 #include "core/result.hpp"
 #include "points/ledger.hpp"
+#include "projects/project_service.hpp"
 #include "tasks/lifecycle.hpp"
 #include "tasks/task_store.hpp"
 
@@ -30,9 +32,23 @@ struct NewTask {
   std::optional<std::string> project_id;
 };
 
+// A task as an offline client pushes it (a raw WatermelonDB record): the fields it carries
+// (absent ones are left as they are), and the columns only the server sets, which a client
+// may send back unchanged but never change.
+struct TaskRecord {
+  TaskId id;
+  TaskPatch fields;
+  std::optional<std::optional<std::string>> project_id;  // present null: outside any project
+  std::optional<std::string> status;                     // a move is the lifecycle action
+  std::optional<std::string> creator_id;
+  std::optional<std::optional<std::string>> helper_id;
+};
+
 class TaskService {
  public:
-  TaskService(TaskStore& store, TaskOptions options) : store_(store), options_(options) {}
+  TaskService(TaskStore& store, points::Ledger& ledger, projects::ProjectService& projects,
+              TaskOptions options)
+      : store_(store), ledger_(ledger), projects_(projects), options_(options) {}
   void attach_metrics(Metrics& m);
   const TaskOptions& options() const { return options_; }
 
@@ -63,15 +79,33 @@ class TaskService {
   Task<Result<HelpTask>> act_in(db::Tx& tx, const std::string& user, const std::string& id,
                                 Action action, const std::optional<std::string>& reason);
 
+  // Offline sync's push, inside its transaction. put_in creates the task as POST /tasks does
+  // or applies the record as PATCH /tasks/{id} (the creator, while open) and the lifecycle
+  // actions (whoever the table allows) do; a record that breaks a rule changes nothing the
+  // caller keeps (it rolls back to a savepoint) and gets the reason.
+  Task<gd::Status> put_in(db::Tx& tx, UserId user, TaskRecord record);
+  // Deletes the creator's task: an open one is cancelled first, a finished one is marked
+  // deleted, one under way cannot be. Deleting a task that does not exist is fine.
+  Task<gd::Status> remove_in(db::Tx& tx, UserId user, TaskId id);
+  // A deleted project's tasks live on outside it.
+  Task<void> detach_project_in(db::Tx& tx, ProjectId project);
+
  private:
-  Task<bool> side_effects(db::Tx& tx, const HelpTask& t, Action action,
+  Task<gd::Status> create_in(db::Tx& tx, const UserId& user, TaskRecord& record);
+  Task<bool> side_effects(db::Tx& tx, const HelpTask& t, const Transition& tr,
                           const std::optional<std::string>& reason);
+  Task<void> notify(db::Tx& tx, const Transition& tr, const HelpTask& t,
+                    const std::optional<std::string>& reason);
+  Task<void> change_applications(db::Tx& tx, const Transition& tr, const HelpTask& t,
+                                 std::int64_t now);
+  static void check_transition(const Transition& tr, const HelpTask& after);
 
   TaskStore& store_;
+  points::Ledger& ledger_;
+  projects::ProjectService& projects_;
   TaskOptions options_;
   std::atomic<std::uint64_t>* created_ = nullptr;
   std::atomic<std::uint64_t>* completed_ = nullptr;
-  std::atomic<std::uint64_t>* point_transactions_ = nullptr;
 };
 
 }  // namespace gd::tasks

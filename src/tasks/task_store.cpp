@@ -104,11 +104,25 @@ Task<std::optional<HelpTask>> TaskStore::find(db::Tx& tx, std::string id) {
   co_return task_from_row(r, 0);
 }
 
-Task<bool> TaskStore::project_owned_by(std::string project_id, std::string user_id) {
-  auto r =
-      co_await db_.read("SELECT 1 FROM projects WHERE id = $1 AND user_id = $2 AND is_deleted = 0",
-                        db::params(std::move(project_id), std::move(user_id)));
-  co_return !r.empty();
+Task<bool> TaskStore::is_deleted(db::Tx& tx, std::string id) {
+  auto r = co_await tx.exec("SELECT is_deleted FROM tasks WHERE id = $1", db::params(id));
+  co_return !r.empty() && r.i64(0, 0) != 0;
+}
+
+Task<void> TaskStore::mark_deleted(db::Tx& tx, std::string id, std::int64_t now_ms) {
+  co_await tx.exec("UPDATE tasks SET is_deleted = 1, updated_at = $2 WHERE id = $1",
+                   db::params(id, now_ms));
+}
+
+Task<void> TaskStore::set_project(db::Tx& tx, std::string id, std::optional<std::string> project,
+                                  std::int64_t now_ms) {
+  co_await tx.exec("UPDATE tasks SET project_id = $2, updated_at = $3 WHERE id = $1",
+                   db::params(id, db::opt(project), now_ms));
+}
+
+Task<void> TaskStore::detach_project(db::Tx& tx, std::string project, std::int64_t now_ms) {
+  co_await tx.exec("UPDATE tasks SET project_id = NULL, updated_at = $2 WHERE project_id = $1",
+                   db::params(project, now_ms));
 }
 
 Task<bool> TaskStore::has_applied(std::string task_id, std::string user_id) {

@@ -32,6 +32,9 @@ struct TaskPatch {
   std::optional<GeoPoint> location;
   std::optional<std::int64_t> points_reward;
   std::optional<std::vector<std::string>> image_urls;
+  bool empty() const {
+    return !title && !description && !category && !location && !points_reward && !image_urls;
+  }
 };
 
 class TaskStore {
@@ -43,7 +46,11 @@ class TaskStore {
   static Task<void> insert(db::Tx& tx, const HelpTask& t);
   Task<std::optional<HelpTask>> find(std::string id);
   static Task<std::optional<HelpTask>> find(db::Tx& tx, std::string id);
-  Task<bool> project_owned_by(std::string project_id, std::string user_id);
+  static Task<bool> is_deleted(db::Tx& tx, std::string id);
+  static Task<void> mark_deleted(db::Tx& tx, std::string id, std::int64_t now_ms);
+  static Task<void> set_project(db::Tx& tx, std::string id, std::optional<std::string> project,
+                                std::int64_t now_ms);
+  static Task<void> detach_project(db::Tx& tx, std::string project, std::int64_t now_ms);
   Task<bool> has_applied(std::string task_id, std::string user_id);
   // Returns the updated task, or nullopt when it is no longer open or not the creator's.
   Task<std::optional<HelpTask>> patch_open(std::string id, std::string creator_id, TaskPatch p);

@@ -1,6 +1,8 @@
 // SQL for users; identical on SQLite and PostgreSQL.
 #include "users/user_store.hpp"
 
+#include "core/check.hpp"
+
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "store/batched_lookup.hpp"
@@ -140,6 +142,12 @@ Task<bool> UserStore::erase(std::string id) {
       "is_active = 0, deleted_at = $2, updated_at = $2 WHERE id = $1 AND deleted_at IS NULL",
       db::params(std::move(id), now));
   co_return rows.affected() == 1;
+}
+
+Task<void> UserStore::count_completed_task(db::Tx& tx, std::string id) {
+  const auto r = co_await tx.exec(
+      "UPDATE users SET tasks_completed = tasks_completed + 1 WHERE id = $1", db::params(id));
+  GD_CHECK(r.affected() == 1);
 }
 
 }  // namespace gd::users

@@ -45,6 +45,8 @@ class UserStore {
   Task<std::optional<User>> set_active(std::string id, bool active);
   // GDPR erasure: personal data removed, the row kept (anonymised) for ledger references.
   Task<bool> erase(std::string id);
+  // One more task completed as a helper (their confirmed reward), in the caller's transaction.
+  static Task<void> count_completed_task(db::Tx& tx, std::string id);
 
  private:
   db::Database& db_;

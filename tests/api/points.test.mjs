@@ -271,18 +271,20 @@ describe('redemptions', { concurrency: true }, () => {
   it('/metrics counts redemptions, consumed codes and ledger rows', async () => {
     const value = async (name) => {
       const text = (await A.get(`${srv.origin}/metrics`)).text;
-      const m = new RegExp(`^${name} (\\d+)$`, 'm').exec(text);
+      const escaped = name.replace(/[{}"]/g, (c) => `\\${c}`);
+      const m = new RegExp(`^${escaped} (\\d+)$`, 'm').exec(text);
       assert.ok(m, `${name} in /metrics`);
       return Number(m[1]);
     };
     const s = await shop(10);
     const before = await value('gooddeeds_redemptions_total');
-    const rows = await value('gooddeeds_point_transactions_total');
+    const series = 'gooddeeds_point_transactions_total{type="redemption"}';
+    const rows = await value(series);
     const r = (await redeem(s.user, s.offer)).body;
     expectStatus(await partnerApi(s.key.key, 'consume', r.discountCode), 200);
     assert.ok(await value('gooddeeds_redemptions_total') >= before + 1);
     assert.ok(await value('gooddeeds_redemptions_consumed_total') >= 1);
-    assert.ok(await value('gooddeeds_point_transactions_total') >= rows + 1);
+    assert.ok(await value(series) >= rows + 1, 'the ledger counts the debit under its type');
   });
 
   it('codes are unique across many redemptions', async () => {

@@ -241,6 +241,78 @@ describe('offline sync with WatermelonDB', () => {
     assert.equal((await A.get('/users/me/points', { token: u.accessToken })).body.balance, 0);
   });
 
+  it('columns a client may not set are rejected per record, never silently changed', async () => {
+    const u = await registerUser(srv.base);
+    const other = await registerUser(srv.base);
+    const d = newDevice(srv.base, u);
+    const mine = await d.create('tasks', taskFields({ creator_id: u.user.id }));
+    const project = await d.create('projects', { name: 'Mine', description: null, user_id: u.user.id });
+    await d.sync();
+    const forOther = randomUUID(), helped = randomUUID(), notOpen = randomUUID(), theirProject = randomUUID();
+    const res = await push(u, (await pull(u)).timestamp, {
+      projects: {
+        created: [{ id: theirProject, name: 'For someone else', description: null, user_id: other.user.id }],
+        updated: [{ id: project.id, name: 'Moved', description: null, user_id: other.user.id }],
+        deleted: [],
+      },
+      tasks: {
+        created: [
+          taskFields({ id: forOther, creator_id: other.user.id }),            // another creator
+          taskFields({ id: helped, creator_id: u.user.id, helper_id: other.user.id }),  // a helper
+          taskFields({ id: notOpen, creator_id: u.user.id, status: 'assigned' }),  // not open
+        ],
+        updated: [
+          taskFields({ id: mine.id, creator_id: other.user.id }),             // creator changed
+        ],
+        deleted: [],
+      },
+    });
+    expectStatus(res, 200, 'push');
+    assert.deepEqual(res.body.experimentalRejectedIds.tasks.sort(), [forOther, helped, notOpen, mine.id].sort());
+    assert.deepEqual(res.body.experimentalRejectedIds.projects.sort(), [theirProject, project.id].sort());
+    for (const id of [forOther, helped, notOpen]) {
+      assertProblem(await A.get(`/tasks/${id}`, { token: other.accessToken }), 404, 'TASK_NOT_FOUND');
+    }
+    assert.equal((await A.get(`/tasks/${mine.id}`, { token: u.accessToken })).body.creatorId, u.user.id);
+    const after = await pull(u);
+    assert.deepEqual(after.changes.projects.created.map((p) => [p.id, p.name, p.user_id]), [[project.id, 'Mine', u.user.id]]);
+    // Sending server-set columns back unchanged is fine (that is what a client does).
+    const echoed = after.changes.tasks.created.find((t) => t.id === mine.id);
+    const ok = await push(u, after.timestamp, { tasks: { created: [], updated: [{ ...echoed, title: 'Edited' }], deleted: [] } });
+    expectStatus(ok, 200, 'push of an echoed record');
+    assert.equal(ok.body.experimentalRejectedIds, undefined);
+  });
+
+  it('strings with NUL characters are rejected on every table, as REST refuses them', async () => {
+    const u = await registerUser(srv.base);
+    const p = randomUUID(), t = randomUUID(), good = randomUUID();
+    const res = await push(u, (await pull(u)).timestamp, {
+      projects: { created: [
+        { id: p, name: '\u0000hidden tail', description: null, user_id: u.user.id },
+        { id: good, name: 'Fine', description: 'tail\u0000', user_id: u.user.id },
+      ], updated: [], deleted: [] },
+      tasks: { created: [taskFields({ id: t, creator_id: u.user.id, title: 'Carry\u0000 this' })], updated: [], deleted: [] },
+    });
+    expectStatus(res, 200, 'push');
+    assert.deepEqual(res.body.experimentalRejectedIds.projects.sort(), [p, good].sort());
+    assert.deepEqual(res.body.experimentalRejectedIds.tasks, [t]);
+    const after = await pull(u);
+    assert.equal(after.changes.projects.created.length, 0);
+    assert.equal(after.changes.tasks.created.length, 0);
+  });
+
+  it('a push from a position beyond the server clock is a 400 and applies nothing', async () => {
+    const u = await registerUser(srv.base);
+    const { timestamp } = await pull(u);
+    const fresh = randomUUID();
+    const res = await push(u, timestamp + 10 * 365 * 86400000, {
+      tasks: { created: [taskFields({ id: fresh, creator_id: u.user.id })], updated: [], deleted: [] },
+    });
+    assertProblem(res, 400, 'VALIDATION_FAILED');
+    assertProblem(await A.get(`/tasks/${fresh}`, { token: u.accessToken }), 404, 'TASK_NOT_FOUND');
+    expectStatus(await push(u, timestamp, { tasks: { created: [taskFields({ id: fresh, creator_id: u.user.id })], updated: [], deleted: [] } }), 200, 'at the clock');
+  });
+
   it('a push of a record changed on the server after lastPulledAt is a 409 and applies nothing', async () => {
     const u = await registerUser(srv.base);
     const d = newDevice(srv.base, u);

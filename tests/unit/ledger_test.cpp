@@ -78,8 +78,9 @@ class LedgerTest : public ::testing::Test {
   bool post(LedgerEntry e) { return run(post_in(db_.get(), std::move(e))); }
   static Task<bool> post_in(gd::db::Database* db, LedgerEntry e) {
     bool ok = false;
-    co_await db->transact([&ok, &e](gd::db::Tx& tx) -> Task<bool> {
-      ok = co_await Ledger::post(tx, e);
+    Ledger ledger(*db);
+    co_await db->transact([&](gd::db::Tx& tx) -> Task<bool> {
+      ok = co_await ledger.post(tx, e);
       co_return ok;
     });
     co_return ok;
@@ -89,8 +90,9 @@ class LedgerTest : public ::testing::Test {
   }
   static Task<std::int64_t> credit_in(gd::db::Database* db, LedgerEntry e, EarnOptions limit) {
     std::int64_t out = -1;
+    Ledger ledger(*db);
     co_await db->transact([&](gd::db::Tx& tx) -> Task<bool> {
-      auto credited = co_await Ledger::credit_reward(tx, e, limit);
+      auto credited = co_await ledger.credit_reward(tx, e, limit);
       out = credited.value_or(-1);
       co_return credited.has_value();
     });

@@ -37,7 +37,8 @@ Task<Ids> seed(db::Database& db) {
 
 Task<std::string> redeem(db::Database& db, Ids ids) {
   partners::PartnerStore store(db);
-  partners::RedemptionService svc(store);
+  points::Ledger ledger(db);
+  partners::RedemptionService svc(store, ledger);
   auto r = co_await svc.redeem(ids.user, ids.offer);
   co_return r ? std::string("OK") : std::string(name(r.error().code));
 }
