@@ -8,10 +8,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <array>
 #include <atomic>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -325,6 +328,26 @@ Task<void> client_gone(tcp::socket& socket) {
   co_await forever.async_wait(asio::use_awaitable);
 }
 
+// Bytes written to the socket that the peer has not acknowledged yet (SIOCOUTQ).
+int unacknowledged(tcp::socket& socket) {
+  int n = 0;
+  if (::ioctl(socket.native_handle(), SIOCOUTQ, &n) != 0) return 0;
+  return n;
+}
+
+// Completes once the socket's send queue has not shrunk for `timeout`: the peer has stopped
+// reading.
+Task<void> stalled(tcp::socket& socket, milliseconds timeout) {
+  asio::steady_timer timer(socket.get_executor());
+  for (int last = unacknowledged(socket);;) {
+    timer.expires_after(timeout);
+    co_await timer.async_wait(asio::use_awaitable);
+    const int now = unacknowledged(socket);
+    if (now >= last) co_return;
+    last = now;
+  }
+}
+
 }  // namespace
 
 // The handler's response, or nullopt when the client left first.
@@ -360,16 +383,19 @@ Task<bool> Server::Impl::write_streamed(beast::tcp_stream& stream, Exchange& ex,
       }
       chunk.clear();
     }
-    // The timeout follows progress, not the whole piece: every write that moves bytes
-    // restarts it, so a slow reader that keeps reading gets a body of any size, and one that
-    // stops reading is cut off after `timeout`.
+    // The timeout follows progress, not the whole piece: the write goes on while the
+    // client keeps taking bytes off the socket's send queue, however slowly, and ends when it
+    // has taken none for `timeout`. (Progress must be read from the queue: the kernel wakes a
+    // blocked writer only once much of a send buffer of megabytes has drained.)
     Task<void> write_progressing(bhttp::chunk_body<asio::const_buffer> piece) {
       beast::buffers_suffix<bhttp::chunk_body<asio::const_buffer>> rest(piece);
+      stream.expires_never();
       while (beast::buffer_bytes(rest) > 0) {
-        boost::system::error_code ec;
-        stream.expires_after(milliseconds(timeout));
-        const std::size_t n =
-            co_await stream.async_write_some(rest, asio::redirect_error(asio::use_awaitable, ec));
+        auto done =
+            co_await (stream.socket().async_write_some(rest, asio::as_tuple(asio::use_awaitable)) ||
+                      stalled(stream.socket(), milliseconds(timeout)));
+        if (done.index() != 0) throw boost::system::system_error(beast::error::timeout);
+        const auto [ec, n] = std::get<0>(done);
         if (ec) throw boost::system::system_error(ec);
         rest.consume(n);
       }
