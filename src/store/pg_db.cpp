@@ -30,18 +30,30 @@ class PgTx final : public Tx {
   pg::Conn& conn_;
 };
 
-// Brings the schema up to date on a thread of its own, retrying with back-off while the
-// server cannot be reached, so that `serve` starts (and answers /healthz) without it.
+// Brings the schema up to date: at once when the server can be reached (a failing migration
+// throws, as it always did), otherwise on a thread of its own, retrying with back-off, so
+// that `serve` starts (and answers /healthz) without the database.
 class BackgroundMigration {
  public:
-  explicit BackgroundMigration(std::string url) : thread_([this, url] { run(url); }) {}
+  explicit BackgroundMigration(const std::string& url) {
+    try {
+      const int applied = migrate(url);
+      spdlog::info("database ready ({} migrations applied)", applied);
+      done_.store(true, std::memory_order_release);
+      return;
+    } catch (const DbError& e) {
+      if (e.kind() != ErrorKind::kUnavailable) throw;
+      spdlog::warn("database not reachable, serving without it until it is: {}", e.what());
+    }
+    thread_ = std::thread([this, url] { run(url); });
+  }
   ~BackgroundMigration() {
     {
       std::lock_guard lock(mu_);
       stopping_ = true;
     }
     wake_.notify_all();
-    thread_.join();
+    if (thread_.joinable()) thread_.join();
   }
   BackgroundMigration(const BackgroundMigration&) = delete;
   BackgroundMigration& operator=(const BackgroundMigration&) = delete;
@@ -74,7 +86,7 @@ class BackgroundMigration {
   std::condition_variable wake_;
   bool stopping_ = false;  // guarded by mu_
   std::atomic<bool> done_{false};
-  std::thread thread_;  // last: started once the members it uses exist
+  std::thread thread_;  // retries, when the first attempt could not connect
 };
 
 class PgDatabase final : public Database {
