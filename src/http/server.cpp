@@ -429,6 +429,8 @@ Task<bool> Server::Impl::write_streamed(beast::tcp_stream& stream, Exchange& ex,
   } catch (const InfraError& e) {
     failure = e.what();
     temporary = e.temporary();
+  } catch (const boost::system::system_error& e) {
+    failure = e.code().message();  // what() would add Asio's source location, a long line
   } catch (const std::exception& e) {
     failure = e.what();
   }
