@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/error.hpp>
+#include <boost/system/system_error.hpp>
 #include <boost/url/parse.hpp>
 #include <cctype>
 #include <exception>
@@ -93,6 +95,12 @@ Task<Response> Pipeline::run(Exchange& ex) const {
     } catch (const InfraError& e) {
       if (!e.temporary()) co_return internal_error(ex, e);
       co_return unavailable(ex, e);
+    } catch (const boost::system::system_error& e) {
+      // Cancelled because the client hung up (http/server.cpp): nobody gets this answer.
+      if (e.code() != boost::asio::error::operation_aborted) co_return internal_error(ex, e);
+      spdlog::info("request_id={} {} {} cancelled: the client hung up", ex.request_id, ex.method,
+                   ex.path);
+      res = Response::problem(make_error("INTERNAL", ""), ex.request_id);
     } catch (const std::exception& e) {
       co_return internal_error(ex, e);
     }
