@@ -115,8 +115,14 @@ void add_gauges(Metrics& metrics, db::Database& db, auth::PasswordHasher& hasher
 int serve(const Config& config) {
   setup_logging(config.log_level);
   std::filesystem::create_directories(config.data_dir);
-  const int applied = db::migrate(config.database.url);
-  spdlog::info("database ready ({} migrations applied)", applied);
+  // PostgreSQL may be down when we start: serve anyway (healthz 200, readyz and every
+  // database request 503) while migrations are retried in the background.
+  db::OpenOptions db_options = config.database;
+  db_options.migrate_in_background = db::is_postgres_url(db_options.url);
+  if (!db_options.migrate_in_background) {
+    const int applied = db::migrate(config.database.url);
+    spdlog::info("database ready ({} migrations applied)", applied);
+  }
   auto keys =
       config.token_keys.empty() ? load_or_create_token_keys(config.data_dir) : config.token_keys;
 
@@ -131,7 +137,7 @@ int serve(const Config& config) {
     spdlog::debug("task event {} {} for {} on task {}", e.id, e.type, e.recipient_id, e.task_id);
   });
   http::Server server(config.server, metrics);
-  auto database = db::open_database(server.executor(), config.database);
+  auto database = db::open_database(server.executor(), db_options);
   users::UserStore user_store(*database);
   auth::SessionStore session_store(*database);
   auth::PasswordHasher hasher(config.hashing);

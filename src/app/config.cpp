@@ -117,6 +117,7 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     ("argon2-mem-bytes", po::value(&c.hashing.mem_limit_bytes)->default_value(c.hashing.mem_limit_bytes), "Argon2id memory per hash")
     ("db-pool-size", po::value(&c.database.pool_size)->default_value(c.database.pool_size), "PostgreSQL connections / idle SQLite readers")
     ("db-acquire-timeout-ms", po::value(&c.database.acquire_timeout_ms)->default_value(c.database.acquire_timeout_ms), "wait for a free PostgreSQL connection")
+    ("db-statement-timeout-ms", po::value(&c.database.statement_timeout_ms)->default_value(c.database.statement_timeout_ms), "PostgreSQL statement_timeout and idle_in_transaction_session_timeout (0: none)")
     ("sqlite-busy-timeout-ms", po::value(&c.database.busy_timeout_ms)->default_value(c.database.busy_timeout_ms), "SQLite lock wait")
     ("max-body-bytes", po::value(&c.server.max_body_bytes)->default_value(c.server.max_body_bytes), "largest JSON body")
     ("max-header-bytes", po::value(&c.server.max_header_bytes)->default_value(c.server.max_header_bytes), "largest request head")
@@ -165,6 +166,8 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     c.server.port = static_cast<unsigned short>(port);
     if (c.server.threads < 1) throw std::invalid_argument("--workers must be at least 1");
     if (c.tasks.max_reward < 1) throw std::invalid_argument("--max-task-reward must be at least 1");
+    if (c.database.statement_timeout_ms < 0)
+      throw std::invalid_argument("--db-statement-timeout-ms must be 0 or more");
     if (c.sync_retention_days < 0)
       throw std::invalid_argument("--sync-retention-days must be 0 or more");
     if (c.tasks.earning.max_per_day < 1)

@@ -4,12 +4,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/error.hpp>
+#include <boost/system/system_error.hpp>
 #include <boost/url/parse.hpp>
 #include <cctype>
 #include <exception>
 
 #include "core/clock.hpp"
 #include "core/ids.hpp"
+#include "core/infra_error.hpp"
 #include "core/json.hpp"
 
 namespace gd::http {
@@ -89,12 +92,32 @@ Task<Response> Pipeline::run(Exchange& ex) const {
   } else {
     try {
       res = co_await dispatch(ex);
+    } catch (const InfraError& e) {
+      if (!e.temporary()) co_return internal_error(ex, e);
+      co_return unavailable(ex, e);
+    } catch (const boost::system::system_error& e) {
+      // Cancelled because the client hung up (http/server.cpp): nobody gets this answer.
+      if (e.code() != boost::asio::error::operation_aborted) co_return internal_error(ex, e);
+      spdlog::info("request_id={} {} {} cancelled: the client hung up", ex.request_id, ex.method,
+                   ex.path);
+      res = Response::problem(make_error("INTERNAL", ""), ex.request_id);
     } catch (const std::exception& e) {
       co_return internal_error(ex, e);
     }
   }
   add_common_headers(ex, res);
   co_return res;
+}
+
+// A temporary infrastructure failure (no database connection in time, the database not
+// ready): 503 with Retry-After, so clients and load balancers back off instead of failing.
+Response Pipeline::unavailable(const Exchange& ex, const std::exception& e) const {
+  spdlog::warn("request_id={} {} {} unavailable: {}", ex.request_id, ex.method, ex.path, e.what());
+  Error error = make_error("SERVICE_UNAVAILABLE", "The service is busy or starting; try again.");
+  error.retry_after_s = 1;
+  auto res = Response::problem(error, ex.request_id);
+  add_common_headers(ex, res);
+  return res;
 }
 
 Response Pipeline::internal_error(const Exchange& ex, const std::exception& e) const {

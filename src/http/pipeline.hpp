@@ -54,6 +54,8 @@ class Pipeline {
   void finish(const Exchange& ex, int status, std::size_t bytes) const;
   // The 500 problem for a handler that threw (logged), with the common headers.
   Response internal_error(const Exchange& ex, const std::exception& e) const;
+  // The 503 (Retry-After) for a temporary infrastructure failure (logged), likewise.
+  Response unavailable(const Exchange& ex, const std::exception& e) const;
 
  private:
   Task<Response> dispatch(Exchange& ex) const;

@@ -8,17 +8,24 @@
 
 #include <spdlog/spdlog.h>
 
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
 #include <array>
 #include <atomic>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
@@ -26,12 +33,14 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <cerrno>
 #include <chrono>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <unordered_map>
 
+#include "core/infra_error.hpp"
 #include "http/pipeline.hpp"
 
 namespace gd::http {
@@ -41,6 +50,9 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using std::chrono::milliseconds;
+using namespace asio::experimental::awaitable_operators;
+
+constexpr int kClientClosedRequest = 499;  // nginx's status for a client that hung up
 
 namespace {
 
@@ -114,6 +126,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
                        const std::string& remote_ip, SessionHandle& handle);
   Task<bool> write_streamed(beast::tcp_stream& stream, Exchange& ex, Response res, unsigned version,
                             bool keep_alive, bool head);
+  Task<std::optional<Response>> run_watched(beast::tcp_stream& stream, Exchange& ex);
 };
 
 void Server::Impl::bind() {
@@ -275,7 +288,12 @@ Task<bool> Server::Impl::serve_one(beast::tcp_stream& stream, beast::flat_buffer
     keep_alive = false;  // the rest of the stream is unread
     handle.unread_body = !parser.is_done();
   }
-  Response res = co_await pipeline.run(ex);
+  auto answered = co_await run_watched(stream, ex);
+  if (!answered) {
+    pipeline.finish(ex, kClientClosedRequest, 0);
+    co_return false;
+  }
+  Response res = std::move(*answered);
   if (draining) keep_alive = false;
   if (res.stream)
     co_return co_await write_streamed(stream, ex, std::move(res), version, keep_alive, head);
@@ -284,6 +302,60 @@ Task<bool> Server::Impl::serve_one(beast::tcp_stream& stream, beast::flat_buffer
   co_await bhttp::async_write(stream, out, asio::redirect_error(asio::use_awaitable, ec));
   pipeline.finish(ex, out.result_int(), out.body().size());
   co_return !ec && keep_alive;
+}
+
+// ---- Clients that hang up ------------------------------------------------------------------
+// While a handler runs nothing is read from its connection, so a client that gives up
+// (closes or resets the connection) would go unnoticed and its work, database statements
+// included, would run on for nobody. The connection is watched instead: end of file or a
+// reset cancels the handler (Asio cancellation), which abandons its statement in flight; the
+// PostgreSQL pool then has the server cancel it. Bytes of a pipelined next request end the
+// watch; they stay unread for the next request. Logged with nginx's 499.
+
+namespace {
+
+// Completes when the peer has closed or reset the connection; otherwise waits until cancelled.
+Task<void> client_gone(tcp::socket& socket) {
+  for (;;) {
+    co_await socket.async_wait(tcp::socket::wait_read, asio::use_awaitable);
+    char byte = 0;
+    const auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0) co_return;  // end of file
+    if (n > 0) break;       // a pipelined request: nothing more to learn
+    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) co_return;  // reset
+  }
+  asio::steady_timer forever(socket.get_executor(), asio::steady_timer::time_point::max());
+  co_await forever.async_wait(asio::use_awaitable);
+}
+
+// Bytes written to the socket that the peer has not acknowledged yet (SIOCOUTQ).
+int unacknowledged(tcp::socket& socket) {
+  int n = 0;
+  if (::ioctl(socket.native_handle(), SIOCOUTQ, &n) != 0) return 0;
+  return n;
+}
+
+// Completes once the socket's send queue has not shrunk for `timeout`: the peer has stopped
+// reading.
+Task<void> stalled(tcp::socket& socket, milliseconds timeout) {
+  asio::steady_timer timer(socket.get_executor());
+  for (int last = unacknowledged(socket);;) {
+    timer.expires_after(timeout);
+    co_await timer.async_wait(asio::use_awaitable);
+    const int now = unacknowledged(socket);
+    if (now >= last) co_return;
+    last = now;
+  }
+}
+
+}  // namespace
+
+// The handler's response, or nullopt when the client left first.
+Task<std::optional<Response>> Server::Impl::run_watched(beast::tcp_stream& stream, Exchange& ex) {
+  if (!ex.early_error.empty()) co_return co_await pipeline.run(ex);  // answered at once
+  auto first = co_await (pipeline.run(ex) || client_gone(stream.socket()));
+  if (first.index() != 0) co_return std::nullopt;
+  co_return std::move(std::get<0>(first));
 }
 
 // A streamed body: the headers go out with the first piece, each piece as a chunk, then the
@@ -305,12 +377,28 @@ Task<bool> Server::Impl::write_streamed(beast::tcp_stream& stream, Exchange& ex,
         if (ec) throw boost::system::system_error(ec);
       }
       if (!chunk.empty() && !head_only) {
-        co_await asio::async_write(stream, bhttp::make_chunk(asio::buffer(chunk)),
-                                   asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) throw boost::system::system_error(ec);
+        co_await write_progressing(
+            bhttp::make_chunk(asio::const_buffer(chunk.data(), chunk.size())));
         bytes += chunk.size();
       }
       chunk.clear();
+    }
+    // The timeout follows progress, not the whole piece: the write goes on while the
+    // client keeps taking bytes off the socket's send queue, however slowly, and ends when it
+    // has taken none for `timeout`. (Progress must be read from the queue: the kernel wakes a
+    // blocked writer only once much of a send buffer of megabytes has drained.)
+    Task<void> write_progressing(bhttp::chunk_body<asio::const_buffer> piece) {
+      beast::buffers_suffix<bhttp::chunk_body<asio::const_buffer>> rest(piece);
+      stream.expires_never();
+      while (beast::buffer_bytes(rest) > 0) {
+        auto done =
+            co_await (stream.socket().async_write_some(rest, asio::as_tuple(asio::use_awaitable)) ||
+                      stalled(stream.socket(), milliseconds(timeout)));
+        if (done.index() != 0) throw boost::system::system_error(beast::error::timeout);
+        const auto [ec, n] = std::get<0>(done);
+        if (ec) throw boost::system::system_error(ec);
+        rest.consume(n);
+      }
     }
     beast::tcp_stream& stream;
     bhttp::response<bhttp::empty_body>& msg;
@@ -326,6 +414,7 @@ Task<bool> Server::Impl::write_streamed(beast::tcp_stream& stream, Exchange& ex,
   msg.chunked(true);
   Sink sink(stream, msg, options.body_timeout_ms, head);
   std::optional<std::string> failure;
+  bool temporary = false;  // a 503 rather than a 500, when nothing was sent yet
   try {
     co_await res.stream(sink);
     std::string none;
@@ -337,6 +426,11 @@ Task<bool> Server::Impl::write_streamed(beast::tcp_stream& stream, Exchange& ex,
                                  asio::redirect_error(asio::use_awaitable, ec));
       if (ec) throw boost::system::system_error(ec);
     }
+  } catch (const InfraError& e) {
+    failure = e.what();
+    temporary = e.temporary();
+  } catch (const boost::system::system_error& e) {
+    failure = e.code().message();  // what() would add Asio's source location, a long line
   } catch (const std::exception& e) {
     failure = e.what();
   }
@@ -346,8 +440,10 @@ Task<bool> Server::Impl::write_streamed(beast::tcp_stream& stream, Exchange& ex,
     co_return false;
   }
   if (failure) {
-    auto problem = to_beast(pipeline.internal_error(ex, std::runtime_error(*failure)), version,
-                            keep_alive, head);
+    const std::runtime_error cause(*failure);
+    auto problem =
+        to_beast(temporary ? pipeline.unavailable(ex, cause) : pipeline.internal_error(ex, cause),
+                 version, keep_alive, head);
     boost::system::error_code ec;
     stream.expires_after(milliseconds(options.body_timeout_ms));
     co_await bhttp::async_write(stream, problem, asio::redirect_error(asio::use_awaitable, ec));

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/async.hpp"
+#include "core/infra_error.hpp"
 #include "core/result.hpp"
 
 namespace gd::db {
@@ -68,8 +69,6 @@ class Rows {
   std::int64_t affected_ = 0;
 };
 
-// Thrown for database failures. unique_violation lets a store turn a duplicate key into a
-// domain error (EMAIL_TAKEN); everything else is infrastructure.
 // One row of a streaming read (Database::scan), valid only inside the callback.
 class RowView {
  public:
@@ -80,14 +79,34 @@ class RowView {
   virtual double f64(int c) const = 0;
 };
 
-class DbError : public std::runtime_error {
+// What kind of failure a DbError is. Stores turn the expected kinds into domain results (a
+// duplicate key into EMAIL_TAKEN, a serialization failure into a retry); the pipeline answers
+// the temporary ones with 503 and Retry-After; the rest is infrastructure (500).
+enum class ErrorKind {
+  kOther,
+  kUniqueViolation,       // PostgreSQL 23505; SQLite's UNIQUE and PRIMARY KEY constraints
+  kSerializationFailure,  // PostgreSQL 40001 serialization_failure, 40P01 deadlock_detected
+  kConnectionLost,        // SQLSTATE class 08 on a connection that was open: outcome unknown
+  kUnavailable,           // no connection in time (pool exhausted, server down, not ready yet)
+  kTimedOut,              // the statement ran longer than the statement timeout (57014)
+};
+
+// Thrown for database failures. `sqlstate` is PostgreSQL's code ("" for SQLite).
+class DbError : public InfraError {
  public:
-  DbError(bool unique_violation, const std::string& what)
-      : std::runtime_error(what), unique_violation_(unique_violation) {}
-  bool unique_violation() const { return unique_violation_; }
+  DbError(ErrorKind kind, std::string sqlstate, const std::string& what)
+      : InfraError(kind == ErrorKind::kUnavailable || kind == ErrorKind::kTimedOut, what),
+        kind_(kind),
+        sqlstate_(std::move(sqlstate)) {}
+  ErrorKind kind() const { return kind_; }
+  const std::string& sqlstate() const { return sqlstate_; }
+  bool unique_violation() const { return kind_ == ErrorKind::kUniqueViolation; }
+  bool serialization_failure() const { return kind_ == ErrorKind::kSerializationFailure; }
+  bool connection_lost() const { return kind_ == ErrorKind::kConnectionLost; }
 
  private:
-  bool unique_violation_;
+  ErrorKind kind_;
+  std::string sqlstate_;
 };
 
 class Tx {
@@ -99,9 +118,9 @@ class Tx {
 enum class Dialect { kSqlite, kPostgres };
 
 struct PoolStats {
-  std::size_t size = 0;
-  std::size_t in_use = 0;
-  std::size_t waiting = 0;
+  std::size_t size = 0;     // open connections
+  std::size_t in_use = 0;   // checked out
+  std::size_t waiting = 0;  // coroutines waiting for a connection
 };
 
 class Database {
@@ -120,11 +139,6 @@ class Database {
   // reads the whole result first.
   using RowFn = std::function<bool(const RowView&)>;
   virtual Task<void> scan(std::string sql, Params params, RowFn each);
-  // Runs body in one read-only transaction that sees a single snapshot across all its
-  // statements (SQLite: a read connection inside BEGIN; PostgreSQL: REPEATABLE READ). The
-  // body may also await other I/O (a streamed response's writes): the connection stays
-  // taken meanwhile.
-  virtual Task<void> snapshot(std::function<Task<void>(Tx&)> body) = 0;
   virtual Task<bool> ping() = 0;
   virtual PoolStats pool_stats() const { return {}; }
 
@@ -146,6 +160,12 @@ struct OpenOptions {
   std::size_t pool_size = 8;   // PostgreSQL connections / SQLite read connections
   int busy_timeout_ms = 5000;  // SQLite
   int acquire_timeout_ms = 5000;
+  // PostgreSQL: statement_timeout and idle_in_transaction_session_timeout of every pooled
+  // connection (0: none), so no statement and no forgotten transaction runs unbounded.
+  int statement_timeout_ms = 30'000;
+  // PostgreSQL: connect and migrate on a background thread, retrying with back-off, instead
+  // of failing at once; until that has succeeded every operation is kUnavailable.
+  bool migrate_in_background = false;
 };
 
 }  // namespace gd::db

@@ -70,7 +70,7 @@ class PgSync {
     if (PQstatus(c_) != CONNECTION_OK) {
       const std::string msg = PQerrorMessage(c_);
       PQfinish(c_);
-      throw std::runtime_error("postgres: cannot connect: " + msg);
+      throw DbError(ErrorKind::kUnavailable, "08001", "postgres: cannot connect: " + msg);
     }
   }
   ~PgSync() { PQfinish(c_); }

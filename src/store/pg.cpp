@@ -6,9 +6,13 @@
 // connection (Conn::Slot) is touched by one coroutine at a time and needs no lock.
 #include "store/pg.hpp"
 
+#include <fmt/format.h>
 #include <libpq-fe.h>
+#include <poll.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <chrono>
 #include <deque>
@@ -24,7 +28,10 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+
+#include "core/offload.hpp"
 
 namespace gd::pg {
 namespace {
@@ -33,9 +40,19 @@ namespace asio = boost::asio;
 using asio::posix::descriptor_base;
 using namespace asio::experimental::awaitable_operators;
 
+using db::DbError;
+using db::ErrorKind;
+
 constexpr const char* kConnectionFailure = "08006";  // connection_failure
 constexpr const char* kUnableToConnect = "08001";    // sqlclient_unable_to_establish_sqlconnection
-constexpr const char* kTimedOut = "57014";           // query_canceled
+// How long an abandoned statement may take to be cancelled and drained before its
+// connection is closed instead.
+constexpr auto kRecoveryTimeout = std::chrono::seconds(5);
+
+// SQLSTATE and message, kept together in the message for the logs.
+DbError error(const std::string& sqlstate, const std::string& message) {
+  return DbError(kind_of(sqlstate), sqlstate, fmt::format("postgres {}: {}", sqlstate, message));
+}
 
 // libpq's messages end in a newline, which would only clutter logs.
 std::string trimmed(const char* message) {
@@ -51,10 +68,60 @@ std::string message_of(const PGconn* pg) {
 
 // A server-reported error; PGRES_BAD_RESPONSE carries no SQLSTATE, so call it a
 // protocol violation.
-Error error_of(const PGresult* r) {
+DbError error_of(const PGresult* r) {
   const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-  return Error(state ? state : "08P01", trimmed(PQresultErrorMessage(r)));
+  return error(state ? state : "08P01", trimmed(PQresultErrorMessage(r)));
 }
+
+// Copies a result into the storage vocabulary's Rows.
+db::Rows rows_of(const PGresult* r) {
+  db::Rows out;
+  const int rows = PQntuples(r), columns = PQnfields(r);
+  for (int i = 0; i < rows; ++i) {
+    std::vector<std::optional<std::string>> row;
+    row.reserve(static_cast<std::size_t>(columns));
+    for (int c = 0; c < columns; ++c) {
+      if (PQgetisnull(r, i, c)) {
+        row.emplace_back(std::nullopt);
+      } else {
+        row.emplace_back(std::in_place, PQgetvalue(r, i, c),
+                         static_cast<std::size_t>(PQgetlength(r, i, c)));
+      }
+    }
+    out.add_row(std::move(row));
+  }
+  const char* n = PQcmdTuples(const_cast<PGresult*>(r));
+  std::int64_t affected = 0;
+  std::from_chars(n, n + std::char_traits<char>::length(n), affected);  // "" (not DML) stays 0
+  out.set_affected(affected);
+  return out;
+}
+
+// Parameters in PostgreSQL's text format; `values` points into `texts` (NULL for SQL NULL).
+struct TextParams {
+  explicit TextParams(const db::Params& params) {
+    texts.reserve(params.size());
+    values.reserve(params.size());
+    for (const auto& v : params) {
+      if (std::holds_alternative<std::monostate>(v)) {
+        texts.emplace_back();
+      } else if (const auto* n = std::get_if<std::int64_t>(&v)) {
+        texts.push_back(std::to_string(*n));
+      } else if (const auto* d = std::get_if<double>(&v)) {
+        texts.push_back(fmt::format("{}", *d));
+      } else {
+        texts.push_back(std::get<std::string>(v));
+      }
+    }
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      values.push_back(std::holds_alternative<std::monostate>(params[i]) ? nullptr
+                                                                         : texts[i].c_str());
+    }
+  }
+  int size() const { return static_cast<int>(values.size()); }
+  std::vector<std::string> texts;
+  std::vector<const char*> values;
+};
 
 // Borrows libpq's socket for the duration of one operation. Registering the fd per
 // operation (rather than once per connection) keeps idle connections free of Asio state,
@@ -63,7 +130,7 @@ Error error_of(const PGresult* r) {
 class Socket {
  public:
   Socket(const asio::any_io_executor& ex, int fd) : sd_(ex) {
-    if (fd < 0) throw Error(kConnectionFailure, "connection to the database has no socket");
+    if (fd < 0) throw error(kConnectionFailure, "connection to the database has no socket");
     sd_.assign(fd);
   }
   ~Socket() {
@@ -88,90 +155,17 @@ bool valid_isolation(std::string_view level) {
   return std::find(std::begin(kLevels), std::end(kLevels), level) != std::end(kLevels);
 }
 
-// Detached rollback for a Conn dropped mid-transaction; the Conn's destructor then returns
-// the connection to the pool, or discards it if the rollback failed.
-Task<void> roll_back(Conn conn) {
-  try {
-    co_await conn.rollback();
-  } catch (const std::exception&) {
-    // The connection is marked busy and will be discarded; nobody is left to tell.
-  }
-}
-
 }  // namespace
 
-// ---- Rows --------------------------------------------------------------------------------
-
-Rows::Rows(PGresult* r) : r_(r) {}
-Rows::Rows(Rows&& o) noexcept : r_(std::exchange(o.r_, nullptr)) {}
-Rows& Rows::operator=(Rows&& o) noexcept {
-  if (this != &o) {
-    if (r_) PQclear(r_);
-    r_ = std::exchange(o.r_, nullptr);
-  }
-  return *this;
-}
-Rows::~Rows() {
-  if (r_) PQclear(r_);
-}
-
-int Rows::size() const {
-  return r_ ? PQntuples(r_) : 0;
-}
-int Rows::columns() const {
-  return r_ ? PQnfields(r_) : 0;
-}
-
-std::int64_t Rows::affected() const {
-  const char* n = r_ ? PQcmdTuples(r_) : "";
-  std::int64_t v = 0;
-  std::from_chars(n, n + std::char_traits<char>::length(n), v);  // "" (not a DML) stays 0
-  return v;
-}
-
-bool Rows::is_null(int row, int col) const {
-  if (row < 0 || row >= size() || col < 0 || col >= columns()) {
-    throw std::out_of_range("pg::Rows: no such cell");
-  }
-  return PQgetisnull(r_, row, col) != 0;
-}
-
-std::string_view Rows::get(int row, int col) const {
-  if (is_null(row, col)) return {};
-  return {PQgetvalue(r_, row, col), static_cast<std::size_t>(PQgetlength(r_, row, col))};
-}
-
-std::optional<std::string> Rows::opt(int row, int col) const {
-  if (is_null(row, col)) return std::nullopt;
-  return str(row, col);
-}
-
-// Conversion failures are reported like the server reports bad text input (22P02).
-std::int64_t Rows::i64(int row, int col) const {
-  const std::string_view s = get(row, col);
-  std::int64_t v = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size() || s.empty()) {
-    throw Error("22P02", "not an integer: '" + std::string(s) + "'");
-  }
-  return v;
-}
-
-double Rows::f64(int row, int col) const {
-  const std::string_view s = get(row, col);
-  double v = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size() || s.empty()) {
-    throw Error("22P02", "not a number: '" + std::string(s) + "'");
-  }
-  return v;
-}
-
-bool Rows::boolean(int row, int col) const {
-  const std::string_view s = get(row, col);
-  if (s == "t") return true;
-  if (s == "f") return false;
-  throw Error("22P02", "not a boolean: '" + std::string(s) + "'");
+db::ErrorKind kind_of(std::string_view sqlstate) {
+  if (sqlstate == "23505") return ErrorKind::kUniqueViolation;
+  if (sqlstate == "40001" || sqlstate == "40P01") return ErrorKind::kSerializationFailure;
+  if (sqlstate == "57014") return ErrorKind::kTimedOut;  // statement_timeout (or a cancel)
+  // Could not connect: refused, rejected, too many connections, starting up or shutting down.
+  if (sqlstate == "08001" || sqlstate == "08004" || sqlstate == "53300" || sqlstate == "57P03")
+    return ErrorKind::kUnavailable;
+  if (sqlstate.substr(0, 2) == "08") return ErrorKind::kConnectionLost;
+  return ErrorKind::kOther;
 }
 
 // ---- One connection ----------------------------------------------------------------------
@@ -184,14 +178,24 @@ struct Conn::Slot {
   Slot(const Slot&) = delete;
   Slot& operator=(const Slot&) = delete;
 
+  bool open() const { return pg && PQstatus(pg) == CONNECTION_OK; }
   // Fit to hand to the next user: open, and the protocol is in a known state.
-  bool reusable() const { return pg && !busy && PQstatus(pg) == CONNECTION_OK; }
+  bool reusable() const { return open() && !busy; }
   bool in_transaction() const { return PQtransactionStatus(pg) != PQTRANS_IDLE; }
+  // An idle connection has nothing to read; a readable one was closed by the server
+  // (pg_terminate_backend, a restart: a FATAL message and end of file) or holds a message
+  // nobody asked for. Either way it is not worth the risk. One poll(2), no round trip.
+  bool looks_alive() const {
+    if (!open()) return false;
+    pollfd p{PQsocket(pg), POLLIN, 0};
+    return ::poll(&p, 1, 0) == 0;
+  }
 
-  Task<void> connect(const std::string& conninfo);
-  Task<Rows> exec(const std::string& sql, const Params& params);
-  Task<Rows> simple(const char* sql);
-  Task<Rows> finish(Socket& sock);
+  Task<void> connect(const std::string& conninfo, int statement_timeout_ms);
+  Task<db::Rows> exec(const std::string& sql, const db::Params& params);
+  Task<db::Rows> simple(const char* sql);
+  Task<db::Rows> finish(Socket& sock);
+  Task<void> recover(asio::thread_pool& canceller);
   void sent(int ok);
   [[noreturn]] void fail(const char* why = nullptr) const;
 
@@ -199,14 +203,14 @@ struct Conn::Slot {
   PGconn* pg = nullptr;
   std::unordered_map<std::string, std::string> statements;  // SQL text -> prepared name
   std::size_t next_statement = 0;
-  bool busy = false;          // a command is in flight: if abandoned, the protocol is lost
-  bool rolling_back = false;  // a detached rollback owns the slot
+  bool busy = false;        // a command is in flight: if abandoned, the protocol is lost
+  bool recovering = false;  // a detached recovery (cancel, drain, roll back) owns the slot
 };
 
 // A lost connection always surfaces as 08006, whatever libpq or the server said last
 // (a terminated backend, for one, sends 57P01 before closing), so callers can retry.
 void Conn::Slot::fail(const char* why) const {
-  throw Error(kConnectionFailure, why ? why : message_of(pg));
+  throw error(kConnectionFailure, why ? why : message_of(pg));
 }
 
 // Marks the start of a command; `ok` is the result of the PQsend* call.
@@ -215,14 +219,14 @@ void Conn::Slot::sent(int ok) {
   if (!ok) fail();
 }
 
-Task<void> Conn::Slot::connect(const std::string& conninfo) {
+Task<void> Conn::Slot::connect(const std::string& conninfo, int statement_timeout_ms) {
   pg = PQconnectStart(conninfo.c_str());
-  if (!pg) throw Error(kUnableToConnect, "out of memory allocating a database connection");
+  if (!pg) throw error(kUnableToConnect, "out of memory allocating a database connection");
   // Per libpq's docs, the first poll is preceded by waiting for writability.
   PostgresPollingStatusType status = PGRES_POLLING_WRITING;
   while (status != PGRES_POLLING_OK) {
     if (status == PGRES_POLLING_FAILED || PQstatus(pg) == CONNECTION_BAD) {
-      throw Error(kUnableToConnect, message_of(pg));
+      throw error(kUnableToConnect, message_of(pg));
     }
     {
       // A fresh registration per wait: libpq may have replaced the socket in the last poll.
@@ -232,19 +236,23 @@ Task<void> Conn::Slot::connect(const std::string& conninfo) {
     }
     status = PQconnectPoll(pg);
   }
-  if (PQsetnonblocking(pg, 1) != 0) throw Error(kUnableToConnect, message_of(pg));
+  if (PQsetnonblocking(pg, 1) != 0) throw error(kUnableToConnect, message_of(pg));
   // Short OLTP statements: JIT compilation costs more than it saves (100+ ms for a geo search
   // whose estimated cost crosses jit_above_cost), and parallel plans for them are slower and
-  // mislead the planner away from index-ordered (KNN) scans.
+  // mislead the planner away from index-ordered (KNN) scans. The timeouts bound what a
+  // statement, or a transaction left open, may cost the server.
+  const std::string timeout = std::to_string(std::max(0, statement_timeout_ms));
   co_await exec(
       "SELECT set_config('jit', 'off', false), "
-      "set_config('max_parallel_workers_per_gather', '0', false)",
-      Params());
+      "set_config('max_parallel_workers_per_gather', '0', false), "
+      "set_config('statement_timeout', $1, false), "
+      "set_config('idle_in_transaction_session_timeout', $1, false)",
+      db::params(timeout));
 }
 
 // Prepares each distinct SQL text once per connection. The cache is unbounded on purpose:
 // the application's statements are a fixed set of literals.
-Task<Rows> Conn::Slot::exec(const std::string& sql, const Params& params) {
+Task<db::Rows> Conn::Slot::exec(const std::string& sql, const db::Params& params) {
   if (busy) fail("connection is unusable after an abandoned query");
   Socket sock(ex, PQsocket(pg));
   auto it = statements.find(sql);
@@ -254,15 +262,13 @@ Task<Rows> Conn::Slot::exec(const std::string& sql, const Params& params) {
     co_await finish(sock);  // a syntax error throws here and caches nothing
     it = statements.emplace(sql, std::move(name)).first;
   }
-  std::vector<const char*> values;
-  values.reserve(params.size());
-  for (const Param& p : params) values.push_back(p ? p->c_str() : nullptr);
-  sent(PQsendQueryPrepared(pg, it->second.c_str(), static_cast<int>(values.size()), values.data(),
-                           nullptr, nullptr, 0));
+  const TextParams text(params);
+  sent(PQsendQueryPrepared(pg, it->second.c_str(), text.size(), text.values.data(), nullptr,
+                           nullptr, 0));
   co_return co_await finish(sock);
 }
 
-Task<Rows> Conn::Slot::simple(const char* sql) {
+Task<db::Rows> Conn::Slot::simple(const char* sql) {
   if (busy) fail("connection is unusable after an abandoned query");
   Socket sock(ex, PQsocket(pg));
   sent(PQsendQuery(pg, sql));
@@ -271,14 +277,14 @@ Task<Rows> Conn::Slot::simple(const char* sql) {
 
 // Flushes the command, then drains every result so the connection is ready for the next
 // command even when this one failed. Returns the last result; throws the first error.
-Task<Rows> Conn::Slot::finish(Socket& sock) {
+Task<db::Rows> Conn::Slot::finish(Socket& sock) {
   for (int r; (r = PQflush(pg)) != 0;) {
     if (r < 0) fail();
     co_await sock.wait_read_or_write();
     if (!PQconsumeInput(pg)) fail();
   }
-  Rows last;
-  std::optional<Error> error;
+  db::Rows last;
+  std::optional<DbError> failure;
   for (;;) {
     while (PQisBusy(pg)) {
       co_await sock.wait(descriptor_base::wait_read);
@@ -287,19 +293,44 @@ Task<Rows> Conn::Slot::finish(Socket& sock) {
     PGresult* r = PQgetResult(pg);
     if (!r) break;
     const ExecStatusType status = PQresultStatus(r);
-    Rows rows(r);  // owns r from here on
     if (status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE) {
-      if (!error) error = error_of(r);
+      if (!failure) failure = error_of(r);
     } else if (status == PGRES_COPY_IN || status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH) {
+      PQclear(r);
       fail("COPY is not supported on pooled connections");  // would never drain
     } else {
-      last = std::move(rows);
+      last = rows_of(r);
     }
+    PQclear(r);
   }
   if (PQstatus(pg) != CONNECTION_OK) fail();
   busy = false;
-  if (error) throw *error;
+  if (failure) throw *failure;
   co_return last;
+}
+
+// Brings a connection dropped mid-statement or mid-transaction back to idle. libpq's
+// PQcancel blocks (it opens a connection of its own), so it runs on the canceller thread;
+// then the statement's results (or its 57014 error) are read off and the transaction is
+// rolled back. Throws, leaving the slot busy, when the connection cannot be recovered.
+Task<void> Conn::Slot::recover(asio::thread_pool& canceller) {
+  if (busy) {
+    if (PGcancel* cancel = PQgetCancel(pg)) {
+      co_await offload(canceller.get_executor(), [cancel] {
+        std::array<char, 256> why{};
+        if (!PQcancel(cancel, why.data(), static_cast<int>(why.size())))
+          spdlog::warn("postgres: cancelling an abandoned statement failed: {}", why.data());
+        PQfreeCancel(cancel);
+      });
+    }
+    Socket sock(ex, PQsocket(pg));
+    try {
+      co_await finish(sock);
+    } catch (const DbError&) {
+      if (busy) throw;  // the connection broke; the statement's own error (57014) is expected
+    }
+  }
+  if (in_transaction()) co_await simple("ROLLBACK");
 }
 
 // ---- The pool ---------------------------------------------------------------------------
@@ -343,6 +374,9 @@ struct Pool::Impl {
   std::vector<std::unique_ptr<Conn::Slot>> idle;  // LIFO: the warmest connection first
   std::deque<std::shared_ptr<Waiter>> waiters;    // FIFO
   std::size_t size = 0;                           // open or being opened
+  // Runs PQcancel for abandoned statements. One thread is enough: a cancel is one local
+  // round trip, and at most max_size of them can be pending.
+  asio::thread_pool canceller{1};
 };
 
 // Hands out an idle connection or the right to open one; otherwise queues a waiter. Both
@@ -406,7 +440,10 @@ class Pool::Impl::WaitGuard {
   Grant claim() {
     Grant g = settle();
     w_.reset();
-    if (!g.any()) throw Error(kTimedOut, "timed out waiting for a database connection");
+    if (!g.any()) {
+      throw DbError(ErrorKind::kUnavailable, "",
+                    "postgres: timed out waiting for a database connection");
+    }
     return g;
   }
 
@@ -450,7 +487,7 @@ class Pool::Impl::Reservation {
 Task<Conn> Pool::Impl::open(std::shared_ptr<Pool> self) {
   Reservation reservation(*this);
   auto slot = std::make_unique<Conn::Slot>(ex);
-  co_await slot->connect(options.conninfo);
+  co_await slot->connect(options.conninfo, options.statement_timeout_ms);
   reservation.keep();
   co_return Conn(std::move(self), slot.release());
 }
@@ -471,16 +508,20 @@ Task<Conn> Pool::acquire() {
   std::shared_ptr<Impl::Waiter> waiter;
   Impl::Grant g = impl_->take(co_await asio::this_coro::executor, waiter);
   if (waiter) g = co_await impl_->wait(std::move(waiter));
+  if (g.slot && !g.slot->looks_alive()) {
+    spdlog::info("postgres: dropping a pooled connection the server has closed");
+    g.slot.reset();  // its place in the pool goes to a new connection
+  }
   if (g.slot) co_return Conn(std::move(self), g.slot.release());
   co_return co_await impl_->open(std::move(self));
 }
 
-Task<Rows> Pool::exec(std::string sql, Params params) {
+Task<db::Rows> Pool::exec(std::string sql, db::Params params) {
   Conn conn = co_await acquire();
   co_return co_await conn.exec(std::move(sql), std::move(params));
 }
 
-PoolStats Pool::stats() const {
+db::PoolStats Pool::stats() const {
   std::lock_guard lock(impl_->mu);
   return {impl_->size, impl_->size - impl_->idle.size(), impl_->waiters.size()};
 }
@@ -491,27 +532,42 @@ Conn::Conn(std::shared_ptr<Pool> pool, Slot* slot) : pool_(std::move(pool)), slo
 
 Conn::Conn(Conn&& o) noexcept : pool_(std::move(o.pool_)), slot_(std::exchange(o.slot_, nullptr)) {}
 
-// Destructors cannot await, so an open transaction is rolled back by a detached coroutine
-// on the pool's executor that owns the connection until done. If that coroutine never runs
-// (the io_context shuts down), it drops the connection here a second time: discard it.
+// Destructors cannot await, so a connection dropped mid-statement or mid-transaction is
+// recovered by a detached coroutine on the pool's executor that owns it until done, within
+// kRecoveryTimeout. If that coroutine fails, or never runs (the io_context shuts down), it
+// drops the connection here a second time: discard it.
 Conn::~Conn() {
   if (!slot_) return;
   std::unique_ptr<Slot> slot(std::exchange(slot_, nullptr));
   Pool::Impl& pool = *pool_->impl_;
-  if (slot->reusable() && slot->in_transaction()) {
-    if (slot->rolling_back) {
+  if (slot->open() && (slot->busy || slot->in_transaction())) {
+    if (slot->recovering) {
       slot->busy = true;  // unusable: give_back discards it
     } else {
-      slot->rolling_back = true;
-      asio::co_spawn(pool.ex, roll_back(Conn(pool_, slot.release())), asio::detached);
+      slot->recovering = true;
+      asio::co_spawn(pool.ex, recover_detached(Conn(pool_, slot.release())), asio::detached);
       return;
     }
   }
-  slot->rolling_back = false;
+  slot->recovering = false;
   pool.give_back(std::move(slot));
 }
 
-Task<Rows> Conn::exec(std::string sql, Params params) {
+// Never throws: a failure leaves the slot busy, and the Conn's destructor closes it.
+Task<void> Conn::recover() {
+  try {
+    co_await slot_->recover(pool_->impl_->canceller);
+  } catch (const std::exception& e) {
+    spdlog::warn("postgres: closing a connection that could not be recovered: {}", e.what());
+  }
+}
+
+Task<void> Conn::recover_detached(Conn conn) {
+  asio::steady_timer deadline(co_await asio::this_coro::executor, kRecoveryTimeout);
+  co_await (conn.recover() || deadline.async_wait(asio::as_tuple(asio::use_awaitable)));
+}
+
+Task<db::Rows> Conn::exec(std::string sql, db::Params params) {
   if (!slot_) throw std::logic_error("pg::Conn used after move");
   co_return co_await slot_->exec(sql, params);
 }
@@ -540,7 +596,7 @@ Task<void> Conn::rollback() {
 
 SyncConn::SyncConn(const std::string& conninfo) : conn_(PQconnectdb(conninfo.c_str())) {
   if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
-    Error e(kUnableToConnect, message_of(conn_));
+    DbError e = error(kUnableToConnect, message_of(conn_));
     if (conn_) PQfinish(conn_);
     throw e;
   }
@@ -552,24 +608,27 @@ SyncConn::~SyncConn() {
 
 // Without parameters PQexec is used, which accepts several statements in one string
 // (migration files); with parameters, PQexecParams (one statement).
-Rows SyncConn::exec(const std::string& sql, const Params& params) {
+db::Rows SyncConn::exec(const std::string& sql, const db::Params& params) {
   PGresult* r = nullptr;
   if (params.empty()) {
     r = PQexec(conn_, sql.c_str());
   } else {
-    std::vector<const char*> values;
-    values.reserve(params.size());
-    for (const Param& p : params) values.push_back(p ? p->c_str() : nullptr);
-    r = PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
-                     nullptr, nullptr, 0);
+    const TextParams text(params);
+    r = PQexecParams(conn_, sql.c_str(), text.size(), nullptr, text.values.data(), nullptr, nullptr,
+                     0);
   }
   if (!r || PQstatus(conn_) != CONNECTION_OK) {
     if (r) PQclear(r);
-    throw Error(kConnectionFailure, message_of(conn_));
+    throw error(kConnectionFailure, message_of(conn_));
   }
-  Rows rows(r);
   const ExecStatusType status = PQresultStatus(r);
-  if (status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE) throw error_of(r);
+  if (status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE) {
+    DbError e = error_of(r);
+    PQclear(r);
+    throw e;
+  }
+  db::Rows rows = rows_of(r);
+  PQclear(r);
   return rows;
 }
 

@@ -19,8 +19,9 @@ namespace {
 [[noreturn]] void fail(sqlite3* db, int rc, const std::string& what) {
   const int ext = db ? sqlite3_extended_errcode(db) : rc;
   const bool unique = ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY;
-  throw DbError(unique, fmt::format("sqlite: {}: {} ({})", what, db ? sqlite3_errmsg(db) : "",
-                                    sqlite3_errstr(rc)));
+  throw DbError(
+      unique ? ErrorKind::kUniqueViolation : ErrorKind::kOther, "",
+      fmt::format("sqlite: {}: {} ({})", what, db ? sqlite3_errmsg(db) : "", sqlite3_errstr(rc)));
 }
 
 void bind(sqlite3* db, sqlite3_stmt* st, int i, const Value& v) {
@@ -77,7 +78,7 @@ SqliteConn::SqliteConn(const std::string& path, bool read_only, int busy_timeout
     const std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close(db_);
     db_ = nullptr;
-    throw DbError(false, "sqlite: cannot open " + path + ": " + msg);
+    throw DbError(ErrorKind::kOther, "", "sqlite: cannot open " + path + ": " + msg);
   }
   sqlite3_busy_timeout(db_, busy_timeout_ms);
   // Memory-mapped reads (1 GiB of address space, not memory): a page already in the OS cache
@@ -221,24 +222,6 @@ class SqliteDatabase final : public Database {
   Task<void> transact(std::function<Task<bool>(Tx&)> body) override {
     co_await boost::asio::co_spawn(writer_thread_.get_executor(), run_tx(std::move(body)),
                                    boost::asio::use_awaitable);
-  }
-
-  Task<void> snapshot(std::function<Task<void>(Tx&)> body) override {
-    auto conn = checkout();
-    const Return give_back{this, conn};
-    conn->exec_script("BEGIN");
-    struct End {
-      SqliteConn& c;
-      ~End() {
-        try {
-          if (!sqlite3_get_autocommit(c.handle())) c.exec_script("COMMIT");
-        } catch (const std::exception& e) {
-          spdlog::error("sqlite: ending a read snapshot: {}", e.what());
-        }
-      }
-    } end{*conn};
-    SqliteTx tx(*conn);
-    co_await body(tx);
   }
 
   Task<bool> ping() override {

@@ -1,7 +1,9 @@
-// Pull: one read snapshot; per table either every visible row (a first pull, or a table the
-// client just added) or the rows named in the change log since the client's position, each
-// reported created, updated or (no longer visible) deleted. Push: one transaction; each
-// record in a savepoint, so a record that breaks a rule is rolled back alone and reported.
+// Pull: the clock's position first, then per table either every visible row (a first pull, or
+// a table the client just added) or the rows named in the change log between the client's
+// position and that one, each reported created, updated or (no longer visible) deleted.
+// Every page is a read of its own: no connection is held while the client reads. Push: one
+// transaction; each record in a savepoint, so a record that breaks a rule is rolled back alone and
+// reported.
 #include "sync/sync_service.hpp"
 
 #include <spdlog/spdlog.h>
@@ -85,97 +87,96 @@ Task<void> SyncService::pull(std::string user, PullRequest request, ByteSink& ou
   const auto flush = [&]() -> Task<void> {
     if (body.size() >= kFlushBytes) co_await out.send(body);
   };
-  const auto work = [&](db::Tx& tx) -> Task<void> {
-    // The position this pull reaches: positions follow commit order, so every change below it
-    // has committed and is visible in this snapshot, and none will ever be added below it.
-    const auto clock = co_await tx.exec("SELECT pos + 1, horizon FROM sync_clock", db::Params());
-    const std::int64_t position = clock.i64(0, 0);
-    std::optional<std::int64_t> since = request.last_pulled_at;
-    if (since && *since <= 0) since.reset();  // 0 is a first pull too
-    // Older than the pruned part of the log: everything again, and the client drops what it
-    // has and no longer gets (WatermelonDB's replacement strategy).
-    const bool replace = since && *since < clock.i64(0, 1);
-    if (replace) since.reset();
-    body = "{\"changes\":{";
-    bool first_table = true;
-    for (const auto& t : sync_tables()) {
-      if (!first_table) body += ',';
-      first_table = false;
-      body += '"';
-      body += t.name;
-      body += "\":{\"created\":[";
-      // `created` goes straight into the body (and on to the client); `updated` and `deleted`
-      // follow it, so they wait here.
-      bool first_created = true, first_updated = true;
-      std::string updated, deleted;
-      const bool whole = !since || contains(request.full_tables, std::string(t.name));
-      const std::string columns = t.select_list();
-      if (whole) {
-        // Keyset pages in id order along an index per scan, so each page costs a page.
-        for (const auto scan : t.visible) {
-          const std::string sql = "SELECT " + columns + " FROM " + std::string(t.from) + " WHERE " +
-                                  std::string(scan) + " AND t.id > $2 ORDER BY t.id LIMIT " +
-                                  std::to_string(kPage);
-          std::string last;
-          for (;;) {
-            auto params = db::params(user, last);
-            const auto rows = co_await tx.exec(sql, std::move(params));
-            for (int i = 0; i < rows.size(); ++i) append_record(body, first_created, t, rows, i);
-            co_await flush();
-            if (rows.size() < kPage) break;
-            last = rows.str(rows.size() - 1, 0);
-          }
-        }
-      }
-      if (since) {
-        // The records changed since the client's position (one row each, however often they
-        // changed), then those records in chunks: the ones still visible are sent, the rest
-        // are deletes for this caller. Linear in the number of changed records.
-        auto params = db::params(user, std::string(t.name), *since);
-        const auto changed = co_await tx.exec(
-            "SELECT record_id, max(created) FROM sync_changes WHERE table_name = $2 AND "
-            "audience IN ($1, '*') AND pos >= $3 GROUP BY record_id",
-            std::move(params));
-        const std::string head = "SELECT " + columns + " FROM " + std::string(t.from) + " WHERE " +
-                                 t.visible_sql() + " AND t.id IN (";
-        for (int from = 0; from < changed.size(); from += static_cast<int>(kChunk)) {
-          const int n = std::min(static_cast<int>(kChunk), changed.size() - from);
-          db::Params chunk = db::params(user);
-          std::unordered_map<std::string_view, bool> created;  // id → created here
-          for (int i = from; i < from + n; ++i) {
-            chunk.emplace_back(changed.str(i, 0));
-            created.emplace(changed.text(i, 0), changed.i64(i, 1) != 0);
-          }
-          const auto rows = co_await tx.exec(
-              head + db::placeholders(2, static_cast<std::size_t>(n)) + ")", chunk);
-          for (int i = 0; i < rows.size(); ++i) {
-            const auto it = created.find(rows.text(i, 0));  // column 0 is the id
-            if (it == created.end()) continue;
-            if (!whole) {
-              if (it->second) {
-                append_record(body, first_created, t, rows, i);
-              } else {
-                append_record(updated, first_updated, t, rows, i);
-              }
-            }
-            created.erase(it);
-          }
-          for (const auto& [id, unused] : created) append_id(deleted, id);
+  // The position this pull reaches: positions follow commit order, so every change below it
+  // has committed and is visible to every later read, and none will ever be added below it.
+  // Pages are read later, each on its own: a row may come in a state newer than this
+  // position, and its change (at or after the position) then comes again in the next pull.
+  const auto clock = co_await db_.read("SELECT pos + 1, horizon FROM sync_clock", db::Params());
+  const std::int64_t position = clock.i64(0, 0);
+  std::optional<std::int64_t> since = request.last_pulled_at;
+  if (since && *since <= 0) since.reset();  // 0 is a first pull too
+  // Older than the pruned part of the log: everything again, and the client drops what it
+  // has and no longer gets (WatermelonDB's replacement strategy).
+  const bool replace = since && *since < clock.i64(0, 1);
+  if (replace) since.reset();
+  body = "{\"changes\":{";
+  bool first_table = true;
+  for (const auto& t : sync_tables()) {
+    if (!first_table) body += ',';
+    first_table = false;
+    body += '"';
+    body += t.name;
+    body += "\":{\"created\":[";
+    // `created` goes straight into the body (and on to the client); `updated` and `deleted`
+    // follow it, so they wait here.
+    bool first_created = true, first_updated = true;
+    std::string updated, deleted;
+    const bool whole = !since || contains(request.full_tables, std::string(t.name));
+    const std::string columns = t.select_list();
+    if (whole) {
+      // Keyset pages in id order along an index per scan, so each page costs a page.
+      for (const auto scan : t.visible) {
+        const std::string sql = "SELECT " + columns + " FROM " + std::string(t.from) + " WHERE " +
+                                std::string(scan) + " AND t.id > $2 ORDER BY t.id LIMIT " +
+                                std::to_string(kPage);
+        std::string last;
+        for (;;) {
+          auto params = db::params(user, last);
+          const auto rows = co_await db_.read(sql, std::move(params));
+          for (int i = 0; i < rows.size(); ++i) append_record(body, first_created, t, rows, i);
           co_await flush();
+          if (rows.size() < kPage) break;
+          last = rows.str(rows.size() - 1, 0);
         }
       }
-      body += "],\"updated\":[";
-      body += updated;
-      body += "],\"deleted\":[";
-      body += deleted;
-      body += "]}";
-      co_await flush();
     }
-    body += "},\"timestamp\":" + std::to_string(position);
-    if (replace) body += ",\"experimentalStrategy\":\"replacement\"";
-    body += '}';
-  };
-  co_await db_.snapshot(work);
+    if (since) {
+      // The records changed since the client's position (one row each, however often they
+      // changed), then those records in chunks: the ones still visible are sent, the rest
+      // are deletes for this caller. Linear in the number of changed records.
+      auto params = db::params(user, std::string(t.name), *since, position);
+      const auto changed = co_await db_.read(
+          "SELECT record_id, max(created) FROM sync_changes WHERE table_name = $2 AND "
+          "audience IN ($1, '*') AND pos >= $3 AND pos < $4 GROUP BY record_id",
+          std::move(params));
+      const std::string head = "SELECT " + columns + " FROM " + std::string(t.from) + " WHERE " +
+                               t.visible_sql() + " AND t.id IN (";
+      for (int from = 0; from < changed.size(); from += static_cast<int>(kChunk)) {
+        const int n = std::min(static_cast<int>(kChunk), changed.size() - from);
+        db::Params chunk = db::params(user);
+        std::unordered_map<std::string_view, bool> created;  // id → created here
+        for (int i = from; i < from + n; ++i) {
+          chunk.emplace_back(changed.str(i, 0));
+          created.emplace(changed.text(i, 0), changed.i64(i, 1) != 0);
+        }
+        const auto rows =
+            co_await db_.read(head + db::placeholders(2, static_cast<std::size_t>(n)) + ")", chunk);
+        for (int i = 0; i < rows.size(); ++i) {
+          const auto it = created.find(rows.text(i, 0));  // column 0 is the id
+          if (it == created.end()) continue;
+          if (!whole) {
+            if (it->second) {
+              append_record(body, first_created, t, rows, i);
+            } else {
+              append_record(updated, first_updated, t, rows, i);
+            }
+          }
+          created.erase(it);
+        }
+        for (const auto& [id, unused] : created) append_id(deleted, id);
+        co_await flush();
+      }
+    }
+    body += "],\"updated\":[";
+    body += updated;
+    body += "],\"deleted\":[";
+    body += deleted;
+    body += "]}";
+    co_await flush();
+  }
+  body += "},\"timestamp\":" + std::to_string(position);
+  if (replace) body += ",\"experimentalStrategy\":\"replacement\"";
+  body += '}';
   co_await out.send(body);
 }
 

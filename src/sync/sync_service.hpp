@@ -33,7 +33,8 @@ class SyncService {
       : db_(db), tasks_(tasks), projects_(projects) {}
 
   // The response body, {"changes": {...}, "timestamp": N}, sent to `out` in pieces of about
-  // 256 KiB as it is read from one snapshot (which stays open until the last piece is sent).
+  // 256 KiB as it is read, a page per database read: no connection is held while `out` waits
+  // for a slow reader.
   Task<void> pull(std::string user, PullRequest request, ByteSink& out);
 
   // Checks the shape of a push (tables, columns, types, ids) before anything is applied.

@@ -52,7 +52,7 @@ async function psql(adminUrl, sql) {
   });
 }
 
-async function createPgDatabase() {
+export async function createPgDatabase() {
   const admin = process.env.GOODDEEDS_TEST_PG_URL;
   if (!admin) throw new Error('GOODDEEDS_TEST_BACKEND=postgres needs GOODDEEDS_TEST_PG_URL');
   const name = `gd_${randomHex(8)}`;
@@ -62,7 +62,7 @@ async function createPgDatabase() {
   return { name, admin, url: url.toString() };
 }
 
-async function dropPgDatabase(db) {
+export async function dropPgDatabase(db) {
   // WITH (FORCE) (PostgreSQL 13+) so a leaked connection does not keep the database alive.
   await psql(db.admin, `DROP DATABASE IF EXISTS ${db.name} WITH (FORCE)`);
 }
@@ -105,7 +105,8 @@ function hasFlag(args, flag) {
 // the generous default auth rate limits are only added when neither `args` nor `env` set them.
 // `sameDatabaseAs: other` starts another process on `other`'s database and data directory
 // (so the two share signing keys); `other` keeps owning both and removes them on its stop().
-export async function startServer({ env = {}, args = [], sameDatabaseAs = null } = {}) {
+// `databaseUrl` names a database the caller owns (created and dropped by the caller).
+export async function startServer({ env = {}, args = [], sameDatabaseAs = null, databaseUrl = null } = {}) {
   const bin = binary();
   const port = await freePort();
   const shared = sameDatabaseAs !== null;
@@ -114,6 +115,8 @@ export async function startServer({ env = {}, args = [], sameDatabaseAs = null }
   let dbUrl;
   if (shared) {
     dbUrl = sameDatabaseAs.dbUrl;
+  } else if (databaseUrl !== null) {
+    dbUrl = databaseUrl;
   } else if (BACKEND === 'postgres') {
     pg = await createPgDatabase();
     dbUrl = pg.url;
