@@ -23,7 +23,6 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <chrono>
@@ -33,6 +32,7 @@
 #include <unordered_map>
 
 #include "http/pipeline.hpp"
+#include "http/request_parser.hpp"
 
 namespace gd::http {
 
@@ -63,6 +63,26 @@ bhttp::response<bhttp::string_body> to_beast(Response&& res, unsigned version, b
   out.prepare_payload();
   if (head) out.body().clear();
   return out;
+}
+
+// Reads and feeds the parser until it has the head (or, with `body`, the whole request) or
+// fails; false when the connection ended or timed out first.
+Task<bool> feed(beast::tcp_stream& stream, beast::flat_buffer& buffer, RequestParser& parser,
+                bool body) {
+  for (;;) {
+    if (buffer.size() > 0) {
+      const auto data = buffer.data();
+      const auto used = parser.put({static_cast<const char*>(data.data()), data.size()});
+      buffer.consume(used);
+      if (parser.error() || (body ? parser.done() : parser.head_done())) co_return true;
+      if (used > 0 && buffer.size() > 0) continue;
+    }
+    beast::error_code ec;
+    const auto n = co_await stream.async_read_some(buffer.prepare(8192),
+                                                   asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return false;
+    buffer.commit(n);
+  }
 }
 
 }  // namespace
@@ -218,62 +238,41 @@ Task<bool> Server::Impl::serve_one(beast::tcp_stream& stream, beast::flat_buffer
   }
   handle.busy = true;
   const auto started = std::chrono::steady_clock::now();
-  bhttp::request_parser<bhttp::string_body> parser;
-  parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
-  parser.body_limit(boost::none);  // checked against the route's limit once it is known
+  RequestParser parser(options.max_header_bytes);
   stream.expires_after(milliseconds(options.header_timeout_ms));
-  co_await bhttp::async_read_header(stream, buffer, parser,
-                                    asio::redirect_error(asio::use_awaitable, ec));
+  if (!co_await feed(stream, buffer, parser, false)) co_return false;
   Exchange ex;
   ex.remote_ip = remote_ip;
   ex.started = started;
-  if (ec) {
-    if (ec == bhttp::error::header_limit) {
-      ex.early_error = ErrorCode::kHeadersTooLarge;
-    } else if (ec == beast::error::timeout || ec == asio::error::eof ||
-               ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
-      co_return false;
-    } else {
-      ex.early_error = ErrorCode::kMalformedRequest;
-    }
-  }
+  ex.early_error = parser.error();
   bool keep_alive = false;
   unsigned version = 11;
   bool head = false;
   if (!ex.early_error) {
-    auto& req = parser.get();
-    version = req.version();
-    keep_alive = req.keep_alive();
-    head = req.method() == bhttp::verb::head;
-    ex.method = std::string(req.method_string());
-    ex.target = std::string(req.target());
-    for (const auto& f : req) {
-      std::string name(f.name_string());
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      ex.headers.emplace_back(std::move(name), std::string(f.value()));
-    }
+    RequestHead req = parser.head();
+    version = req.version;
+    keep_alive = req.keep_alive;
+    head = req.method == "HEAD";
+    ex.method = std::move(req.method);
+    ex.target = std::move(req.target);
+    ex.headers = std::move(req.headers);
     pipeline.prepare(ex);
-    if (!ex.early_error && !parser.is_done()) {
+    if (!ex.early_error && !parser.done()) {
       const auto limit = ex.body_limit;
       if (parser.content_length() && *parser.content_length() > limit) {
         ex.early_error = ErrorCode::kPayloadTooLarge;
       } else {
-        parser.body_limit(limit);
+        parser.set_body_limit(limit);
         stream.expires_after(milliseconds(options.body_timeout_ms));
-        co_await bhttp::async_read(stream, buffer, parser,
-                                   asio::redirect_error(asio::use_awaitable, ec));
-        if (ec == bhttp::error::body_limit) {
-          ex.early_error = ErrorCode::kPayloadTooLarge;
-        } else if (ec) {
-          co_return false;
-        }
+        if (!co_await feed(stream, buffer, parser, true)) co_return false;
+        ex.early_error = parser.error();
       }
     }
-    if (!ex.early_error) ex.body = std::move(parser.get().body());
+    if (!ex.early_error) ex.body = parser.take_body();
   }
   if (ex.early_error) {
     keep_alive = false;  // the rest of the stream is unread
-    handle.unread_body = !parser.is_done();
+    handle.unread_body = !parser.done();
   }
   Response res = co_await pipeline.run(ex);
   if (draining) keep_alive = false;
