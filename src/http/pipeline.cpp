@@ -190,6 +190,11 @@ Response Pipeline::preflight(const Exchange& ex) const {
 
 void Pipeline::add_common_headers(const Exchange& ex, Response& res) const {
   res.headers.emplace_back("X-Request-Id", ex.request_id);
+  if (ex.match.kind == Match::Kind::kFound &&
+      (ex.match.route->options.no_store || ex.match.route->options.auth != Auth::kNone)) {
+    res.headers.emplace_back("Cache-Control", "no-store");
+    res.headers.emplace_back("Pragma", "no-cache");
+  }
   if (allowed_origin(ex)) {
     res.headers.emplace_back("Access-Control-Allow-Origin", ex.origin);
     res.headers.emplace_back("Access-Control-Expose-Headers",
