@@ -197,16 +197,18 @@ void AuthService::forget_sessions() {
   ++cache_generation_;
 }
 
-Task<Result<http::Principal>> AuthService::authenticate(std::string bearer_token) {
+Task<Result<http::Principal>> AuthService::authenticate(std::string bearer_token,
+                                                        bool current_roles) {
   const auto now = now_ms();
   auto claims = signer_.verify(bearer_token, now / 1000);
   if (!claims) co_return std::move(claims).error();
   http::Principal p{claims->subject, claims->session_id, claims->roles};
+  const std::string cache_key = p.session_id + " " + p.user_id;
   std::uint64_t generation = 0;
   {
     std::lock_guard lock(cache_mu_);
-    auto it = active_sessions_.find(p.session_id);
-    if (it != active_sessions_.end() && it->second > now) {
+    auto it = active_sessions_.find(cache_key);
+    if (!current_roles && it != active_sessions_.end() && it->second > now) {
       bump(counters_.cache_hits);
       co_return p;
     }
@@ -215,11 +217,17 @@ Task<Result<http::Principal>> AuthService::authenticate(std::string bearer_token
   bump(counters_.cache_misses);
   if (!co_await sessions_.is_active(p.session_id, p.user_id, now))
     co_return make_error(ErrorCode::kTokenInvalid, "The session has ended.");
+  if (current_roles) {
+    auto user = co_await users_.find_by_id(p.user_id);
+    if (!user || !user->is_active)
+      co_return make_error(ErrorCode::kTokenInvalid, "The session has ended.");
+    p.roles = std::move(user->roles);
+  }
   std::lock_guard lock(cache_mu_);
   // A revocation that ran while we read may have ended this very session: don't cache then.
   if (generation != cache_generation_) co_return p;
   if (active_sessions_.size() > 100'000) active_sessions_.clear();
-  active_sessions_[p.session_id] = now + options_.session_cache_ms;
+  active_sessions_[cache_key] = now + options_.session_cache_ms;
   co_return p;
 }
 

@@ -52,7 +52,10 @@ class AuthService final : public http::Authenticator {
   Task<Status> change_password(http::Principal who, std::string current, std::string next);
   Task<void> end_all_sessions(std::string user_id, std::string reason);
 
-  Task<Result<http::Principal>> authenticate(std::string bearer_token) override;
+  // A token names its user (sub) and session (sid): the session must be that user's and
+  // live. A live pair is cached for session_cache_ms, keyed by both, so a token that pairs
+  // someone's sub with another live sid is never taken from the cache.
+  Task<Result<http::Principal>> authenticate(std::string bearer_token, bool current_roles) override;
 
   static std::string normalize_email(std::string_view email);
   void attach_metrics(Metrics& metrics);
@@ -71,7 +74,8 @@ class AuthService final : public http::Authenticator {
   RateLimiter per_ip_;
   RateLimiter per_email_;
   std::mutex cache_mu_;
-  std::unordered_map<std::string, std::int64_t> active_sessions_;  // session id -> valid until ms
+  // "<sid> <sub>" -> valid until (ms)
+  std::unordered_map<std::string, std::int64_t> active_sessions_;
   std::uint64_t cache_generation_ = 0;
   struct Counters {
     std::atomic<std::uint64_t>* registrations = nullptr;

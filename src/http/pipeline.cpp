@@ -159,7 +159,8 @@ Task<std::optional<Response>> Pipeline::authenticate(const Route& route, Request
   if (api_key) {
     principal.emplace(co_await api_key_authenticator_->authenticate_key(std::move(credential)));
   } else {
-    principal.emplace(co_await authenticator_->authenticate(std::move(credential)));
+    principal.emplace(
+        co_await authenticator_->authenticate(std::move(credential), !route.options.role.empty()));
   }
   if (!*principal) co_return refuse(principal->error());
   req.principal = std::move(principal->value());

@@ -91,7 +91,9 @@ struct RouteOptions {
 class Authenticator {
  public:
   virtual ~Authenticator() = default;
-  virtual Task<Result<Principal>> authenticate(std::string bearer_token) = 0;
+  // `current_roles`: the route needs a role, so the principal's roles are the account's as
+  // they are now (a demoted admin loses admin routes at once), not the token's.
+  virtual Task<Result<Principal>> authenticate(std::string bearer_token, bool current_roles) = 0;
 };
 
 // Verifies a partner API key; implemented by the partners module.
