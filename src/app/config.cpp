@@ -98,7 +98,7 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
   Config c;
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   std::string listen = "127.0.0.1:8080", database, cors, keys;
-  double ip_per_min = 60, email_per_min = 1;
+  double ip_per_min = 60, email_ip_per_min = 1, email_per_min = 2;
   po::options_description opts(
       "gooddeeds serve [options]\n\nEvery option can also be set as "
       "GOODDEEDS_<NAME> (e.g. --data-dir -> GOODDEEDS_DATA_DIR)");
@@ -137,7 +137,9 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     ("session-cache-ms", po::value(&c.auth.session_cache_ms)->default_value(c.auth.session_cache_ms), "how long a live session is trusted without a database check")
     ("auth-rate-per-ip-burst", po::value(&c.auth.per_ip.burst)->default_value(c.auth.per_ip.burst), "failed logins + registrations per IP before 429")
     ("auth-rate-per-ip-per-min", po::value(&ip_per_min)->default_value(ip_per_min), "refill of that budget per minute")
-    ("auth-rate-per-email-burst", po::value(&c.auth.per_email.burst)->default_value(c.auth.per_email.burst), "failed logins + registrations per email before 429")
+    ("auth-rate-per-email-ip-burst", po::value(&c.auth.per_email_ip.burst)->default_value(c.auth.per_email_ip.burst), "failed logins + registrations per email from one IP before 429")
+    ("auth-rate-per-email-ip-per-min", po::value(&email_ip_per_min)->default_value(email_ip_per_min), "refill of that budget per minute")
+    ("auth-rate-per-email-burst", po::value(&c.auth.per_email.burst)->default_value(c.auth.per_email.burst), "failed logins + registrations per email from all IPs before 429")
     ("auth-rate-per-email-per-min", po::value(&email_per_min)->default_value(email_per_min), "refill of that budget per minute");
   // clang-format on
   po::variables_map vm;
@@ -172,6 +174,7 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     c.database.url = database.empty() ? "sqlite:" + c.data_dir + "/gooddeeds.db" : database;
     c.server.cors_origins = split(cors, ',');
     c.auth.per_ip.refill_per_s = ip_per_min / 60.0;
+    c.auth.per_email_ip.refill_per_s = email_ip_per_min / 60.0;
     c.auth.per_email.refill_per_s = email_per_min / 60.0;
     c.token_keys = keys.empty() ? std::vector<auth::SigningKey>{} : parse_token_keys(keys);
   } catch (const std::exception& e) {

@@ -45,6 +45,7 @@ AuthService::AuthService(users::UserStore& users, SessionStore& sessions, Passwo
       signer_(signer),
       options_(options),
       per_ip_(options.per_ip),
+      per_email_ip_(options.per_email_ip),
       per_email_(options.per_email) {}
 
 std::string AuthService::normalize_email(std::string_view email) {
@@ -67,9 +68,19 @@ void AuthService::attach_metrics(Metrics& m) {
                                       "Access tokens that needed a session lookup.");
 }
 
+namespace {
+
+std::string email_ip_key(const std::string& email, const std::string& ip) {
+  return email + " " + ip;  // an email has no space once normalised and checked
+}
+
+}  // namespace
+
 std::optional<Error> AuthService::limited(const std::string& ip, const std::string& email) {
   const auto now = now_ms();
-  const int wait = std::max(per_ip_.retry_after_s(ip, now), per_email_.retry_after_s(email, now));
+  const int wait = std::max({per_ip_.retry_after_s(ip, now),
+                             per_email_ip_.retry_after_s(email_ip_key(email, ip), now),
+                             per_email_.retry_after_s(email, now)});
   if (wait > 0) return rate_limited(wait);
   return std::nullopt;
 }
@@ -77,6 +88,7 @@ std::optional<Error> AuthService::limited(const std::string& ip, const std::stri
 void AuthService::note_failure(const std::string& ip, const std::string& email) {
   const auto now = now_ms();
   per_ip_.take(ip, now);
+  per_email_ip_.take(email_ip_key(email, ip), now);
   per_email_.take(email, now);
 }
 
@@ -175,12 +187,12 @@ Task<Status> AuthService::change_password(http::Principal who, std::string curre
   if (!user) co_return make_error(ErrorCode::kUnauthenticated, "The account no longer exists.");
   // Guessing the current password with a stolen access token is limited like logins are.
   const auto key = "user:" + who.user_id;
-  if (const int wait = per_email_.retry_after_s(key, now_ms()); wait > 0)
+  if (const int wait = per_email_ip_.retry_after_s(key, now_ms()); wait > 0)
     co_return rate_limited(wait);
   auto ok = co_await hasher_.verify(user->password_hash, std::move(current));
   if (!ok) co_return std::move(ok).error();
   if (!ok.value()) {
-    per_email_.take(key, now_ms());
+    per_email_ip_.take(key, now_ms());
     co_return make_error(ErrorCode::kCurrentPasswordWrong, "The current password is incorrect.");
   }
   auto hash = co_await hasher_.hash(std::move(next));

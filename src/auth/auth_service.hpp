@@ -20,9 +20,14 @@ namespace gd::auth {
 struct AuthOptions {
   std::int64_t access_ttl_s = 15 * 60;
   std::int64_t refresh_ttl_s = 7 * 24 * 3600;
-  std::int64_t session_cache_ms = 2000;   // how long another process's revocation may lag
-  BucketOptions per_ip{600, 1};           // failed logins and registrations per client IP
-  BucketOptions per_email{10, 1.0 / 60};  // failed logins and registrations per email
+  std::int64_t session_cache_ms = 2000;  // how long another process's revocation may lag
+  // Failed logins and registrations count against three buckets (docs/auth.md): the client
+  // IP's, the pair (email, IP)'s, which stops one client guessing one account's password, and
+  // the email's, a larger ceiling for guesses from everywhere, which a single stranger cannot
+  // drain: the owner, on another IP, still gets in.
+  BucketOptions per_ip{600, 1};
+  BucketOptions per_email_ip{10, 1.0 / 60};
+  BucketOptions per_email{100, 2.0 / 60};
 };
 
 struct SignIn {
@@ -72,6 +77,7 @@ class AuthService final : public http::Authenticator {
   TokenSigner& signer_;
   AuthOptions options_;
   RateLimiter per_ip_;
+  RateLimiter per_email_ip_;  // also "user:<id>" for guesses at the current password
   RateLimiter per_email_;
   std::mutex cache_mu_;
   // "<sid> <sub>" -> valid until (ms)

@@ -137,6 +137,9 @@ export async function startServer({ env = {}, args = [], sameDatabaseAs = null }
   if (!hasFlag(args, '--auth-rate-per-email-burst') && !('GOODDEEDS_AUTH_RATE_PER_EMAIL_BURST' in env)) {
     fullArgs.push('--auth-rate-per-email-burst', '1000');
   }
+  if (!hasFlag(args, '--auth-rate-per-email-ip-burst') && !('GOODDEEDS_AUTH_RATE_PER_EMAIL_IP_BURST' in env)) {
+    fullArgs.push('--auth-rate-per-email-ip-burst', '1000');
+  }
   fullArgs.push(...args);
 
   const proc = spawn(bin, fullArgs, {
