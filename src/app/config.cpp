@@ -123,6 +123,8 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     ("header-timeout-ms", po::value(&c.server.header_timeout_ms)->default_value(c.server.header_timeout_ms), "time to send a request's headers")
     ("body-timeout-ms", po::value(&c.server.body_timeout_ms)->default_value(c.server.body_timeout_ms), "time to send a body / read a response")
     ("idle-timeout-ms", po::value(&c.server.idle_timeout_ms)->default_value(c.server.idle_timeout_ms), "keep-alive idle time")
+    ("max-connections", po::value(&c.server.max_connections)->default_value(c.server.max_connections), "open connections; beyond, idle ones are closed first and new ones wait (0: the open-files limit, raised to its hard limit, less a reserve)")
+    ("max-connections-per-ip", po::value(&c.server.max_connections_per_ip)->default_value(c.server.max_connections_per_ip), "open connections from one client IP; a further one is closed at once (0: no limit)")
     ("shutdown-timeout-ms", po::value(&c.server.shutdown_timeout_ms)->default_value(c.server.shutdown_timeout_ms), "grace period for in-flight requests on SIGTERM")
     ("cors-origins", po::value(&cors), "comma-separated allowed origins, or *")
     ("token-keys", po::value(&keys), "kid:base64secret[,kid:base64secret...]; first signs, all verify (default: <data-dir>/token-keys)")

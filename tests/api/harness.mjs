@@ -105,7 +105,8 @@ function hasFlag(args, flag) {
 // the generous default auth rate limits are only added when neither `args` nor `env` set them.
 // `sameDatabaseAs: other` starts another process on `other`'s database and data directory
 // (so the two share signing keys); `other` keeps owning both and removes them on its stop().
-export async function startServer({ env = {}, args = [], sameDatabaseAs = null } = {}) {
+// `openFiles: n` starts it under `ulimit -n n` (soft and hard).
+export async function startServer({ env = {}, args = [], sameDatabaseAs = null, openFiles = null } = {}) {
   const bin = binary();
   const port = await freePort();
   const shared = sameDatabaseAs !== null;
@@ -142,7 +143,10 @@ export async function startServer({ env = {}, args = [], sameDatabaseAs = null }
   }
   fullArgs.push(...args);
 
-  const proc = spawn(bin, fullArgs, {
+  const [cmd, cmdArgs] = openFiles === null
+    ? [bin, fullArgs]
+    : ['bash', ['-c', `ulimit -n ${Number(openFiles)} && exec "$0" "$@"`, bin, ...fullArgs]];
+  const proc = spawn(cmd, cmdArgs, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
