@@ -148,7 +148,7 @@ int serve(const Config& config) {
   db::IdempotencyKeys idempotency_keys(*database);
   partners::PartnerStore partner_store(*database);
   partners::PartnerService partner_service(partner_store);
-  partners::RedemptionService redemption_service(partner_store);
+  partners::RedemptionService redemption_service(partner_store, config.redemptions);
   redemption_service.attach_metrics(metrics);
   partners::RedemptionsPart redemptions_part(redemption_service);
 
@@ -170,7 +170,7 @@ int serve(const Config& config) {
   partners::add_routes(server.router(), partner_service, redemption_service, idempotency_keys);
   partners::add_admin_routes(server.router(), partner_service, redemption_service);
   media::LocalBlobStore media_store(std::filesystem::path(config.data_dir) / "media");
-  media::MediaService media_service(media_store, media::MediaOptions{});
+  media::MediaService media_service(media_store, config.media);
   media::add_routes(server.router(), media_service);
   metrics.gauge("gooddeeds_media_jobs_pending", "Image uploads queued or being processed.",
                 [&media_service] { return static_cast<double>(media_service.pending()); });
