@@ -1,8 +1,6 @@
 // Wiring: Config -> database -> stores -> services -> routes -> server.
 #include "app/app.hpp"
 
-#include <spdlog/sinks/base_sink.h>
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -14,6 +12,7 @@
 #include <iostream>
 #include <mutex>
 
+#include "app/log_sinks.hpp"
 #include "app/ops_routes.hpp"
 #include "auth/auth_routes.hpp"
 #include "auth/auth_service.hpp"
@@ -47,23 +46,15 @@ namespace gd::app {
 namespace po = boost::program_options;
 namespace {
 
-// The access log writes through stdio's buffer and is flushed once a second (and at exit):
-// spdlog's stdout sink flushes every line, a write(2) per request.
-class BufferedStdoutSink final : public spdlog::sinks::base_sink<std::mutex> {
- protected:
-  void sink_it_(const spdlog::details::log_msg& msg) override {
-    spdlog::memory_buf_t formatted;
-    formatter_->format(msg, formatted);
-    std::fwrite(formatted.data(), 1, formatted.size(), stdout);
-  }
-  void flush_() override { std::fflush(stdout); }
-};
-
+// Both logs write whole lines with one write(2) (app/log_sinks.hpp). The access log collects
+// up to 64 KiB and is written once a second (and at exit) rather than a write(2) per request;
+// the application log writes each line at once.
 void setup_logging(const std::string& level) {
-  auto err = spdlog::stderr_logger_mt("gooddeeds");
+  auto err = std::make_shared<spdlog::logger>("gooddeeds", std::make_shared<LineBatchSink>(2, 0));
   err->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
   spdlog::set_default_logger(err);
-  auto access = std::make_shared<spdlog::logger>("access", std::make_shared<BufferedStdoutSink>());
+  auto access =
+      std::make_shared<spdlog::logger>("access", std::make_shared<LineBatchSink>(1, 64 * 1024));
   access->set_pattern("%v");
   spdlog::register_logger(access);
   spdlog::set_level(spdlog::level::from_str(level));
@@ -158,7 +149,7 @@ int serve(const Config& config) {
   db::IdempotencyKeys idempotency_keys(*database);
   partners::PartnerStore partner_store(*database);
   partners::PartnerService partner_service(partner_store);
-  partners::RedemptionService redemption_service(partner_store, ledger);
+  partners::RedemptionService redemption_service(partner_store, ledger, config.redemptions);
   redemption_service.attach_metrics(metrics);
   partners::RedemptionsPart redemptions_part(redemption_service);
 
@@ -180,7 +171,7 @@ int serve(const Config& config) {
   partners::add_routes(server.router(), partner_service, redemption_service, idempotency_keys);
   partners::add_admin_routes(server.router(), partner_service, redemption_service);
   media::LocalBlobStore media_store(std::filesystem::path(config.data_dir) / "media");
-  media::MediaService media_service(media_store, media::MediaOptions{});
+  media::MediaService media_service(media_store, config.media);
   media::add_routes(server.router(), media_service);
   metrics.gauge("gooddeeds_media_jobs_pending", "Image uploads queued or being processed.",
                 [&media_service] { return static_cast<double>(media_service.pending()); });

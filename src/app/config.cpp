@@ -98,7 +98,8 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
   Config c;
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   std::string listen = "127.0.0.1:8080", database, cors, keys;
-  double ip_per_min = 60, email_per_min = 1;
+  double ip_per_min = 60, email_ip_per_min = 1, email_per_min = 2;
+  double code_misses_per_min = c.redemptions.unknown_codes.refill_per_s * 60;
   po::options_description opts(
       "gooddeeds serve [options]\n\nEvery option can also be set as "
       "GOODDEEDS_<NAME> (e.g. --data-dir -> GOODDEEDS_DATA_DIR)");
@@ -124,7 +125,16 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     ("header-timeout-ms", po::value(&c.server.header_timeout_ms)->default_value(c.server.header_timeout_ms), "time to send a request's headers")
     ("body-timeout-ms", po::value(&c.server.body_timeout_ms)->default_value(c.server.body_timeout_ms), "time to send a body / read a response")
     ("idle-timeout-ms", po::value(&c.server.idle_timeout_ms)->default_value(c.server.idle_timeout_ms), "keep-alive idle time")
+    ("max-connections", po::value(&c.server.max_connections)->default_value(c.server.max_connections), "open connections; beyond, idle ones are closed first and new ones wait (0: the open-files limit, raised to its hard limit, less a reserve)")
+    ("max-connections-per-ip", po::value(&c.server.max_connections_per_ip)->default_value(c.server.max_connections_per_ip), "open connections from one client IP; a further one is closed at once (0: no limit)")
     ("shutdown-timeout-ms", po::value(&c.server.shutdown_timeout_ms)->default_value(c.server.shutdown_timeout_ms), "grace period for in-flight requests on SIGTERM")
+    ("max-upload-bytes", po::value(&c.media.max_upload_bytes)->default_value(c.media.max_upload_bytes), "largest image upload (413 beyond)")
+    ("max-image-side-px", po::value(&c.media.max_input_side_px)->default_value(c.media.max_input_side_px), "widest or tallest image accepted (400 IMAGE_TOO_LARGE beyond)")
+    ("max-image-pixels", po::value(&c.media.max_pixels)->default_value(c.media.max_pixels), "largest width x height accepted (400 IMAGE_TOO_LARGE beyond)")
+    ("image-output-side-px", po::value(&c.media.max_side_px)->default_value(c.media.max_side_px), "longer side of a stored image after downscaling")
+    ("image-queue", po::value(&c.media.max_pending)->default_value(c.media.max_pending), "uploads queued or being processed before 503 (0: uploads refused)")
+    ("partner-code-misses-burst", po::value(&c.redemptions.unknown_codes.burst)->default_value(c.redemptions.unknown_codes.burst), "unknown discount codes a partner may look up before 429")
+    ("partner-code-misses-per-min", po::value(&code_misses_per_min)->default_value(code_misses_per_min), "refill of that budget per minute")
     ("cors-origins", po::value(&cors), "comma-separated allowed origins, or *")
     ("token-keys", po::value(&keys), "kid:base64secret[,kid:base64secret...]; first signs, all verify (default: <data-dir>/token-keys)")
     ("token-issuer", po::value(&c.token_issuer)->default_value(c.token_issuer), "JWT iss")
@@ -138,7 +148,9 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     ("session-cache-ms", po::value(&c.auth.session_cache_ms)->default_value(c.auth.session_cache_ms), "how long a live session is trusted without a database check")
     ("auth-rate-per-ip-burst", po::value(&c.auth.per_ip.burst)->default_value(c.auth.per_ip.burst), "failed logins + registrations per IP before 429")
     ("auth-rate-per-ip-per-min", po::value(&ip_per_min)->default_value(ip_per_min), "refill of that budget per minute")
-    ("auth-rate-per-email-burst", po::value(&c.auth.per_email.burst)->default_value(c.auth.per_email.burst), "failed logins + registrations per email before 429")
+    ("auth-rate-per-email-ip-burst", po::value(&c.auth.per_email_ip.burst)->default_value(c.auth.per_email_ip.burst), "failed logins + registrations per email from one IP before 429")
+    ("auth-rate-per-email-ip-per-min", po::value(&email_ip_per_min)->default_value(email_ip_per_min), "refill of that budget per minute")
+    ("auth-rate-per-email-burst", po::value(&c.auth.per_email.burst)->default_value(c.auth.per_email.burst), "failed logins + registrations per email from all IPs before 429")
     ("auth-rate-per-email-per-min", po::value(&email_per_min)->default_value(email_per_min), "refill of that budget per minute");
   // clang-format on
   po::variables_map vm;
@@ -175,6 +187,10 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     c.database.url = database.empty() ? "sqlite:" + c.data_dir + "/gooddeeds.db" : database;
     c.server.cors_origins = split(cors, ',');
     c.auth.per_ip.refill_per_s = ip_per_min / 60.0;
+    c.auth.per_email_ip.refill_per_s = email_ip_per_min / 60.0;
+    c.redemptions.unknown_codes.refill_per_s = code_misses_per_min / 60.0;
+    if (c.media.max_input_side_px < 1 || c.media.max_pixels < 1 || c.media.max_side_px < 1)
+      throw std::invalid_argument("image limits must be at least 1");
     c.auth.per_email.refill_per_s = email_per_min / 60.0;
     c.token_keys = keys.empty() ? std::vector<auth::SigningKey>{} : parse_token_keys(keys);
   } catch (const std::exception& e) {

@@ -11,6 +11,8 @@
 #include "auth/jwt.hpp"
 #include "auth/password.hpp"
 #include "http/server.hpp"
+#include "media/media_service.hpp"
+#include "partners/redemption_service.hpp"
 #include "store/db.hpp"
 #include "tasks/task_service.hpp"
 
@@ -24,6 +26,8 @@ struct Config {
   auth::HashOptions hashing;
   auth::AuthOptions auth;
   tasks::TaskOptions tasks;
+  media::MediaOptions media;
+  partners::RedemptionOptions redemptions;
   int outbox_poll_ms = 250;                  // how often the task event relay looks for new events
   int sync_retention_days = 90;              // sync change log kept this long (0: forever)
   std::vector<auth::SigningKey> token_keys;  // empty: generated and kept in the data dir

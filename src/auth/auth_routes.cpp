@@ -114,7 +114,7 @@ std::string sign_in_json(const SignIn& s) {
 void add_routes(http::RouteTable& routes, AuthService& service) {
   using http::Auth;
   AuthService* svc = &service;
-  const http::RouteOptions open_json{Auth::kNone, true};
+  const http::RouteOptions open_json{.auth = Auth::kNone, .json_body = true, .no_store = true};
   const http::RouteOptions authed_json{Auth::kRequired, true};
   routes.add("POST", "/api/v1/auth/register", open_json,
              [svc](Request r) { return handle_register(svc, std::move(r)); });

@@ -45,6 +45,7 @@ AuthService::AuthService(users::UserStore& users, SessionStore& sessions, Passwo
       signer_(signer),
       options_(options),
       per_ip_(options.per_ip),
+      per_email_ip_(options.per_email_ip),
       per_email_(options.per_email) {}
 
 std::string AuthService::normalize_email(std::string_view email) {
@@ -67,9 +68,19 @@ void AuthService::attach_metrics(Metrics& m) {
                                       "Access tokens that needed a session lookup.");
 }
 
+namespace {
+
+std::string email_ip_key(const std::string& email, const std::string& ip) {
+  return email + " " + ip;  // an email has no space once normalised and checked
+}
+
+}  // namespace
+
 std::optional<Error> AuthService::limited(const std::string& ip, const std::string& email) {
   const auto now = now_ms();
-  const int wait = std::max(per_ip_.retry_after_s(ip, now), per_email_.retry_after_s(email, now));
+  const int wait = std::max({per_ip_.retry_after_s(ip, now),
+                             per_email_ip_.retry_after_s(email_ip_key(email, ip), now),
+                             per_email_.retry_after_s(email, now)});
   if (wait > 0) return rate_limited(wait);
   return std::nullopt;
 }
@@ -77,6 +88,7 @@ std::optional<Error> AuthService::limited(const std::string& ip, const std::stri
 void AuthService::note_failure(const std::string& ip, const std::string& email) {
   const auto now = now_ms();
   per_ip_.take(ip, now);
+  per_email_ip_.take(email_ip_key(email, ip), now);
   per_email_.take(email, now);
 }
 
@@ -175,12 +187,12 @@ Task<Status> AuthService::change_password(http::Principal who, std::string curre
   if (!user) co_return make_error(ErrorCode::kUnauthenticated, "The account no longer exists.");
   // Guessing the current password with a stolen access token is limited like logins are.
   const auto key = "user:" + who.user_id;
-  if (const int wait = per_email_.retry_after_s(key, now_ms()); wait > 0)
+  if (const int wait = per_email_ip_.retry_after_s(key, now_ms()); wait > 0)
     co_return rate_limited(wait);
   auto ok = co_await hasher_.verify(user->password_hash, std::move(current));
   if (!ok) co_return std::move(ok).error();
   if (!ok.value()) {
-    per_email_.take(key, now_ms());
+    per_email_ip_.take(key, now_ms());
     co_return make_error(ErrorCode::kCurrentPasswordWrong, "The current password is incorrect.");
   }
   auto hash = co_await hasher_.hash(std::move(next));
@@ -197,16 +209,18 @@ void AuthService::forget_sessions() {
   ++cache_generation_;
 }
 
-Task<Result<http::Principal>> AuthService::authenticate(std::string bearer_token) {
+Task<Result<http::Principal>> AuthService::authenticate(std::string bearer_token,
+                                                        bool current_roles) {
   const auto now = now_ms();
   auto claims = signer_.verify(bearer_token, now / 1000);
   if (!claims) co_return std::move(claims).error();
   http::Principal p{claims->subject, claims->session_id, claims->roles};
+  const std::string cache_key = p.session_id + " " + p.user_id;
   std::uint64_t generation = 0;
   {
     std::lock_guard lock(cache_mu_);
-    auto it = active_sessions_.find(p.session_id);
-    if (it != active_sessions_.end() && it->second > now) {
+    auto it = active_sessions_.find(cache_key);
+    if (!current_roles && it != active_sessions_.end() && it->second > now) {
       bump(counters_.cache_hits);
       co_return p;
     }
@@ -215,11 +229,17 @@ Task<Result<http::Principal>> AuthService::authenticate(std::string bearer_token
   bump(counters_.cache_misses);
   if (!co_await sessions_.is_active(p.session_id, p.user_id, now))
     co_return make_error(ErrorCode::kTokenInvalid, "The session has ended.");
+  if (current_roles) {
+    auto user = co_await users_.find_by_id(p.user_id);
+    if (!user || !user->is_active)
+      co_return make_error(ErrorCode::kTokenInvalid, "The session has ended.");
+    p.roles = std::move(user->roles);
+  }
   std::lock_guard lock(cache_mu_);
   // A revocation that ran while we read may have ended this very session: don't cache then.
   if (generation != cache_generation_) co_return p;
   if (active_sessions_.size() > 100'000) active_sessions_.clear();
-  active_sessions_[p.session_id] = now + options_.session_cache_ms;
+  active_sessions_[cache_key] = now + options_.session_cache_ms;
   co_return p;
 }
 

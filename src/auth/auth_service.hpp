@@ -20,9 +20,14 @@ namespace gd::auth {
 struct AuthOptions {
   std::int64_t access_ttl_s = 15 * 60;
   std::int64_t refresh_ttl_s = 7 * 24 * 3600;
-  std::int64_t session_cache_ms = 2000;   // how long another process's revocation may lag
-  BucketOptions per_ip{600, 1};           // failed logins and registrations per client IP
-  BucketOptions per_email{10, 1.0 / 60};  // failed logins and registrations per email
+  std::int64_t session_cache_ms = 2000;  // how long another process's revocation may lag
+  // Failed logins and registrations count against three buckets (docs/auth.md): the client
+  // IP's, the pair (email, IP)'s, which stops one client guessing one account's password, and
+  // the email's, a larger ceiling for guesses from everywhere, which a single stranger cannot
+  // drain: the owner, on another IP, still gets in.
+  BucketOptions per_ip{600, 1};
+  BucketOptions per_email_ip{10, 1.0 / 60};
+  BucketOptions per_email{100, 2.0 / 60};
 };
 
 struct SignIn {
@@ -52,7 +57,10 @@ class AuthService final : public http::Authenticator {
   Task<Status> change_password(http::Principal who, std::string current, std::string next);
   Task<void> end_all_sessions(std::string user_id, std::string reason);
 
-  Task<Result<http::Principal>> authenticate(std::string bearer_token) override;
+  // A token names its user (sub) and session (sid): the session must be that user's and
+  // live. A live pair is cached for session_cache_ms, keyed by both, so a token that pairs
+  // someone's sub with another live sid is never taken from the cache.
+  Task<Result<http::Principal>> authenticate(std::string bearer_token, bool current_roles) override;
 
   static std::string normalize_email(std::string_view email);
   void attach_metrics(Metrics& metrics);
@@ -69,9 +77,11 @@ class AuthService final : public http::Authenticator {
   TokenSigner& signer_;
   AuthOptions options_;
   RateLimiter per_ip_;
+  RateLimiter per_email_ip_;  // also "user:<id>" for guesses at the current password
   RateLimiter per_email_;
   std::mutex cache_mu_;
-  std::unordered_map<std::string, std::int64_t> active_sessions_;  // session id -> valid until ms
+  // "<sid> <sub>" -> valid until (ms)
+  std::unordered_map<std::string, std::int64_t> active_sessions_;
   std::uint64_t cache_generation_ = 0;
   struct Counters {
     std::atomic<std::uint64_t>* registrations = nullptr;

@@ -100,7 +100,7 @@ Task<Response> Pipeline::run(Exchange& ex) const {
       if (e.code() != boost::asio::error::operation_aborted) co_return internal_error(ex, e);
       spdlog::info("request_id={} {} {} cancelled: the client hung up", ex.request_id, ex.method,
                    ex.path);
-      res = Response::problem(make_error("INTERNAL", ""), ex.request_id);
+      res = Response::problem(make_error(ErrorCode::kInternal, ""), ex.request_id);
     } catch (const std::exception& e) {
       co_return internal_error(ex, e);
     }
@@ -113,7 +113,8 @@ Task<Response> Pipeline::run(Exchange& ex) const {
 // ready): 503 with Retry-After, so clients and load balancers back off instead of failing.
 Response Pipeline::unavailable(const Exchange& ex, const std::exception& e) const {
   spdlog::warn("request_id={} {} {} unavailable: {}", ex.request_id, ex.method, ex.path, e.what());
-  Error error = make_error("SERVICE_UNAVAILABLE", "The service is busy or starting; try again.");
+  Error error =
+      make_error(ErrorCode::kServiceUnavailable, "The service is busy or starting; try again.");
   error.retry_after_s = 1;
   auto res = Response::problem(error, ex.request_id);
   add_common_headers(ex, res);
@@ -182,7 +183,8 @@ Task<std::optional<Response>> Pipeline::authenticate(const Route& route, Request
   if (api_key) {
     principal.emplace(co_await api_key_authenticator_->authenticate_key(std::move(credential)));
   } else {
-    principal.emplace(co_await authenticator_->authenticate(std::move(credential)));
+    principal.emplace(
+        co_await authenticator_->authenticate(std::move(credential), !route.options.role.empty()));
   }
   if (!*principal) co_return refuse(principal->error());
   req.principal = std::move(principal->value());
@@ -213,6 +215,11 @@ Response Pipeline::preflight(const Exchange& ex) const {
 
 void Pipeline::add_common_headers(const Exchange& ex, Response& res) const {
   res.headers.emplace_back("X-Request-Id", ex.request_id);
+  if (ex.match.kind == Match::Kind::kFound &&
+      (ex.match.route->options.no_store || ex.match.route->options.auth != Auth::kNone)) {
+    res.headers.emplace_back("Cache-Control", "no-store");
+    res.headers.emplace_back("Pragma", "no-cache");
+  }
   if (allowed_origin(ex)) {
     res.headers.emplace_back("Access-Control-Allow-Origin", ex.origin);
     res.headers.emplace_back("Access-Control-Expose-Headers",

@@ -6,12 +6,15 @@
 // limit, idle keep-alive timeout).
 #include "http/server.hpp"
 
+#include <sys/resource.h>
+
 #include <spdlog/spdlog.h>
 
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
@@ -30,7 +33,6 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <cerrno>
@@ -42,6 +44,7 @@
 
 #include "core/infra_error.hpp"
 #include "http/pipeline.hpp"
+#include "http/request_parser.hpp"
 
 namespace gd::http {
 
@@ -59,10 +62,73 @@ namespace {
 // What shutdown needs to reach a live connection: its stream (owned by the session
 // coroutine, cleared when it ends) and whether it is between requests.
 struct SessionHandle {
-  beast::tcp_stream* stream = nullptr;
+  beast::tcp_stream* stream = nullptr;  // touched only on the session's thread
   asio::any_io_executor executor;
-  bool busy = false;         // touched only on the session's thread
-  bool unread_body = false;  // the last request's body was not read: close with lingering
+  std::string ip;
+  std::atomic<bool> busy{false};  // written on the session's thread, read when picking idle ones
+  std::atomic<std::int64_t> idle_since_ns{0};
+  std::atomic<bool> closing{false};  // picked to be closed to make room
+  bool unread_body = false;          // the last request's body was not read: close with lingering
+};
+
+// Raises the soft limit on open files to the hard limit (no privilege needed) and returns the
+// soft limit in force.
+std::uint64_t raise_open_files_limit() {
+  constexpr rlim_t kCeiling = rlim_t{1} << 20;  // what Linux allows by default (nr_open)
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return 1024;
+  const rlim_t target = rl.rlim_max == RLIM_INFINITY ? kCeiling : rl.rlim_max;
+  if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < target) {
+    const rlimit raised{target, rl.rlim_max};
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) rl.rlim_cur = target;
+  }
+  return rl.rlim_cur == RLIM_INFINITY ? kCeiling : rl.rlim_cur;
+}
+
+// --max-connections by default: the open-files limit less a reserve for the database
+// connections, SQLite's files, media files and the process's own descriptors.
+std::size_t default_max_connections(std::uint64_t open_files_limit) {
+  const auto reserve = std::clamp<std::uint64_t>(open_files_limit / 4, 32, 1024);
+  return open_files_limit > 2 * reserve ? open_files_limit - reserve
+                                        : std::max<std::uint64_t>(open_files_limit / 2, 1);
+}
+
+// accept(2) failures that mean "out of resources": retrying at once only spins.
+bool out_of_resources(const beast::error_code& ec) {
+  if (ec.category() != boost::system::system_category()) return false;
+  const int e = ec.value();
+  return e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM;
+}
+
+std::int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// One warning a second at most, saying how many were held back: a failure that repeats
+// thousands of times a second must not become thousands of log lines.
+class ThrottledWarning {
+ public:
+  void operator()(std::string_view what, std::string_view detail) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::seconds(1)) {
+      ++held_back_;
+      return;
+    }
+    if (held_back_ > 0) {
+      spdlog::warn("{}: {} ({} more in the last {} ms)", what, detail, held_back_,
+                   std::chrono::duration_cast<milliseconds>(now - last_).count());
+    } else {
+      spdlog::warn("{}: {}", what, detail);
+    }
+    last_ = now;
+    held_back_ = 0;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point last_{};
+  std::uint64_t held_back_ = 0;
 };
 
 bhttp::response<bhttp::string_body> to_beast(Response&& res, unsigned version, bool keep_alive,
@@ -75,6 +141,26 @@ bhttp::response<bhttp::string_body> to_beast(Response&& res, unsigned version, b
   out.prepare_payload();
   if (head) out.body().clear();
   return out;
+}
+
+// Reads and feeds the parser until it has the head (or, with `body`, the whole request) or
+// fails; false when the connection ended or timed out first.
+Task<bool> feed(beast::tcp_stream& stream, beast::flat_buffer& buffer, RequestParser& parser,
+                bool body) {
+  for (;;) {
+    if (buffer.size() > 0) {
+      const auto data = buffer.data();
+      const auto used = parser.put({static_cast<const char*>(data.data()), data.size()});
+      buffer.consume(used);
+      if (parser.error() || (body ? parser.done() : parser.head_done())) co_return true;
+      if (used > 0 && buffer.size() > 0) continue;
+    }
+    beast::error_code ec;
+    const auto n = co_await stream.async_read_some(buffer.prepare(8192),
+                                                   asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return false;
+    buffer.commit(n);
+  }
 }
 
 }  // namespace
@@ -112,14 +198,20 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   std::mutex sessions_mu;
   std::uint64_t next_session_id = 0;
   std::unordered_map<std::uint64_t, std::shared_ptr<SessionHandle>> sessions;
+  std::unordered_map<std::string, std::size_t> sessions_per_ip;
+  std::size_t max_connections = 0;  // set by run()
+  ThrottledWarning accept_warning;  // used only by the accept loop
+  ThrottledWarning refusal_warning;
 
   void bind();
   Task<void> accept_loop();
-  Task<void> session(tcp::socket socket);
+  Task<bool> wait_for_room(asio::steady_timer& pause);
+  Task<void> session(tcp::socket socket, std::shared_ptr<SessionHandle> handle, std::uint64_t id);
   void begin_drain();
   void close_idle_sessions();
+  std::size_t close_oldest_idle(std::size_t n);
   void finish_drain();
-  std::uint64_t add_session(const std::shared_ptr<SessionHandle>& h);
+  std::optional<std::uint64_t> add_session(const std::shared_ptr<SessionHandle>& h);
   void remove_session(std::uint64_t id);
   Task<void> linger(beast::tcp_stream& stream);
   Task<bool> serve_one(beast::tcp_stream& stream, beast::flat_buffer& buffer,
@@ -137,9 +229,17 @@ void Server::Impl::bind() {
   acceptor.listen(asio::socket_base::max_listen_connections);
 }
 
+// Deals connections out to the I/O threads. Out of file descriptors (or memory), accept(2)
+// fails until a connection closes: the loop closes the longest-idle keep-alive connection and
+// waits, backing off to a second, instead of retrying at once (which spun a core and logged a
+// line per try). At --max-connections it closes idle connections and leaves new clients in
+// the listen backlog until there is room.
 Task<void> Server::Impl::accept_loop() {
   auto self = shared_from_this();
+  asio::steady_timer pause(ioc);
+  milliseconds backoff{0};
   for (;;) {
+    if (!co_await wait_for_room(pause)) co_return;
     beast::error_code ec;
     asio::io_context& home = *contexts[next_context % contexts.size()];
     ++next_context;
@@ -147,12 +247,29 @@ Task<void> Server::Impl::accept_loop() {
         co_await acceptor.async_accept(home, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (draining || ec == asio::error::operation_aborted) co_return;
-      spdlog::warn("accept failed: {}", ec.message());  // e.g. EMFILE: keep serving
+      accept_warning("accept failed", ec.message());
+      if (out_of_resources(ec)) {
+        close_oldest_idle(1);
+        backoff = std::clamp(backoff * 2, milliseconds(10), milliseconds(1000));
+        pause.expires_after(backoff);
+        co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
       continue;
     }
+    backoff = milliseconds(0);
     socket.set_option(tcp::no_delay(true), ec);
+    auto handle = std::make_shared<SessionHandle>();
+    const auto remote = socket.remote_endpoint(ec);
+    handle->ip = ec ? std::string() : remote.address().to_string();
+    handle->executor = socket.get_executor();
+    const auto id = add_session(handle);
+    if (!id) {
+      refusal_warning("connection refused", "--max-connections-per-ip reached for " + handle->ip);
+      socket.close(ec);
+      continue;
+    }
     auto ex = socket.get_executor();
-    asio::co_spawn(ex, session(std::move(socket)), [](std::exception_ptr e) {
+    asio::co_spawn(ex, session(std::move(socket), handle, *id), [](std::exception_ptr e) {
       if (!e) return;
       try {
         std::rethrow_exception(e);
@@ -163,29 +280,79 @@ Task<void> Server::Impl::accept_loop() {
   }
 }
 
-std::uint64_t Server::Impl::add_session(const std::shared_ptr<SessionHandle>& h) {
+// False once draining began.
+Task<bool> Server::Impl::wait_for_room(asio::steady_timer& pause) {
+  for (;;) {
+    if (draining) co_return false;
+    std::size_t open = 0;
+    {
+      std::lock_guard lock(sessions_mu);
+      open = sessions.size();
+    }
+    if (open < max_connections) co_return true;
+    close_oldest_idle(open - max_connections + 1);
+    pause.expires_after(milliseconds(10));
+    beast::error_code ec;
+    co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+// Closes up to n connections that wait for their next request, longest idle first; returns
+// how many it picked. A connection that became busy meanwhile is left alone.
+std::size_t Server::Impl::close_oldest_idle(std::size_t n) {
+  std::vector<std::shared_ptr<SessionHandle>> idle;
+  {
+    std::lock_guard lock(sessions_mu);
+    for (const auto& [id, h] : sessions)
+      if (!h->busy && !h->closing) idle.push_back(h);
+  }
+  n = std::min(n, idle.size());
+  std::partial_sort(
+      idle.begin(), idle.begin() + static_cast<std::ptrdiff_t>(n), idle.end(),
+      [](const auto& a, const auto& b) { return a->idle_since_ns < b->idle_since_ns; });
+  for (std::size_t i = 0; i < n; ++i) {
+    idle[i]->closing = true;
+    asio::post(idle[i]->executor, [h = idle[i]] {
+      if (h->stream && !h->busy) {
+        h->stream->cancel();  // its read for the next request ends, and the connection with it
+      } else {
+        h->closing = false;  // busy again: it may be picked another time
+      }
+    });
+  }
+  return n;
+}
+
+// Registers a connection; nullopt when its IP already has --max-connections-per-ip.
+std::optional<std::uint64_t> Server::Impl::add_session(const std::shared_ptr<SessionHandle>& h) {
   std::lock_guard lock(sessions_mu);
+  auto& of_ip = sessions_per_ip[h->ip];
+  if (options.max_connections_per_ip > 0 && of_ip >= options.max_connections_per_ip)
+    return std::nullopt;
+  ++of_ip;
   const auto id = next_session_id++;
+  h->idle_since_ns = steady_ns();
   sessions.emplace(id, h);
   return id;
 }
 
 void Server::Impl::remove_session(std::uint64_t id) {
   std::lock_guard lock(sessions_mu);
-  sessions.erase(id);
+  if (auto it = sessions.find(id); it != sessions.end()) {
+    auto per_ip = sessions_per_ip.find(it->second->ip);
+    if (per_ip != sessions_per_ip.end() && --per_ip->second == 0) sessions_per_ip.erase(per_ip);
+    sessions.erase(it);
+  }
   if (draining && sessions.empty()) finish_drain();
 }
 
-Task<void> Server::Impl::session(tcp::socket socket) {
+Task<void> Server::Impl::session(tcp::socket socket, std::shared_ptr<SessionHandle> handle,
+                                 std::uint64_t id) {
   auto self = shared_from_this();
   beast::error_code ec;
-  const auto remote = socket.remote_endpoint(ec);
-  const std::string remote_ip = ec ? std::string() : remote.address().to_string();
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
-  auto handle = std::make_shared<SessionHandle>();
   handle->stream = &stream;
-  handle->executor = stream.get_executor();
   struct Unregister {
     Impl* impl;
     SessionHandle* handle;
@@ -194,8 +361,8 @@ Task<void> Server::Impl::session(tcp::socket socket) {
       handle->stream = nullptr;
       impl->remove_session(id);
     }
-  } unregister{this, handle.get(), add_session(handle)};
-  while (!draining && co_await serve_one(stream, buffer, remote_ip, *handle)) {
+  } unregister{this, handle.get(), id};
+  while (!draining && co_await serve_one(stream, buffer, handle->ip, *handle)) {
   }
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
   if (handle->unread_body) co_await linger(stream);
@@ -221,6 +388,7 @@ Task<void> Server::Impl::linger(beast::tcp_stream& stream) {
 Task<bool> Server::Impl::serve_one(beast::tcp_stream& stream, beast::flat_buffer& buffer,
                                    const std::string& remote_ip, SessionHandle& handle) {
   beast::error_code ec;
+  handle.idle_since_ns = steady_ns();
   handle.busy = false;
   if (buffer.size() == 0) {
     stream.expires_after(milliseconds(options.idle_timeout_ms));
@@ -231,62 +399,41 @@ Task<bool> Server::Impl::serve_one(beast::tcp_stream& stream, beast::flat_buffer
   }
   handle.busy = true;
   const auto started = std::chrono::steady_clock::now();
-  bhttp::request_parser<bhttp::string_body> parser;
-  parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
-  parser.body_limit(boost::none);  // checked against the route's limit once it is known
+  RequestParser parser(options.max_header_bytes);
   stream.expires_after(milliseconds(options.header_timeout_ms));
-  co_await bhttp::async_read_header(stream, buffer, parser,
-                                    asio::redirect_error(asio::use_awaitable, ec));
+  if (!co_await feed(stream, buffer, parser, false)) co_return false;
   Exchange ex;
   ex.remote_ip = remote_ip;
   ex.started = started;
-  if (ec) {
-    if (ec == bhttp::error::header_limit) {
-      ex.early_error = ErrorCode::kHeadersTooLarge;
-    } else if (ec == beast::error::timeout || ec == asio::error::eof ||
-               ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
-      co_return false;
-    } else {
-      ex.early_error = ErrorCode::kMalformedRequest;
-    }
-  }
+  ex.early_error = parser.error();
   bool keep_alive = false;
   unsigned version = 11;
   bool head = false;
   if (!ex.early_error) {
-    auto& req = parser.get();
-    version = req.version();
-    keep_alive = req.keep_alive();
-    head = req.method() == bhttp::verb::head;
-    ex.method = std::string(req.method_string());
-    ex.target = std::string(req.target());
-    for (const auto& f : req) {
-      std::string name(f.name_string());
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      ex.headers.emplace_back(std::move(name), std::string(f.value()));
-    }
+    RequestHead req = parser.head();
+    version = req.version;
+    keep_alive = req.keep_alive;
+    head = req.method == "HEAD";
+    ex.method = std::move(req.method);
+    ex.target = std::move(req.target);
+    ex.headers = std::move(req.headers);
     pipeline.prepare(ex);
-    if (!ex.early_error && !parser.is_done()) {
+    if (!ex.early_error && !parser.done()) {
       const auto limit = ex.body_limit;
       if (parser.content_length() && *parser.content_length() > limit) {
         ex.early_error = ErrorCode::kPayloadTooLarge;
       } else {
-        parser.body_limit(limit);
+        parser.set_body_limit(limit);
         stream.expires_after(milliseconds(options.body_timeout_ms));
-        co_await bhttp::async_read(stream, buffer, parser,
-                                   asio::redirect_error(asio::use_awaitable, ec));
-        if (ec == bhttp::error::body_limit) {
-          ex.early_error = ErrorCode::kPayloadTooLarge;
-        } else if (ec) {
-          co_return false;
-        }
+        if (!co_await feed(stream, buffer, parser, true)) co_return false;
+        ex.early_error = parser.error();
       }
     }
-    if (!ex.early_error) ex.body = std::move(parser.get().body());
+    if (!ex.early_error) ex.body = parser.take_body();
   }
   if (ex.early_error) {
     keep_alive = false;  // the rest of the stream is unread
-    handle.unread_body = !parser.is_done();
+    handle.unread_body = !parser.done();
   }
   auto answered = co_await run_watched(stream, ex);
   if (!answered) {
@@ -352,7 +499,7 @@ Task<void> stalled(tcp::socket& socket, milliseconds timeout) {
 
 // The handler's response, or nullopt when the client left first.
 Task<std::optional<Response>> Server::Impl::run_watched(beast::tcp_stream& stream, Exchange& ex) {
-  if (!ex.early_error.empty()) co_return co_await pipeline.run(ex);  // answered at once
+  if (ex.early_error) co_return co_await pipeline.run(ex);  // answered at once
   auto first = co_await (pipeline.run(ex) || client_gone(stream.socket()));
   if (first.index() != 0) co_return std::nullopt;
   co_return std::move(std::get<0>(first));
@@ -526,14 +673,23 @@ void Server::stop() {
 }
 
 void Server::run() {
+  const auto open_files = raise_open_files_limit();
+  impl_->max_connections = impl_->options.max_connections > 0 ? impl_->options.max_connections
+                                                              : default_max_connections(open_files);
+  if (impl_->max_connections >= open_files)
+    spdlog::warn(
+        "--max-connections {} is not below the open-files limit {}: accept will fail "
+        "before the limit is reached",
+        impl_->max_connections, open_files);
   impl_->bind();
   impl_->pipeline.attach_metrics();
   impl_->signals.async_wait([impl = impl_](beast::error_code ec, int) {
     if (!ec) impl->begin_drain();
   });
   asio::co_spawn(impl_->ioc, impl_->accept_loop(), asio::detached);
-  spdlog::info("listening on http://{}:{} with {} threads", impl_->options.host, bound_port(),
-               impl_->options.threads);
+  spdlog::info("listening on http://{}:{} with {} threads, at most {} connections ({} per IP)",
+               impl_->options.host, bound_port(), impl_->options.threads, impl_->max_connections,
+               impl_->options.max_connections_per_ip);
   std::vector<std::thread> threads;
   for (std::size_t i = 1; i < impl_->contexts.size(); ++i)
     threads.emplace_back([this, i] { impl_->contexts[i]->run(); });

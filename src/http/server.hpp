@@ -21,11 +21,15 @@ struct ServerOptions {
   int threads = 1;
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 1024 * 1024;
-  int header_timeout_ms = 10'000;         // from the first byte of a request to its last header
-  int body_timeout_ms = 30'000;           // reading the body
-  int idle_timeout_ms = 60'000;           // keep-alive connection waiting for its next request
-  int shutdown_timeout_ms = 30'000;       // in-flight requests get this long after SIGTERM
-  std::vector<std::string> cors_origins;  // exact origins, or "*"
+  int header_timeout_ms = 10'000;    // from the first byte of a request to its last header
+  int body_timeout_ms = 30'000;      // reading the body
+  int idle_timeout_ms = 60'000;      // keep-alive connection waiting for its next request
+  int shutdown_timeout_ms = 30'000;  // in-flight requests get this long after SIGTERM
+  // Open connections; beyond, idle keep-alive ones are closed first and new clients wait in
+  // the listen backlog. 0: the open-files limit (raised to its hard limit) less a reserve.
+  std::size_t max_connections = 0;
+  std::size_t max_connections_per_ip = 256;  // a further one is closed at once; 0: no limit
+  std::vector<std::string> cors_origins;     // exact origins, or "*"
   bool access_log = true;
 };
 

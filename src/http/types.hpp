@@ -80,13 +80,20 @@ struct RouteOptions {
   bool json_body = false;          // a POST/PATCH whose body must be application/json
   std::size_t max_body_bytes = 0;  // 0: the server-wide limit
   std::string_view role = {};      // a role the caller's token must carry (403 otherwise)
+  // Responses carry `Cache-Control: no-store` and `Pragma: no-cache` (RFC 6749 §5.1, ASVS
+  // 8.2.1): for open routes that hand out secrets (tokens). Routes that need a token get them
+  // whatever this says, since what they answer is someone's own data (exports, discount
+  // codes, API keys).
+  bool no_store = false;
 };
 
 // Verifies a bearer token; implemented by the auth module.
 class Authenticator {
  public:
   virtual ~Authenticator() = default;
-  virtual Task<Result<Principal>> authenticate(std::string bearer_token) = 0;
+  // `current_roles`: the route needs a role, so the principal's roles are the account's as
+  // they are now (a demoted admin loses admin routes at once), not the token's.
+  virtual Task<Result<Principal>> authenticate(std::string bearer_token, bool current_roles) = 0;
 };
 
 // Verifies a partner API key; implemented by the partners module.

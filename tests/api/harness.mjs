@@ -106,7 +106,8 @@ function hasFlag(args, flag) {
 // `sameDatabaseAs: other` starts another process on `other`'s database and data directory
 // (so the two share signing keys); `other` keeps owning both and removes them on its stop().
 // `databaseUrl` names a database the caller owns (created and dropped by the caller).
-export async function startServer({ env = {}, args = [], sameDatabaseAs = null, databaseUrl = null } = {}) {
+// `openFiles: n` starts it under `ulimit -n n` (soft and hard).
+export async function startServer({ env = {}, args = [], sameDatabaseAs = null, databaseUrl = null, openFiles = null } = {}) {
   const bin = binary();
   const port = await freePort();
   const shared = sameDatabaseAs !== null;
@@ -140,9 +141,15 @@ export async function startServer({ env = {}, args = [], sameDatabaseAs = null, 
   if (!hasFlag(args, '--auth-rate-per-email-burst') && !('GOODDEEDS_AUTH_RATE_PER_EMAIL_BURST' in env)) {
     fullArgs.push('--auth-rate-per-email-burst', '1000');
   }
+  if (!hasFlag(args, '--auth-rate-per-email-ip-burst') && !('GOODDEEDS_AUTH_RATE_PER_EMAIL_IP_BURST' in env)) {
+    fullArgs.push('--auth-rate-per-email-ip-burst', '1000');
+  }
   fullArgs.push(...args);
 
-  const proc = spawn(bin, fullArgs, {
+  const [cmd, cmdArgs] = openFiles === null
+    ? [bin, fullArgs]
+    : ['bash', ['-c', `ulimit -n ${Number(openFiles)} && exec "$0" "$@"`, bin, ...fullArgs]];
+  const proc = spawn(cmd, cmdArgs, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -155,7 +155,9 @@ describe('--help', () => {
     const { stdout, stderr } = await execFileP(process.env.GOODDEEDS_BIN, ['serve', '--help'], { timeout: 10_000 });
     const help = stdout + stderr;
     for (const flag of ['--listen', '--database', '--data-dir', '--log-level', '--cors-origins',
-      '--auth-rate-per-ip-burst', '--auth-rate-per-email-burst']) {
+      '--auth-rate-per-ip-burst', '--auth-rate-per-email-burst', '--auth-rate-per-email-ip-burst',
+      '--max-connections', '--max-connections-per-ip', '--max-upload-bytes', '--max-image-side-px',
+      '--max-image-pixels', '--image-queue', '--partner-code-misses-burst']) {
       assert.ok(help.includes(flag), `serve --help lists ${flag}`);
     }
     // Either each variable by name or the rule that derives them from the flags.

@@ -649,3 +649,31 @@ describe('openapi', () => {
     }
   });
 });
+
+describe('--partner-code-misses-burst', () => {
+  let own;
+  before(async () => {
+    own = await startServer({ args: ['--partner-code-misses-burst', '3', '--partner-code-misses-per-min', '1'] });
+  });
+  after(async () => {
+    if (own) await assertLedgerOk(own, 'after the code-misses suite');
+    await own?.stop();
+  });
+
+  it('a partner guessing codes is limited after the lowered budget', async () => {
+    const O = api(own.base);
+    const boss = await createAdmin(own);
+    const partner = await O.post('/admin/partners', { token: boss.accessToken, body: { name: 'Guesser', description: 'x' } });
+    expectStatus(partner, 201, 'partner');
+    const key = await O.post(`/admin/partners/${partner.body.id}/api-keys`, { token: boss.accessToken });
+    expectStatus(key, 201, 'key');
+    const statuses = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await O.post('/partner-api/redemptions/verify', {
+        headers: { authorization: `ApiKey ${key.body.key}` }, body: { code: `ABCD-EFGH-JK${i}${i}` },
+      });
+      statuses.push(res.status);
+    }
+    assert.deepEqual(statuses, [404, 404, 404, 429, 429]);
+  });
+});

@@ -327,3 +327,48 @@ describe('GET /media/{name}', () => {
     }
   });
 });
+
+describe('limits set by flags', () => {
+  let small;
+  let smallToken;
+  before(async () => {
+    small = await startServer({
+      args: ['--max-upload-bytes', '4000', '--max-image-side-px', '100', '--max-image-pixels', '2000'],
+    });
+    smallToken = (await registerUser(small.base)).accessToken;
+  });
+  after(async () => {
+    await small?.stop();
+  });
+  const post = (srvx, tok, bytes) => fetch(`${srvx.base}/uploads`, {
+    method: 'POST', body: bytes, signal: AbortSignal.timeout(30_000),
+    headers: { 'content-type': 'image/png', authorization: `Bearer ${tok}` },
+  }).then(async (res) => ({ status: res.status, body: await res.json().catch(() => null) }));
+
+  it('--max-upload-bytes: a body over it → 413', async () => {
+    const res = await post(small, smallToken, Buffer.concat([png(10, 10), Buffer.alloc(5000)]));
+    assert.equal(res.status, 413);
+    assert.equal(res.body?.code, 'PAYLOAD_TOO_LARGE');
+  });
+
+  it('--max-image-side-px and --max-image-pixels → 400 IMAGE_TOO_LARGE', async () => {
+    for (const [w, h] of [[101, 2], [2, 101], [50, 50]]) {
+      const res = await post(small, smallToken, png(w, h, 1));
+      assert.equal(res.status, 400, `${w}x${h}`);
+      assert.equal(res.body?.code, 'IMAGE_TOO_LARGE', `${w}x${h}`);
+    }
+    assert.equal((await post(small, smallToken, png(40, 40))).status, 201, '40x40 is within both');
+  });
+
+  it('--image-queue 0 refuses uploads with 503', async () => {
+    const none = await startServer({ args: ['--image-queue', '0'] });
+    try {
+      const tok = (await registerUser(none.base)).accessToken;
+      const res = await post(none, tok, png(10, 10));
+      assert.equal(res.status, 503);
+      assert.equal(res.body?.code, 'SERVICE_UNAVAILABLE');
+    } finally {
+      await none.stop();
+    }
+  });
+});

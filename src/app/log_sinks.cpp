@@ -1,0 +1,40 @@
+// LineBatchSink: whole lines, one write(2) per batch.
+#include "app/log_sinks.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace gd::app {
+
+LineBatchSink::~LineBatchSink() {
+  std::lock_guard lock(mutex_);
+  write_out();
+}
+
+void LineBatchSink::sink_it_(const spdlog::details::log_msg& msg) {
+  spdlog::memory_buf_t formatted;
+  formatter_->format(msg, formatted);
+  if (!batch_.empty() && batch_.size() + formatted.size() > batch_bytes_) write_out();
+  batch_.append(formatted.data(), formatted.size());
+  if (batch_.size() >= batch_bytes_) write_out();
+}
+
+void LineBatchSink::flush_() {
+  write_out();
+}
+
+// One write(2) for the batch; a short write (a pipe, a full disk) is continued, and a failed
+// one drops the batch: logging must never stop the server.
+void LineBatchSink::write_out() {
+  std::size_t done = 0;
+  while (done < batch_.size()) {
+    const auto n = ::write(fd_, batch_.data() + done, batch_.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  batch_.clear();
+}
+
+}  // namespace gd::app
