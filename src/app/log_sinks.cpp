@@ -4,6 +4,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <memory>
+
+#include <spdlog/spdlog.h>
 
 namespace gd::app {
 
@@ -35,6 +39,21 @@ void LineBatchSink::write_out() {
     done += static_cast<std::size_t>(n);
   }
   batch_.clear();
+}
+
+// Both logs write whole lines with one write(2) (app/log_sinks.hpp). The access log collects
+// up to 64 KiB and is written once a second (and at exit) rather than a write(2) per request;
+// the application log writes each line at once.
+void setup_logging(const std::string& level) {
+  auto err = std::make_shared<spdlog::logger>("gooddeeds", std::make_shared<LineBatchSink>(2, 0));
+  err->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+  spdlog::set_default_logger(err);
+  auto access =
+      std::make_shared<spdlog::logger>("access", std::make_shared<LineBatchSink>(1, 64 * 1024));
+  access->set_pattern("%v");
+  spdlog::register_logger(access);
+  spdlog::set_level(spdlog::level::from_str(level));
+  spdlog::flush_every(std::chrono::seconds(1));
 }
 
 }  // namespace gd::app

@@ -29,4 +29,8 @@ class LineBatchSink final : public spdlog::sinks::base_sink<std::mutex> {
   std::string batch_;
 };
 
+// The process's two loggers (application lines on stderr, access lines on stdout), both
+// writing whole lines; `level` is an spdlog level name.
+void setup_logging(const std::string& level);
+
 }  // namespace gd::app
