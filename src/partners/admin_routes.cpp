@@ -44,7 +44,7 @@ Result<PartnerFields> read_partner(const std::string& body, bool creating) {
   PartnerFields f;
   f.name = creating ? in.required_string("name", {1, 100, true})
                     : in.optional_string("name", {1, 100, true});
-  f.description = in.optional_string("description", {0, 2000, true});
+  f.description = in.optional_string("description", {0, 2000, true, TextKind::kMultiline});
   if (in.is_null("logoUrl")) {
     f.logo_url = std::optional<std::string>{};
   } else if (auto url = in.optional_string("logoUrl", {1, 2048, true})) {
@@ -66,7 +66,7 @@ Result<OfferFields> read_offer(const std::string& body, bool creating) {
   OfferFields f;
   f.title = creating ? in.required_string("title", {1, 120, true})
                      : in.optional_string("title", {1, 120, true});
-  f.description = in.optional_string("description", {0, 2000, true});
+  f.description = in.optional_string("description", {0, 2000, true, TextKind::kMultiline});
   f.points_cost = creating ? in.required_int("pointsCost", 1, 1'000'000)
                            : in.optional_int("pointsCost", 1, 1'000'000);
   f.valid_days =
@@ -162,7 +162,7 @@ Task<Response> refund(RedemptionService* svc, Request req) {
   auto o = json::parse_object(req.body);
   if (!o) co_return fail(req, o.error());
   json::Reader in(*o);
-  auto reason = in.required_string("reason", {1, 500, true});
+  auto reason = in.required_string("reason", {1, 500, true, TextKind::kMultiline});
   refuse_unknown(*o, in, {"reason"}, "a refund");
   if (auto st = in.finish(); !st) co_return fail(req, st.error());
   auto r = co_await svc->refund(req.principal->user_id, req.param(0), std::move(*reason));

@@ -42,7 +42,7 @@ Task<Response> adjust(Ledger* ledger, Request req) {
   json::Reader in(*body);
   auto amount = in.required_int("amount", -1'000'000, 1'000'000);
   if (amount && *amount == 0) in.fail("amount", "must not be 0");
-  auto reason = in.required_string("reason", {1, 500, true});
+  auto reason = in.required_string("reason", {1, 500, true, TextKind::kMultiline});
   for (const auto& [key, value] : *body)
     if (key != "amount" && key != "reason") in.fail(std::string(key), "is not a field here");
   if (auto st = in.finish(); !st) co_return Response::problem(st.error(), req.request_id);

@@ -57,7 +57,7 @@ Result<TaskPatch> read_task_fields(const boost::json::object& o, bool creating,
   TaskPatch p;
   p.title = creating ? in.required_string("title", {1, 120, true})
                      : in.optional_string("title", {1, 120, true});
-  p.description = in.optional_string("description", {0, 2000, true});
+  p.description = in.optional_string("description", {0, 2000, true, TextKind::kMultiline});
   p.category = creating ? in.required_string("category", {1, 40, true})
                         : in.optional_string("category", {1, 40, true});
   if (p.category && !valid_category(*p.category))
@@ -258,7 +258,7 @@ Task<Response> apply(TaskService* svc, Request req) {
   auto body = optional_body(req);
   if (!body) co_return fail(req, body.error());
   json::Reader in(*body);
-  auto message = in.optional_string("message", {0, 1000, true});
+  auto message = in.optional_string("message", {0, 1000, true, TextKind::kMultiline});
   if (auto st = in.finish(); !st) co_return fail(req, st.error());
   auto a = co_await svc->apply(req.principal->user_id, req.param(0), message.value_or(""));
   if (!a) co_return fail(req, a.error());
@@ -297,7 +297,7 @@ Task<Response> act(TaskService* svc, Action action, Request req) {
     auto body = optional_body(req);
     if (!body) co_return fail(req, body.error());
     json::Reader in(*body);
-    reason = in.required_string("reason", {1, 1000, true});
+    reason = in.required_string("reason", {1, 1000, true, TextKind::kMultiline});
     if (auto st = in.finish(); !st) co_return fail(req, st.error());
   }
   auto t = co_await svc->act(req.principal->user_id, req.param(0), action, reason);
