@@ -20,6 +20,7 @@
 #include "auth/sessions_part.hpp"
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
+#include "core/page.hpp"
 #include "core/periodic.hpp"
 #include "media/blob_store.hpp"
 #include "media/media_routes.hpp"
@@ -73,6 +74,9 @@ int serve(const Config& config) {
   }
   auto keys =
       config.token_keys.empty() ? load_or_create_token_keys(config.data_dir) : config.token_keys;
+  std::vector<std::string> secrets;
+  for (const auto& k : keys) secrets.push_back(k.secret);
+  const CursorCodec cursors(secrets);
 
   Metrics metrics;
   // Outlives the database: a delivering transaction may still be running on SQLite's writer
@@ -119,14 +123,15 @@ int serve(const Config& config) {
   users::add_admin_routes(server.router(), user_store, [&auth_service](std::string id) {
     return auth_service.end_all_sessions(std::move(id), "account_deactivated");
   });
-  points::add_routes(server.router(), ledger);
+  points::add_routes(server.router(), ledger, cursors);
   points::add_admin_routes(server.router(), ledger, idempotency_keys);
-  tasks::add_routes(server.router(), task_service, idempotency_keys);
+  tasks::add_routes(server.router(), task_service, idempotency_keys, cursors);
   sync::SyncService sync_service(*database, task_service, project_service);
   sync::add_routes(server.router(), sync_service);
   tasks::add_admin_routes(server.router(), task_service);
-  partners::add_routes(server.router(), partner_service, redemption_service, idempotency_keys);
-  partners::add_admin_routes(server.router(), partner_service, redemption_service);
+  partners::add_routes(server.router(), partner_service, redemption_service, idempotency_keys,
+                       cursors);
+  partners::add_admin_routes(server.router(), partner_service, redemption_service, cursors);
   media::LocalBlobStore media_store(std::filesystem::path(config.data_dir) / "media");
   media::MediaService media_service(media_store, config.media);
   media::add_routes(server.router(), media_service);

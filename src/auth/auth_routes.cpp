@@ -13,9 +13,11 @@ using http::Request;
 using http::Response;
 
 constexpr json::StringRule kEmail{3, 254, true};
-constexpr json::StringRule kPasswordShape{0, 4096, false};  // the real rule is password_problem
+// Passwords and tokens are never shown, so they are taken as typed (only NUL is refused).
+constexpr json::StringRule kPasswordShape{0, 4096, false,
+                                          TextKind::kOpaque};  // see password_problem
 constexpr json::StringRule kName{1, 100, true};
-constexpr json::StringRule kToken{1, 512, false};
+constexpr json::StringRule kToken{1, 512, false, TextKind::kOpaque};
 
 bool plausible_email(std::string_view e) {
   const auto at = e.find('@');

@@ -13,6 +13,7 @@ namespace gd {
   X(kMalformedJson, "MALFORMED_JSON", 400, "Malformed JSON body")                                \
   X(kMalformedRequest, "MALFORMED_REQUEST", 400, "Malformed request")                            \
   X(kInvalidId, "INVALID_ID", 400, "Invalid id")                                                 \
+  X(kInvalidCursor, "INVALID_CURSOR", 400, "Invalid cursor")                                     \
   X(kInvalidImage, "INVALID_IMAGE", 400, "Invalid image")                                        \
   X(kImageTooLarge, "IMAGE_TOO_LARGE", 400, "Image dimensions too large")                        \
   X(kUnauthenticated, "UNAUTHENTICATED", 401, "Authentication required")                         \

@@ -70,6 +70,15 @@ std::size_t utf8_length(std::string_view s) {
 }
 
 namespace {
+
+std::string refused_message(char32_t c) {
+  if (c == U'\uFFFD') return "must be valid UTF-8";
+  const bool control = c < 0x20 || (c >= 0x7F && c <= 0x9F);
+  const auto code = static_cast<std::uint32_t>(c);
+  if (control) return fmt::format("must not contain control characters (U+{:04X})", code);
+  return fmt::format("must not contain bidirectional formatting characters (U+{:04X})", code);
+}
+
 std::string_view trim(std::string_view s) {
   const auto ws = " \t\r\n";
   const auto b = s.find_first_not_of(ws);
@@ -95,6 +104,7 @@ std::optional<std::string> check_text(std::string& s, StringRule rule) {
     const std::string_view t = trim(s);
     if (t.size() != s.size()) s = std::string(t);
   }
+  if (const auto c = first_refused_char(s, rule.kind)) return refused_message(*c);
   const auto len = utf8_length(s);
   if (len < rule.min_chars || len > rule.max_chars)
     return rule.min_chars > 0

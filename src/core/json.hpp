@@ -10,6 +10,7 @@
 
 #include "core/geo.hpp"
 #include "core/result.hpp"
+#include "core/text.hpp"
 
 namespace gd::json {
 
@@ -26,6 +27,8 @@ struct StringRule {
   std::size_t min_chars = 0;
   std::size_t max_chars = 0;  // required: every string has a limit
   bool trim = true;
+  // Which characters the text may hold (core/text.hpp): one line (names, titles) by default.
+  TextKind kind = TextKind::kLine;
 };
 
 // The one text rule of every user-supplied string, JSON or not: no NUL characters, trimmed

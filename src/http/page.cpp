@@ -1,11 +1,46 @@
-// Reads ?limit= and ?cursor= into a PageRequest.
+// Reads ?limit= and ?cursor= into a PageRequest; a cursor's scope is the route, the caller and
+// the list's shape.
 #include "http/page.hpp"
 
 #include <charconv>
+#include <string>
 
 namespace gd {
+namespace {
 
-Result<PageRequest> read_page(const http::Request& req, std::size_t parts) {
+// Method, path and user id hold no newline (paginated routes check their path ids before
+// reading the page); the shape comes last.
+std::string scope_of(const http::Request& req, const ListCursor& list) {
+  std::string scope = req.method;
+  scope += ' ';
+  scope += req.path;
+  scope += '\n';
+  if (req.principal) scope += req.principal->user_id;
+  scope += '\n';
+  scope += list.shape;
+  return scope;
+}
+
+}  // namespace
+
+std::string query_shape(const http::Request& req, std::initializer_list<std::string_view> names) {
+  std::string shape;
+  for (const auto name : names) {
+    // name=<length>:<value>, or the name alone when absent: no two shapes read the same.
+    shape += name;
+    if (auto v = req.query_param(name)) {
+      shape += '=';
+      shape += std::to_string(v->size());
+      shape += ':';
+      shape += *v;
+    }
+    shape += '\n';
+  }
+  return shape;
+}
+
+Result<PageRequest> read_page(const http::Request& req, const CursorCodec& cursors,
+                              const ListCursor& list) {
   PageRequest page;
   if (auto limit = req.query_param("limit")) {
     int n = 0;
@@ -15,11 +50,16 @@ Result<PageRequest> read_page(const http::Request& req, std::size_t parts) {
     page.limit = n;
   }
   if (auto cursor = req.query_param("cursor"); cursor && !cursor->empty()) {
-    auto decoded = decode_cursor(*cursor, parts);
-    if (!decoded) return validation_error("cursor", "is not a valid cursor");
-    page.after = std::move(*decoded);
+    auto key = cursors.decode(*cursor, scope_of(req, list), list.schema);
+    if (!key) return std::move(key).error();
+    page.after = std::move(*key);
   }
   return page;
+}
+
+std::string next_cursor(const http::Request& req, const CursorCodec& cursors,
+                        const ListCursor& list, const std::vector<CursorValue>& last) {
+  return cursors.encode(scope_of(req, list), list.schema, last);
 }
 
 }  // namespace gd

@@ -44,7 +44,7 @@ Result<PartnerFields> read_partner(const std::string& body, bool creating) {
   PartnerFields f;
   f.name = creating ? in.required_string("name", {1, 100, true})
                     : in.optional_string("name", {1, 100, true});
-  f.description = in.optional_string("description", {0, 2000, true});
+  f.description = in.optional_string("description", {0, 2000, true, TextKind::kMultiline});
   if (in.is_null("logoUrl")) {
     f.logo_url = std::optional<std::string>{};
   } else if (auto url = in.optional_string("logoUrl", {1, 2048, true})) {
@@ -66,7 +66,7 @@ Result<OfferFields> read_offer(const std::string& body, bool creating) {
   OfferFields f;
   f.title = creating ? in.required_string("title", {1, 120, true})
                      : in.optional_string("title", {1, 120, true});
-  f.description = in.optional_string("description", {0, 2000, true});
+  f.description = in.optional_string("description", {0, 2000, true, TextKind::kMultiline});
   f.points_cost = creating ? in.required_int("pointsCost", 1, 1'000'000)
                            : in.optional_int("pointsCost", 1, 1'000'000);
   f.valid_days =
@@ -78,11 +78,14 @@ Result<OfferFields> read_offer(const std::string& body, bool creating) {
   return f;
 }
 
-Task<Response> list_all(PartnerService* svc, Request req) {
-  auto page = read_page(req, 2);
+constexpr CursorField kNameId[] = {CursorField::kText, CursorField::kUuid};
+
+Task<Response> list_all(PartnerService* svc, const CursorCodec* cursors, Request req) {
+  const ListCursor list{kNameId, {}};
+  auto page = read_page(req, *cursors, list);
   if (!page) co_return fail(req, page.error());
   After<std::string> after;
-  if (!page->after.empty()) after = std::make_pair(page->after[0], page->after[1]);
+  if (!page->after.empty()) after = std::make_pair(page->text_after(0), page->text_after(1));
   auto rows = co_await svc->all_partners(page->limit, std::move(after));
   boost::json::array items;
   for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(page->limit); ++i)
@@ -90,7 +93,7 @@ Task<Response> list_all(PartnerService* svc, Request req) {
   boost::json::value next = nullptr;
   if (rows.size() > static_cast<std::size_t>(page->limit)) {
     const auto& last = rows[static_cast<std::size_t>(page->limit) - 1];
-    next = encode_cursor({last.name, last.id});
+    next = next_cursor(req, *cursors, list, {last.name, last.id});
   }
   co_return ok_json(200, {{"items", std::move(items)}, {"nextCursor", next}});
 }
@@ -157,7 +160,7 @@ Task<Response> refund(RedemptionService* svc, Request req) {
   auto o = json::parse_object(req.body);
   if (!o) co_return fail(req, o.error());
   json::Reader in(*o);
-  auto reason = in.required_string("reason", {1, 500, true});
+  auto reason = in.required_string("reason", {1, 500, true, TextKind::kMultiline});
   refuse_unknown(*o, in, {"reason"}, "a refund");
   if (auto st = in.finish(); !st) co_return fail(req, st.error());
   auto r = co_await svc->refund(req.principal->user_id, req.param(0), std::move(*reason));
@@ -168,14 +171,15 @@ Task<Response> refund(RedemptionService* svc, Request req) {
 }  // namespace
 
 void add_admin_routes(http::RouteTable& routes, PartnerService& partners,
-                      RedemptionService& redemptions) {
+                      RedemptionService& redemptions, const CursorCodec& cursors) {
   using http::Auth;
   PartnerService* p = &partners;
   RedemptionService* r = &redemptions;
+  const CursorCodec* c = &cursors;
   const http::RouteOptions json_in{Auth::kRequired, true, 0, "admin"};
   const http::RouteOptions no_body{Auth::kRequired, false, 0, "admin"};
   routes.add("GET", "/api/v1/admin/partners", no_body,
-             [p](Request q) { return list_all(p, std::move(q)); });
+             [p, c](Request q) { return list_all(p, c, std::move(q)); });
   routes.add("POST", "/api/v1/admin/partners", json_in,
              [p](Request q) { return create_partner(p, std::move(q)); });
   routes.add("GET", "/api/v1/admin/partners/{id}", no_body,

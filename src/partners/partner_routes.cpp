@@ -3,7 +3,6 @@
 #include "partners/partner_routes.hpp"
 
 #include <boost/json/serialize.hpp>
-#include <charconv>
 
 #include "core/clock.hpp"
 #include "core/ids.hpp"
@@ -22,11 +21,15 @@ Response ok_json(int status, const boost::json::object& o) {
   return Response::json(status, boost::json::serialize(o));
 }
 
-Task<Response> list_partners(PartnerService* svc, Request req) {
-  auto page = read_page(req, 2);
+constexpr CursorField kNameId[] = {CursorField::kText, CursorField::kUuid};
+constexpr CursorField kTimeId[] = {CursorField::kInt, CursorField::kUuid};
+
+Task<Response> list_partners(PartnerService* svc, const CursorCodec* cursors, Request req) {
+  const ListCursor list{kNameId, {}};
+  auto page = read_page(req, *cursors, list);
   if (!page) co_return fail(req, page.error());
   After<std::string> after;
-  if (!page->after.empty()) after = std::make_pair(page->after[0], page->after[1]);
+  if (!page->after.empty()) after = std::make_pair(page->text_after(0), page->text_after(1));
   auto rows = co_await svc->catalogue(page->limit, std::move(after));
   boost::json::array items;
   for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(page->limit); ++i)
@@ -34,7 +37,7 @@ Task<Response> list_partners(PartnerService* svc, Request req) {
   boost::json::value next = nullptr;
   if (rows.size() > static_cast<std::size_t>(page->limit)) {
     const auto& last = rows[static_cast<std::size_t>(page->limit) - 1].partner;
-    next = encode_cursor({last.name, last.id});
+    next = next_cursor(req, *cursors, list, {last.name, last.id});
   }
   co_return ok_json(200, {{"items", std::move(items)}, {"nextCursor", next}});
 }
@@ -60,17 +63,12 @@ Task<Response> redeem(RedemptionService* svc, Request req) {
   co_return ok_json(201, redemption_json(*r, now_ms()));
 }
 
-Task<Response> my_redemptions(RedemptionService* svc, Request req) {
-  auto page = read_page(req, 2);
+Task<Response> my_redemptions(RedemptionService* svc, const CursorCodec* cursors, Request req) {
+  const ListCursor list{kTimeId, {}};
+  auto page = read_page(req, *cursors, list);
   if (!page) co_return fail(req, page.error());
   After<std::int64_t> after;
-  if (!page->after.empty()) {
-    std::int64_t t = 0;
-    const auto& k = page->after[0];
-    if (std::from_chars(k.data(), k.data() + k.size(), t).ec != std::errc())
-      co_return fail(req, validation_error("cursor", "is not a valid cursor"));
-    after = std::make_pair(t, page->after[1]);
-  }
+  if (!page->after.empty()) after = std::make_pair(page->int_after(0), page->text_after(1));
   auto rows = co_await svc->mine(req.principal->user_id, page->limit, std::move(after));
   const auto now = now_ms();
   boost::json::array items;
@@ -79,7 +77,7 @@ Task<Response> my_redemptions(RedemptionService* svc, Request req) {
   boost::json::value next = nullptr;
   if (rows.size() > static_cast<std::size_t>(page->limit)) {
     const auto& last = rows[static_cast<std::size_t>(page->limit) - 1];
-    next = encode_cursor({std::to_string(last.created_at_ms), last.id});
+    next = next_cursor(req, *cursors, list, {last.created_at_ms, last.id});
   }
   co_return ok_json(200, {{"items", std::move(items)}, {"nextCursor", next}});
 }
@@ -131,19 +129,20 @@ Task<Response> partner_verify(RedemptionService* svc, bool consume, Request req)
 }  // namespace
 
 void add_routes(http::RouteTable& routes, PartnerService& partners, RedemptionService& redemptions,
-                IdempotencyStore& keys) {
+                IdempotencyStore& keys, const CursorCodec& cursors) {
   using http::Auth;
   PartnerService* p = &partners;
   RedemptionService* r = &redemptions;
+  const CursorCodec* c = &cursors;
   const http::RouteOptions open{Auth::kNone, false};
   routes.add("GET", "/api/v1/partners", open,
-             [p](Request q) { return list_partners(p, std::move(q)); });
+             [p, c](Request q) { return list_partners(p, c, std::move(q)); });
   routes.add("GET", "/api/v1/partners/{id}", open,
              [p](Request q) { return get_partner(p, std::move(q)); });
   routes.add("POST", "/api/v1/redemptions", {Auth::kRequired, true},
              http::with_idempotency(&keys, [r](Request q) { return redeem(r, std::move(q)); }));
   routes.add("GET", "/api/v1/users/me/redemptions", {},
-             [r](Request q) { return my_redemptions(r, std::move(q)); });
+             [r, c](Request q) { return my_redemptions(r, c, std::move(q)); });
   const http::RouteOptions partner_api{Auth::kApiKey, true};
   routes.add("POST", "/api/v1/partner-api/redemptions/verify", partner_api,
              [r](Request q) { return partner_verify(r, false, std::move(q)); });

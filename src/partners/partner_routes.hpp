@@ -1,6 +1,7 @@
 // Routes of the partners module: the public catalogue, redemptions, the partner API (ApiKey)
 // and the admin endpoints for partners, offers, keys and refunds.
 #pragma once
+#include "core/page.hpp"
 #include "http/idempotency.hpp"
 #include "http/types.hpp"
 #include "partners/partner_service.hpp"
@@ -11,9 +12,9 @@ namespace gd::partners {
 
 // POST /redemptions is money-like: it honours Idempotency-Key through `keys`.
 void add_routes(http::RouteTable& routes, PartnerService& partners, RedemptionService& redemptions,
-                IdempotencyStore& keys);
+                IdempotencyStore& keys, const CursorCodec& cursors);
 void add_admin_routes(http::RouteTable& routes, PartnerService& partners,
-                      RedemptionService& redemptions);
+                      RedemptionService& redemptions, const CursorCodec& cursors);
 
 // A user's redemptions in their data export. On erasure they stay, like the ledger rows that
 // debit them (the user row they point to is anonymised).

@@ -48,7 +48,7 @@ Task<std::vector<LedgerEntry>> Ledger::history(std::string user_id, PageRequest 
         std::string("SELECT ") + kColumns +
             " WHERE user_id = $1 AND (created_at < $2 OR (created_at = $2 AND id < $3)) "
             "ORDER BY created_at DESC, id DESC LIMIT $4",
-        db::params(std::move(user_id), std::stoll(page.after[0]), page.after[1],
+        db::params(std::move(user_id), page.int_after(0), page.text_after(1),
                    std::int64_t{page.limit + 1}));
   }
   std::vector<LedgerEntry> out;

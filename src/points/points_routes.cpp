@@ -14,8 +14,11 @@ using http::invalid_id;
 using http::Request;
 using http::Response;
 
-Task<Response> my_points(Ledger* ledger, Request req) {
-  auto page = read_page(req, 2);
+constexpr CursorField kTimeId[] = {CursorField::kInt, CursorField::kUuid};
+
+Task<Response> my_points(Ledger* ledger, const CursorCodec* cursors, Request req) {
+  const ListCursor list{kTimeId, {}};
+  auto page = read_page(req, *cursors, list);
   if (!page) co_return Response::problem(page.error(), req.request_id);
   const int limit = page->limit;
   auto entries = co_await ledger->history(req.principal->user_id, std::move(page.value()));
@@ -26,7 +29,7 @@ Task<Response> my_points(Ledger* ledger, Request req) {
     items.push_back(entry_json(entries[static_cast<std::size_t>(i)]));
   if (static_cast<int>(entries.size()) > limit) {
     const auto& last = entries[static_cast<std::size_t>(limit - 1)];
-    next = encode_cursor({std::to_string(last.created_at_ms), last.id});
+    next = next_cursor(req, *cursors, list, {last.created_at_ms, last.id});
   }
   boost::json::object body{{"balance", balance}, {"items", std::move(items)}, {"nextCursor", next}};
   co_return Response::json(200, boost::json::serialize(body));
@@ -39,7 +42,7 @@ Task<Response> adjust(Ledger* ledger, Request req) {
   json::Reader in(*body);
   auto amount = in.required_int("amount", -1'000'000, 1'000'000);
   if (amount && *amount == 0) in.fail("amount", "must not be 0");
-  auto reason = in.required_string("reason", {1, 500, true});
+  auto reason = in.required_string("reason", {1, 500, true, TextKind::kMultiline});
   for (const auto& [key, value] : *body)
     if (key != "amount" && key != "reason") in.fail(std::string(key), "is not a field here");
   if (auto st = in.finish(); !st) co_return Response::problem(st.error(), req.request_id);
@@ -63,9 +66,9 @@ void add_admin_routes(http::RouteTable& routes, Ledger& ledger, IdempotencyStore
       http::with_idempotency(&keys, [l = &ledger](Request r) { return adjust(l, std::move(r)); }));
 }
 
-void add_routes(http::RouteTable& routes, Ledger& ledger) {
+void add_routes(http::RouteTable& routes, Ledger& ledger, const CursorCodec& cursors) {
   routes.add("GET", "/api/v1/users/me/points", {},
-             [l = &ledger](Request r) { return my_points(l, std::move(r)); });
+             [l = &ledger, c = &cursors](Request r) { return my_points(l, c, std::move(r)); });
 }
 
 Task<void> LedgerPart::export_into(std::string user_id, boost::json::object& doc) {
@@ -79,7 +82,7 @@ Task<void> LedgerPart::export_into(std::string user_id, boost::json::object& doc
       all.push_back(entry_json(entries[static_cast<std::size_t>(i)]));
     if (!more) break;
     const auto& last = entries[static_cast<std::size_t>(page.limit - 1)];
-    page.after = {std::to_string(last.created_at_ms), last.id};
+    page.after = {last.created_at_ms, last.id};
   }
   doc["ledger"] = std::move(all);
 }

@@ -1,5 +1,6 @@
 // GET /users/me/points, and the ledger's part of a user's data export.
 #pragma once
+#include "core/page.hpp"
 #include "http/idempotency.hpp"
 #include "http/types.hpp"
 #include "points/ledger.hpp"
@@ -7,7 +8,7 @@
 
 namespace gd::points {
 
-void add_routes(http::RouteTable& routes, Ledger& ledger);
+void add_routes(http::RouteTable& routes, Ledger& ledger, const CursorCodec& cursors);
 // POST /admin/users/{id}/points (role admin), which honours Idempotency-Key through `keys`.
 void add_admin_routes(http::RouteTable& routes, Ledger& ledger, IdempotencyStore& keys);
 

@@ -29,7 +29,7 @@ struct ProjectFields {
 };
 
 inline constexpr json::StringRule kNameRule{1, 200, true};
-inline constexpr json::StringRule kDescriptionRule{0, 2000, true};
+inline constexpr json::StringRule kDescriptionRule{0, 2000, true, TextKind::kMultiline};
 
 // Checks (and trims) the fields present; `creating` makes the name required.
 Status check_fields(ProjectFields& f, bool creating);

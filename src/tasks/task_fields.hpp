@@ -16,7 +16,7 @@
 namespace gd::tasks {
 
 inline constexpr json::StringRule kTitleRule{1, 120, true};
-inline constexpr json::StringRule kDescriptionRule{0, 2000, true};
+inline constexpr json::StringRule kDescriptionRule{0, 2000, true, TextKind::kMultiline};
 inline constexpr std::size_t kMaxImages = 10;
 
 // Checks (and trims) the fields present; `creating` makes title, category, location and

@@ -75,8 +75,20 @@ std::optional<double> number_param(const Request& req, std::string_view name) {
   return d;
 }
 
-// Parses GET /tasks parameters into a query; the cursor is bound to those parameters.
-Result<SearchQuery> read_search(const Request& req) {
+constexpr CursorField kDistanceId[] = {CursorField::kNumber, CursorField::kUuid};
+constexpr CursorField kTimeId[] = {CursorField::kInt, CursorField::kUuid};
+
+// A search's cursor is bound to everything but the page size: its key is only meaningful for
+// the same centre, radius, category and order.
+ListCursor search_cursor(const SearchQuery& q) {
+  return {
+      q.newest ? CursorSchema(kTimeId) : CursorSchema(kDistanceId),
+      fmt::format("sort={} lat={} lng={} radius={} category={}", q.newest ? "newest" : "distance",
+                  q.centre.lat, q.centre.lng, q.radius_m, q.category.value_or(""))};
+}
+
+// Parses GET /tasks parameters into a query; the cursor is read last, bound to the others.
+Result<SearchQuery> read_search(const Request& req, const CursorCodec& cursors) {
   json::Reader in(boost::json::object{});
   SearchQuery q;
   const auto lat = number_param(req, "lat"), lng = number_param(req, "lng");
@@ -91,33 +103,23 @@ Result<SearchQuery> read_search(const Request& req) {
   if (category && !valid_category(*category)) in.fail("category", "is not a known category");
   const auto sort = req.query_param("sort").value_or("distance");
   if (sort != "distance" && sort != "newest") in.fail("sort", "must be distance or newest");
-  auto page = read_page(req, 7);
-  if (!page) {
-    for (const auto& e : page.error().errors) in.fail(e.field, e.message);
-  }
   if (auto st = in.finish(); !st) return st.error();
   q.centre = {*lat, *lng};
   q.radius_m = radius.value_or(5000);
   if (category) q.category = std::string(*category);
   q.newest = sort == "newest";
+  auto page = read_page(req, cursors, search_cursor(q));
+  if (!page) return std::move(page).error();
   q.limit = page->limit;
-  const std::vector<std::string> bound = {std::string(sort), fmt::format("{}", q.centre.lat),
-                                          fmt::format("{}", q.centre.lng),
-                                          fmt::format("{}", q.radius_m), q.category.value_or("")};
   if (!page->after.empty()) {
-    if (!std::equal(bound.begin(), bound.end(), page->after.begin()))
-      return validation_error("cursor", "belongs to another query");
-    double key = 0;
-    const auto& k = page->after[5];
-    if (std::from_chars(k.data(), k.data() + k.size(), key).ec != std::errc())
-      return validation_error("cursor", "is not a valid cursor");
-    q.after = std::make_pair(key, page->after[6]);
+    const double key = q.newest ? static_cast<double>(page->int_after(0)) : page->number_after(0);
+    q.after = std::make_pair(key, page->text_after(1));
   }
   return q;
 }
 
-Task<Response> search(TaskService* svc, Request req) {
-  auto q = read_search(req);
+Task<Response> search(TaskService* svc, const CursorCodec* cursors, Request req) {
+  auto q = read_search(req, *cursors);
   if (!q) co_return fail(req, q.error());
   const auto query = *q;
   auto found = co_await svc->search(std::move(q.value()));
@@ -131,39 +133,38 @@ Task<Response> search(TaskService* svc, Request req) {
   boost::json::value next = nullptr;
   if (found.size() > static_cast<std::size_t>(query.limit)) {
     const auto& last = found[static_cast<std::size_t>(query.limit) - 1];
-    const std::string key = query.newest ? std::to_string(last.task.created_at_ms)
-                                         : fmt::format("{}", last.sort_distance_m);
-    next = encode_cursor({query.newest ? "newest" : "distance", fmt::format("{}", query.centre.lat),
-                          fmt::format("{}", query.centre.lng), fmt::format("{}", query.radius_m),
-                          query.category.value_or(""), key, last.task.id});
+    const CursorValue key =
+        query.newest ? CursorValue(last.task.created_at_ms) : CursorValue(last.sort_distance_m);
+    next = next_cursor(req, *cursors, search_cursor(query), {key, last.task.id});
   }
   co_return Response::json(200, boost::json::serialize(boost::json::object{
                                     {"items", std::move(items)}, {"nextCursor", next}}));
 }
 
+// The cursor after the page's last row, or null when `rows` (fetched with one row more than
+// the page) holds no further page.
 template <class T, class KeyFn>
-boost::json::value next_cursor(const std::vector<T>& rows, int limit, KeyFn key) {
+boost::json::value next_page(const Request& req, const CursorCodec& cursors, const ListCursor& list,
+                             const std::vector<T>& rows, int limit, KeyFn key) {
   if (rows.size() <= static_cast<std::size_t>(limit)) return nullptr;
-  return boost::json::value(encode_cursor(key(rows[static_cast<std::size_t>(limit) - 1])));
+  return boost::json::value(
+      next_cursor(req, cursors, list, key(rows[static_cast<std::size_t>(limit) - 1])));
 }
 
 std::optional<std::pair<std::int64_t, std::string>> time_key(const PageRequest& p) {
   if (p.after.empty()) return std::nullopt;
-  std::int64_t t = 0;
-  if (std::from_chars(p.after[0].data(), p.after[0].data() + p.after[0].size(), t).ec !=
-      std::errc())
-    return std::nullopt;
-  return std::make_pair(t, p.after[1]);
+  return std::make_pair(p.int_after(0), p.text_after(1));
 }
 
-Task<Response> mine(TaskService* svc, Request req) {
+Task<Response> mine(TaskService* svc, const CursorCodec* cursors, Request req) {
   const auto role = req.query_param("role").value_or("");
   if (role != "" && role != "creator" && role != "helper")
     co_return fail(req, validation_error("role", "must be creator or helper"));
   const auto status = req.query_param("status");
   if (status && !parse_status(*status))
     co_return fail(req, validation_error("status", "is not a task status"));
-  auto page = read_page(req, 2);
+  const ListCursor list{kTimeId, query_shape(req, {"role", "status"})};
+  auto page = read_page(req, *cursors, list);
   if (!page) co_return fail(req, page.error());
   auto rows = co_await svc->mine(req.principal->user_id, std::string(role),
                                  status ? std::optional<std::string>(*status) : std::nullopt,
@@ -171,8 +172,8 @@ Task<Response> mine(TaskService* svc, Request req) {
   boost::json::array items;
   for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(page->limit); ++i)
     items.push_back(task_json(rows[i], req.principal->user_id));
-  auto next = next_cursor(rows, page->limit, [](const HelpTask& t) {
-    return std::vector<std::string>{std::to_string(t.created_at_ms), t.id};
+  auto next = next_page(req, *cursors, list, rows, page->limit, [](const HelpTask& t) {
+    return std::vector<CursorValue>{t.created_at_ms, t.id};
   });
   co_return Response::json(200, boost::json::serialize(boost::json::object{
                                     {"items", std::move(items)}, {"nextCursor", next}}));
@@ -199,16 +200,17 @@ Task<Response> apply(TaskService* svc, Request req) {
   auto body = optional_body(req);
   if (!body) co_return fail(req, body.error());
   json::Reader in(*body);
-  auto message = in.optional_string("message", {0, 1000, true});
+  auto message = in.optional_string("message", {0, 1000, true, TextKind::kMultiline});
   if (auto st = in.finish(); !st) co_return fail(req, st.error());
   auto a = co_await svc->apply(req.principal->user_id, req.param(0), message.value_or(""));
   if (!a) co_return fail(req, a.error());
   co_return Response::json(201, boost::json::serialize(application_json(*a)));
 }
 
-Task<Response> list_applications(TaskService* svc, Request req) {
+Task<Response> list_applications(TaskService* svc, const CursorCodec* cursors, Request req) {
   if (!is_uuid(req.param(0))) co_return fail(req, invalid_id());
-  auto page = read_page(req, 2);
+  const ListCursor list{kTimeId, {}};
+  auto page = read_page(req, *cursors, list);
   if (!page) co_return fail(req, page.error());
   auto rows = co_await svc->applications(req.principal->user_id, req.param(0), page->limit,
                                          time_key(*page));
@@ -216,8 +218,8 @@ Task<Response> list_applications(TaskService* svc, Request req) {
   boost::json::array items;
   for (std::size_t i = 0; i < rows->size() && i < static_cast<std::size_t>(page->limit); ++i)
     items.push_back(application_json((*rows)[i]));
-  auto next = next_cursor(*rows, page->limit, [](const Application& a) {
-    return std::vector<std::string>{std::to_string(a.created_at_ms), a.id};
+  auto next = next_page(req, *cursors, list, *rows, page->limit, [](const Application& a) {
+    return std::vector<CursorValue>{a.created_at_ms, a.id};
   });
   co_return Response::json(200, boost::json::serialize(boost::json::object{
                                     {"items", std::move(items)}, {"nextCursor", next}}));
@@ -237,7 +239,7 @@ Task<Response> act(TaskService* svc, Action action, Request req) {
     auto body = optional_body(req);
     if (!body) co_return fail(req, body.error());
     json::Reader in(*body);
-    reason = in.required_string("reason", {1, 1000, true});
+    reason = in.required_string("reason", {1, 1000, true, TextKind::kMultiline});
     if (auto st = in.finish(); !st) co_return fail(req, st.error());
   }
   auto t = co_await svc->act(req.principal->user_id, req.param(0), action, reason);
@@ -260,22 +262,25 @@ void add_admin_routes(http::RouteTable& routes, TaskService& service) {
              [s = &service](Request r) { return deactivate(s, std::move(r)); });
 }
 
-void add_routes(http::RouteTable& routes, TaskService& service, IdempotencyStore& keys) {
+void add_routes(http::RouteTable& routes, TaskService& service, IdempotencyStore& keys,
+                const CursorCodec& cursors) {
   TaskService* s = &service;
+  const CursorCodec* c = &cursors;
   const http::RouteOptions json_in{http::Auth::kRequired, true};
   const http::RouteOptions any_in{http::Auth::kRequired, false};
   routes.add("POST", "/api/v1/tasks", json_in, [s](Request r) { return create(s, std::move(r)); });
-  routes.add("GET", "/api/v1/tasks", any_in, [s](Request r) { return search(s, std::move(r)); });
+  routes.add("GET", "/api/v1/tasks", any_in,
+             [s, c](Request r) { return search(s, c, std::move(r)); });
   routes.add("GET", "/api/v1/tasks/{id}", any_in,
              [s](Request r) { return get_one(s, std::move(r)); });
   routes.add("PATCH", "/api/v1/tasks/{id}", json_in,
              [s](Request r) { return patch(s, std::move(r)); });
   routes.add("GET", "/api/v1/users/me/tasks", any_in,
-             [s](Request r) { return mine(s, std::move(r)); });
+             [s, c](Request r) { return mine(s, c, std::move(r)); });
   routes.add("POST", "/api/v1/tasks/{id}/applications", any_in,
              [s](Request r) { return apply(s, std::move(r)); });
   routes.add("GET", "/api/v1/tasks/{id}/applications", any_in,
-             [s](Request r) { return list_applications(s, std::move(r)); });
+             [s, c](Request r) { return list_applications(s, c, std::move(r)); });
   routes.add("POST", "/api/v1/tasks/{id}/applications/{applicationId}/accept", any_in,
              [s](Request r) { return accept(s, std::move(r)); });
   for (const char* name : {"start", "withdraw", "complete", "confirm", "reject", "cancel"}) {

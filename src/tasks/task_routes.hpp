@@ -1,5 +1,6 @@
 // The /tasks routes and GET /users/me/tasks.
 #pragma once
+#include "core/page.hpp"
 #include "http/idempotency.hpp"
 #include "http/types.hpp"
 #include "tasks/task_service.hpp"
@@ -7,7 +8,8 @@
 
 namespace gd::tasks {
 // confirm is money-like: it honours Idempotency-Key through `keys`.
-void add_routes(http::RouteTable& routes, TaskService& service, IdempotencyStore& keys);
+void add_routes(http::RouteTable& routes, TaskService& service, IdempotencyStore& keys,
+                const CursorCodec& cursors);
 // POST /admin/tasks/{id}/deactivate (role admin).
 void add_admin_routes(http::RouteTable& routes, TaskService& service);
 

@@ -44,7 +44,7 @@ Result<ProfileUpdate> parse_update(const std::string& body) {
     up.name = in.optional_string("name", {1, 100, true});
   if (in.is_null("bio")) {
     up.bio = std::optional<std::string>{};
-  } else if (auto bio = in.optional_string("bio", {0, 1000, true})) {
+  } else if (auto bio = in.optional_string("bio", {0, 1000, true, TextKind::kMultiline})) {
     up.bio = std::optional<std::string>{*bio};
   }
   if (in.is_null("avatarUrl")) {

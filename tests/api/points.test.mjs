@@ -235,7 +235,7 @@ describe('partners and offers', { concurrency: true }, () => {
     assertProblem(await A.post(`/admin/partners/${randomUUID()}/offers`, { ...asAdmin, body: { title: 'X', pointsCost: 1, validDays: 1 } }), 404, 'PARTNER_NOT_FOUND');
     assertProblem(await A.patch(`/admin/offers/${randomUUID()}`, { ...asAdmin, body: { title: 'X' } }), 404, 'OFFER_NOT_FOUND');
     assertProblem(await A.get('/partners?limit=0'), 400, 'VALIDATION_FAILED');
-    assertProblem(await A.get('/partners?cursor=garbage'), 400, 'VALIDATION_FAILED');
+    assertProblem(await A.get('/partners?cursor=garbage'), 400, 'INVALID_CURSOR');
   });
 });
 
@@ -353,7 +353,7 @@ describe('redemptions', { concurrency: true }, () => {
     assertProblem(await A.post('/redemptions', { body: { offerId: s.offer.id } }), 401, 'UNAUTHENTICATED');
     assertProblem(await A.post('/redemptions', { token: u.accessToken, body: { offerId: randomUUID() } }), 404, 'OFFER_NOT_FOUND');
     assertProblem(await A.get('/users/me/redemptions?limit=101', { token: u.accessToken }), 400, 'VALIDATION_FAILED');
-    assertProblem(await A.get('/users/me/redemptions?cursor=bm90LWEtY3Vyc29y', { token: u.accessToken }), 400, 'VALIDATION_FAILED');
+    assertProblem(await A.get('/users/me/redemptions?cursor=bm90LWEtY3Vyc29y', { token: u.accessToken }), 400, 'INVALID_CURSOR');
     assertProblem(await A.get('/users/me/redemptions'), 401, 'UNAUTHENTICATED');
     assert.equal(await balanceOf(u), 100);
   });

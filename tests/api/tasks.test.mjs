@@ -426,7 +426,7 @@ describe('GET /users/me/tasks', { concurrency: true }, () => {
     assertFieldError(await A.get('/users/me/tasks?status=foo', { token: u.accessToken }), 'status', 'VALIDATION_FAILED', 'status=foo');
     assertFieldError(await A.get('/users/me/tasks?limit=0', { token: u.accessToken }), 'limit', 'VALIDATION_FAILED', 'limit=0');
     assertFieldError(await A.get('/users/me/tasks?limit=101', { token: u.accessToken }), 'limit', 'VALIDATION_FAILED', 'limit=101');
-    assertProblem(await A.get('/users/me/tasks?cursor=garbage!!', { token: u.accessToken }), 400, undefined, 'garbage cursor');
+    assertFieldError(await A.get('/users/me/tasks?cursor=garbage!!', { token: u.accessToken }), 'cursor', 'INVALID_CURSOR', 'garbage cursor');
   });
 
   it('requires a bearer token', async () => {

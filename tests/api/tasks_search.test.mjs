@@ -229,13 +229,17 @@ describe('GET /tasks: validation', { concurrency: true }, () => {
     ['limit 101', { lat: 10, lng: 10, limit: 101 }, 'limit'],
     ['limit 2.5', { lat: 10, lng: 10, limit: 2.5 }, 'limit'],
     ['an unknown category', { lat: 10, lng: 10, category: 'babysitting' }, 'category'],
-    ['a garbage cursor', { lat: 10, lng: 10, cursor: 'definitely-not-a-cursor' }, 'cursor'],
   ];
   for (const [name, params, field] of cases) {
     it(`${name} → 400 naming ${field}`, async () => {
       assertFieldError(await A.get(`/tasks?${qs(params)}`, { token: searcher.accessToken }), field, 'VALIDATION_FAILED', name);
     });
   }
+
+  it('a garbage cursor → 400 INVALID_CURSOR naming cursor', async () => {
+    const res = await A.get(`/tasks?${qs({ lat: 10, lng: 10, cursor: 'definitely-not-a-cursor' })}`, { token: searcher.accessToken });
+    assertFieldError(res, 'cursor', 'INVALID_CURSOR');
+  });
 
   it('accepts the extremes: radius 1 and 50000, limit 1 and 100, lat ±90, lng ±180', async () => {
     for (const p of [
@@ -306,7 +310,7 @@ describe('GET /tasks: pagination', { concurrency: true }, () => {
     });
   }
 
-  it('a cursor reused with another lat, lng, radius, category or sort → 400 on cursor', async () => {
+  it('a cursor reused with another lat, lng, radius, category or sort → 400 INVALID_CURSOR', async () => {
     const c = randomCentre();
     for (let i = 0; i < 3; i++) await createTask(offset(c, 300 * (i + 1)), { category: 'garden' });
     const params = { lat: c.lat, lng: c.lng, radius: 5000, category: 'garden', sort: 'distance', limit: 1 };
@@ -318,7 +322,7 @@ describe('GET /tasks: pagination', { concurrency: true }, () => {
       { category: undefined }, { sort: 'newest' },
     ]) {
       const res = await A.get(`/tasks?${qs({ ...params, ...change, cursor })}`, { token: searcher.accessToken });
-      assertFieldError(res, 'cursor', 'VALIDATION_FAILED', `cursor with ${JSON.stringify(change)}`);
+      assertFieldError(res, 'cursor', 'INVALID_CURSOR', `cursor with ${JSON.stringify(change)}`);
     }
     // The unchanged query still works with it.
     const second = await search({ ...params, cursor });

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/json.hpp"
+#include "core/text.hpp"
 
 namespace {
 
@@ -240,7 +241,7 @@ TEST(JsonReader, NulCharactersAreRefused) {
   const auto o = obj(R"({"a":"x\u0000y","b":"line\nbreak"})");
   Reader in(o);
   EXPECT_EQ(in.required_string("a", {1, 10, true}), std::nullopt);
-  EXPECT_EQ(in.optional_string("b", {1, 20, true}), "line\nbreak");
+  EXPECT_EQ(in.optional_string("b", {1, 20, true, gd::TextKind::kMultiline}), "line\nbreak");
   const auto s = in.finish();
   ASSERT_FALSE(s.ok());
   ASSERT_EQ(s.error().errors.size(), 1u);
@@ -330,6 +331,75 @@ TEST(JsonUtf8, LengthCountsCodePoints) {
   EXPECT_EQ(gd::json::utf8_length("é"), 1u);
   EXPECT_EQ(gd::json::utf8_length("日本語"), 3u);
   EXPECT_EQ(gd::json::utf8_length("🙂a"), 2u);
+}
+
+// ---- refused characters ------------------------------------------------------------------
+
+// The error message for {"f": <json string literal>} read with `kind`, or "" when accepted.
+std::string refusal(const std::string& literal, gd::TextKind kind) {
+  const auto o = obj("{\"f\":" + literal + "}");
+  Reader in(o);
+  const auto v = in.required_string("f", {0, 100, true, kind});
+  const auto st = in.finish();
+  if (st.ok()) {
+    EXPECT_TRUE(v.has_value());
+    return "";
+  }
+  EXPECT_EQ(st.error().errors.at(0).field, "f");
+  return st.error().errors.at(0).message;
+}
+
+TEST(JsonText, OneLineTextRefusesEveryControlCharacter) {
+  for (const char* c : {R"("\u0001")", R"("a\u0007b")", R"("a\tb")", R"("a\nb")", R"("a\rb")",
+                        R"("a\u001bb")", R"("a\u007fb")", R"("a\u0080b")", R"("a\u009fb")"}) {
+    SCOPED_TRACE(c);
+    EXPECT_NE(refusal(c, gd::TextKind::kLine).find("control characters"), std::string::npos);
+  }
+}
+
+TEST(JsonText, OneLineTextRefusesBidiOverridesAndIsolates) {
+  for (const char* c : {R"("a\u202ab")", R"("a\u202bb")", R"("a\u202cb")", R"("a\u202db")",
+                        R"("evil\u202Etxt.exe")", R"("a\u2066b")", R"("a\u2067b")", R"("a\u2068b")",
+                        R"("a\u2069b")"}) {
+    SCOPED_TRACE(c);
+    EXPECT_NE(refusal(c, gd::TextKind::kLine).find("bidirectional"), std::string::npos);
+  }
+  EXPECT_EQ(refusal(R"("U+202E is \u202E")", gd::TextKind::kLine),
+            "must not contain bidirectional formatting characters (U+202E)");
+}
+
+TEST(JsonText, OneLineTextKeepsOrdinaryUnicodeAndTrimsLineBreaksAtTheEnds) {
+  for (const char* ok : {R"("Zoë")", R"("日本語 🙂")", R"("שלום עולם")", R"("مرحبا")",
+                         R"("a\u200eb")", R"("\u00a0x")", R"("  padded\n")", R"("\tx")"}) {
+    SCOPED_TRACE(ok);
+    EXPECT_EQ(refusal(ok, gd::TextKind::kLine), "");
+  }
+}
+
+TEST(JsonText, MultilineTextAllowsTabAndLineBreaksOnly) {
+  EXPECT_EQ(refusal(R"("line 1\nline 2\r\n\tindented")", gd::TextKind::kMultiline), "");
+  EXPECT_EQ(refusal(R"("right \u202E to left")", gd::TextKind::kMultiline), "");
+  for (const char* c :
+       {R"("a\u0007b")", R"("a\u000bb")", R"("a\u000cb")", R"("a\u007fb")", R"("a\u0085b")"}) {
+    SCOPED_TRACE(c);
+    EXPECT_NE(refusal(c, gd::TextKind::kMultiline).find("control characters"), std::string::npos);
+  }
+}
+
+TEST(JsonText, OpaqueTextRefusesOnlyNul) {
+  EXPECT_EQ(refusal(R"("p\u0007ss\u202Eword\t")", gd::TextKind::kOpaque), "");
+  EXPECT_NE(refusal(R"("a\u0000b")", gd::TextKind::kOpaque), "");
+}
+
+TEST(Utf8, ValidatesStrictly) {
+  EXPECT_TRUE(gd::valid_utf8(""));
+  EXPECT_TRUE(gd::valid_utf8("Zoë 日本語 🙂 \xf4\x8f\xbf\xbf"));
+  for (const std::string bad :
+       {"\x80", "\xc3", "\xc0\xaf", "\xc1\xbf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf0\x80\x80\xaf",
+        "\xf4\x90\x80\x80", "\xf5", "\xff", "a\xe6\x97", "\xe6\x97\xa5\x80"}) {
+    SCOPED_TRACE(bad);
+    EXPECT_FALSE(gd::valid_utf8(bad));
+  }
 }
 
 }  // namespace
