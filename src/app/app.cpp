@@ -127,7 +127,7 @@ int serve(const Config& config) {
   points::add_admin_routes(server.router(), ledger, idempotency_keys);
   tasks::add_routes(server.router(), task_service, idempotency_keys, cursors);
   sync::SyncService sync_service(*database, task_service, project_service);
-  sync::add_routes(server.router(), sync_service);
+  sync::add_routes(server.router(), sync_service, config.max_sync_push_bytes);
   tasks::add_admin_routes(server.router(), task_service);
   partners::add_routes(server.router(), partner_service, redemption_service, idempotency_keys,
                        cursors);

@@ -143,6 +143,7 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     ("refresh-token-ttl-s", po::value(&c.auth.refresh_ttl_s)->default_value(c.auth.refresh_ttl_s), "refresh token / session lifetime")
     ("max-task-reward", po::value(&c.tasks.max_reward)->default_value(c.tasks.max_reward), "largest pointsReward a task may offer")
     ("outbox-poll-ms", po::value(&c.outbox_poll_ms)->default_value(c.outbox_poll_ms), "how often task events are picked up from the outbox and published")
+    ("max-sync-push-bytes", po::value(&c.max_sync_push_bytes)->default_value(c.max_sync_push_bytes), "largest offline sync push body (413 beyond)")
     ("sync-retention-days", po::value(&c.sync_retention_days)->default_value(c.sync_retention_days), "days the sync change log is kept (0: forever); older clients resync in full")
     ("max-points-per-day", po::value(&c.tasks.earning.max_per_day)->default_value(c.tasks.earning.max_per_day), "task rewards credited to one user per UTC day; a reward beyond is cut down")
     ("session-cache-ms", po::value(&c.auth.session_cache_ms)->default_value(c.auth.session_cache_ms), "how long a live session is trusted without a database check")

@@ -102,11 +102,11 @@ Task<Response> push(SyncService* svc, Request req) {
 
 }  // namespace
 
-void add_routes(http::Router& routes, SyncService& service) {
+void add_routes(http::Router& routes, SyncService& service, std::size_t max_push_bytes) {
   SyncService* s = &service;
   routes.add("GET", "/api/v1/sync/pull", {http::Auth::kRequired, false},
              [s](Request r) { return pull(s, std::move(r)); });
-  routes.add("POST", "/api/v1/sync/push", {http::Auth::kRequired, true, kMaxPushBytes},
+  routes.add("POST", "/api/v1/sync/push", {http::Auth::kRequired, true, max_push_bytes},
              [s](Request r) { return push(s, std::move(r)); });
 }
 

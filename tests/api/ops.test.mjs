@@ -157,7 +157,7 @@ describe('--help', () => {
     for (const flag of ['--listen', '--database', '--data-dir', '--log-level', '--cors-origins',
       '--auth-rate-per-ip-burst', '--auth-rate-per-email-burst', '--auth-rate-per-email-ip-burst',
       '--max-connections', '--max-connections-per-ip', '--max-upload-bytes', '--max-image-side-px',
-      '--max-image-pixels', '--image-queue', '--partner-code-misses-burst']) {
+      '--max-image-pixels', '--image-queue', '--partner-code-misses-burst', '--max-sync-push-bytes']) {
       assert.ok(help.includes(flag), `serve --help lists ${flag}`);
     }
     // Either each variable by name or the rule that derives them from the flags.

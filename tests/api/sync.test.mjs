@@ -374,6 +374,25 @@ describe('offline sync with WatermelonDB', () => {
     assert.equal(big.status, 413);
   });
 
+  it('--max-sync-push-bytes: a push over it is a 413, one under it applies', async () => {
+    const small = await startServer({ args: ['--max-sync-push-bytes', '2048'] });
+    try {
+      const S = api(small.base);
+      const u = await registerUser(small.base);
+      const { timestamp } = (await S.get('/sync/pull?lastPulledAt=null&schemaVersion=1', { token: u.accessToken })).body;
+      const over = await S.post(`/sync/push?lastPulledAt=${timestamp}`, {
+        token: u.accessToken, body: { changes: { projects: { created: [{ id: randomUUID(), name: 'x'.repeat(190), description: 'y'.repeat(1990), user_id: u.user.id }], updated: [], deleted: [] } } },
+      });
+      assertProblem(over, 413, 'PAYLOAD_TOO_LARGE');
+      const under = await S.post(`/sync/push?lastPulledAt=${timestamp}`, {
+        token: u.accessToken, body: { changes: { projects: { created: [{ id: randomUUID(), name: 'Small', description: null, user_id: u.user.id }], updated: [], deleted: [] } } },
+      });
+      expectStatus(under, 200, 'a push under the limit');
+    } finally {
+      await small.stop();
+    }
+  });
+
   it('a client that just added a table gets all of its rows', async () => {
     const u = await registerUser(srv.base);
     const d = newDevice(srv.base, u);
