@@ -37,6 +37,8 @@ void refuse_unknown(const boost::json::object& o, json::Reader& in,
   }
 }
 
+}  // namespace
+
 Result<PartnerFields> read_partner(const std::string& body, bool creating) {
   auto o = json::parse_object(body);
   if (!o) return std::move(o).error();
@@ -77,6 +79,8 @@ Result<OfferFields> read_offer(const std::string& body, bool creating) {
   if (auto st = in.finish(); !st) return st.error();
   return f;
 }
+
+namespace {
 
 constexpr CursorField kNameId[] = {CursorField::kText, CursorField::kUuid};
 

@@ -82,6 +82,8 @@ Task<Response> my_redemptions(RedemptionService* svc, const CursorCodec* cursors
   co_return ok_json(200, {{"items", std::move(items)}, {"nextCursor", next}});
 }
 
+}  // namespace
+
 // {code}: the code as typed, in its stored form.
 Result<std::string> read_code(const std::string& body) {
   auto o = json::parse_object(body);
@@ -96,6 +98,8 @@ Result<std::string> read_code(const std::string& body) {
   if (auto st = in.finish(); !st) return st.error();
   return std::move(*code);
 }
+
+namespace {
 
 boost::json::object verified_json(const Verified& v) {
   const auto status = v.redemption.status_at(now_ms());

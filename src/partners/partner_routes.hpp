@@ -16,6 +16,12 @@ void add_routes(http::RouteTable& routes, PartnerService& partners, RedemptionSe
 void add_admin_routes(http::RouteTable& routes, PartnerService& partners,
                       RedemptionService& redemptions, const CursorCodec& cursors);
 
+// Request bodies, decoded and validated (also the fuzz target's entry points): a partner and
+// an offer (`creating`: POST, else PATCH), and {code} of the partner API.
+Result<PartnerFields> read_partner(const std::string& body, bool creating);
+Result<OfferFields> read_offer(const std::string& body, bool creating);
+Result<std::string> read_code(const std::string& body);
+
 // A user's redemptions in their data export. On erasure they stay, like the ledger rows that
 // debit them (the user row they point to is anonymised).
 class RedemptionsPart final : public users::AccountPart {

@@ -33,6 +33,8 @@ Task<Response> get_me(Deps* d, Request req) {
   co_return Response::json(200, boost::json::serialize(own_profile_json(*user)));
 }
 
+}  // namespace
+
 Result<ProfileUpdate> parse_update(const std::string& body) {
   auto obj = json::parse_object(body);
   if (!obj) return std::move(obj).error();
@@ -64,6 +66,8 @@ Result<ProfileUpdate> parse_update(const std::string& body) {
   if (auto st = in.finish(); !st) return st.error();
   return up;
 }
+
+namespace {
 
 Task<Response> patch_me(Deps* d, Request req) {
   auto up = parse_update(req.body);

@@ -11,6 +11,8 @@
 namespace gd::users {
 
 void add_routes(http::RouteTable& routes, UserStore& store, std::vector<AccountPart*> parts);
+// The body of PATCH /users/me, decoded and validated (also the fuzz target's entry point).
+Result<ProfileUpdate> parse_update(const std::string& body);
 
 // GET and PATCH /admin/users/{id} (role admin). Deactivating an account calls `end_sessions`
 // so that its tokens stop working.

@@ -1,0 +1,61 @@
+// Fuzzes request bodies through the shared JSON reader (core/json.hpp) and the decode and
+// validate functions of the route handlers: tasks, profiles, partners, offers, discount
+// codes. Nothing may crash or leak, and whatever the reader accepts must obey its rule
+// (length in code points, no refused characters).
+#include <cstdint>
+#include <cstdlib>
+#include <optional>
+#include <string>
+
+#include "core/json.hpp"
+#include "core/text.hpp"
+#include "partners/partner_routes.hpp"
+#include "tasks/task_fields.hpp"
+#include "users/user_routes.hpp"
+
+namespace {
+
+void check_string(const std::optional<std::string>& s, gd::json::StringRule rule) {
+  if (!s) return;
+  const auto n = gd::json::utf8_length(*s);
+  if (n < rule.min_chars || n > rule.max_chars) std::abort();
+  if (!gd::valid_utf8(*s) || gd::first_refused_char(*s, rule.kind)) std::abort();
+}
+
+// Every reader method on every member, as some route could ask for it.
+void read_every_member(const boost::json::object& o) {
+  gd::json::Reader in(o);
+  for (const auto& [key, value] : o) {
+    (void)value;
+    for (const auto kind : {gd::TextKind::kLine, gd::TextKind::kMultiline, gd::TextKind::kOpaque}) {
+      const gd::json::StringRule rule{1, 40, true, kind};
+      check_string(in.optional_string(key, rule), rule);
+      check_string(in.required_string(key, rule), rule);
+    }
+    (void)in.optional_int(key, -1000, 1000);
+    (void)in.required_int(key, 0, INT64_MAX);
+    (void)in.optional_bool(key);
+    (void)in.optional_point(key);
+  }
+  (void)in.finish();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string body(reinterpret_cast<const char*>(data), size);
+  (void)gd::users::parse_update(body);
+  for (const bool creating : {true, false}) {
+    (void)gd::partners::read_partner(body, creating);
+    (void)gd::partners::read_offer(body, creating);
+  }
+  (void)gd::partners::read_code(body);
+  const auto o = gd::json::parse_object(body);
+  if (!o) return 0;
+  for (const bool creating : {true, false}) {
+    std::optional<std::string> project;
+    (void)gd::tasks::read_task_fields(o.value(), creating, 1000, &project);
+  }
+  read_every_member(o.value());
+  return 0;
+}
