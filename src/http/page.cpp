@@ -15,7 +15,7 @@ std::string scope_of(const http::Request& req, const ListCursor& list) {
   scope += ' ';
   scope += req.path;
   scope += '\n';
-  if (req.principal) scope += req.principal->user_id;
+  if (req.principal) scope += req.principal->user_id + req.principal->partner_id;
   scope += '\n';
   scope += list.shape;
   return scope;

@@ -18,10 +18,13 @@ namespace gd::http {
 // Who is calling, filled in by the auth middleware from a verified access token (or, on
 // partner API routes, from a partner API key: user_id is then the partner's id and
 // session_id the key's id).
+// Who makes a request: a signed-in person (a bearer token: user_id and session_id), or a
+// partner's point of sale (an API key: partner_id and the key's id, user_id empty).
 struct Principal {
   std::string user_id;
   std::string session_id;
   std::vector<std::string> roles;
+  std::string partner_id;
   bool has_role(std::string_view role) const {
     for (const auto& r : roles)
       if (r == role) return true;

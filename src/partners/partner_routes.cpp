@@ -119,7 +119,7 @@ boost::json::object verified_json(const Verified& v) {
 Task<Response> partner_verify(RedemptionService* svc, bool consume, Request req) {
   auto code = read_code(req.body);
   if (!code) co_return fail(req, code.error());
-  const auto& partner_id = req.principal->user_id;
+  const auto& partner_id = req.principal->partner_id;
   std::optional<Result<Verified>> v;
   if (consume) {
     v.emplace(co_await svc->consume(partner_id, std::move(*code)));

@@ -130,7 +130,11 @@ Task<Result<http::Principal>> PartnerService::authenticate_key(std::string api_k
   if (api_key.size() > 128 || api_key.rfind(kApiKeyPrefix, 0) != 0) co_return invalid;
   auto owner = co_await store_.key_owner(api_key_hash(api_key));
   if (!owner) co_return invalid;
-  co_return http::Principal{owner->second, owner->first, {"partner"}};
+  http::Principal partner;
+  partner.partner_id = owner->second;
+  partner.session_id = owner->first;  // the key's id
+  partner.roles = {"partner"};
+  co_return partner;
 }
 
 }  // namespace gd::partners
