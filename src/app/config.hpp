@@ -28,7 +28,7 @@ struct Config {
   tasks::TaskOptions tasks;
   media::MediaOptions media;
   partners::RedemptionOptions redemptions;
-  int outbox_poll_ms = 250;                  // how often the task event relay looks for new events
+  int outbox_poll_ms = 250;  // how often the task event relay looks for new events
   std::size_t max_sync_push_bytes = 16 * 1024 * 1024;  // largest sync push body (413 beyond)
   int sync_retention_days = 90;              // sync change log kept this long (0: forever)
   std::vector<auth::SigningKey> token_keys;  // empty: generated and kept in the data dir

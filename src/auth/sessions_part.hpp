@@ -8,8 +8,7 @@ namespace gd::auth {
 
 class SessionsPart final : public users::AccountPart {
  public:
-  SessionsPart(SessionStore& store, AuthService& service)
-      : store_(store), service_(service) {}
+  SessionsPart(SessionStore& store, AuthService& service) : store_(store), service_(service) {}
   Task<void> export_into(std::string user_id, boost::json::object& doc) override;
   Task<void> erase(std::string user_id) override {
     co_await service_.end_all_sessions(std::move(user_id), "account_deleted");

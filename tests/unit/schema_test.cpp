@@ -18,16 +18,23 @@ using testing::run;
 
 struct Schema {
   std::map<std::string, std::map<std::string, bool>> columns;  // table → column → nullable
-  std::set<std::string> unique;                                 // "table(col,col)"
-  std::set<std::string> triggered;                              // tables with triggers
+  std::set<std::string> unique;                                // "table(col,col)"
+  std::set<std::string> triggered;                             // tables with triggers
 };
 
 // Tables that exist on one back end only, and why.
-const std::set<std::string> kSqliteOnly = {
-    "geo_cells", "geo_cells_rtree", "geo_cells_rtree_node", "geo_cells_rtree_parent",
-    "geo_cells_rtree_rowid", "geo_open", "geo_stats",  // the R*Tree cell index (tasks.md)
-    "tasks_geo", "tasks_geo_node", "tasks_geo_parent", "tasks_geo_rowid",
-    "schema_migrations"};
+const std::set<std::string> kSqliteOnly = {"geo_cells",
+                                           "geo_cells_rtree",
+                                           "geo_cells_rtree_node",
+                                           "geo_cells_rtree_parent",
+                                           "geo_cells_rtree_rowid",
+                                           "geo_open",
+                                           "geo_stats",  // the R*Tree cell index (tasks.md)
+                                           "tasks_geo",
+                                           "tasks_geo_node",
+                                           "tasks_geo_parent",
+                                           "tasks_geo_rowid",
+                                           "schema_migrations"};
 const std::set<std::string> kPostgresOnly = {"spatial_ref_sys", "schema_migrations"};
 // Columns (and the unique keys on them) that differ on purpose, and why.
 const std::set<std::string> kSqliteOnlyColumns = {
@@ -65,8 +72,8 @@ Task<Schema> sqlite_schema(db::Database* db) {
         "SELECT name FROM pragma_index_list($1) WHERE \"unique\" = 1 AND partial = 0",
         db::params(t));
     for (int k = 0; k < idx.size(); ++k) {
-      const auto parts = co_await db->read(
-          "SELECT name FROM pragma_index_info($1) ORDER BY seqno", db::params(idx.str(k, 0)));
+      const auto parts = co_await db->read("SELECT name FROM pragma_index_info($1) ORDER BY seqno",
+                                           db::params(idx.str(k, 0)));
       std::string key = t + "(";
       for (int p = 0; p < parts.size(); ++p) key += (p ? "," : "") + parts.str(p, 0);
       s.unique.insert(key + ")");
@@ -150,7 +157,8 @@ TEST(Schema, SqliteAndPostgresAgreeAfterMigration) {
         EXPECT_EQ(nullable, other.at(col)) << name << " nullability differs";
     }
     for (const auto& [col, nullable] : b.columns.at(table))
-      EXPECT_TRUE(cols.count(col) || kPostgresOnlyColumns.count(table + "." + col)) << table << "." << col << " is missing on SQLite";
+      EXPECT_TRUE(cols.count(col) || kPostgresOnlyColumns.count(table + "." + col))
+          << table << "." << col << " is missing on SQLite";
   }
   std::set<std::string> ua = a.unique;
   for (const auto& u : kSqliteOnlyUnique) ua.erase(u);

@@ -10,12 +10,12 @@
 namespace gd::tasks {
 namespace {
 
-constexpr Action kActions[] = {Action::kAccept,   Action::kStart,  Action::kWithdraw,
-                               Action::kComplete, Action::kConfirm, Action::kReject,
+constexpr Action kActions[] = {Action::kAccept,   Action::kStart,     Action::kWithdraw,
+                               Action::kComplete, Action::kConfirm,   Action::kReject,
                                Action::kCancel,   Action::kDeactivate};
-constexpr Status kStatuses[] = {Status::kOpen,      Status::kAssigned,
+constexpr Status kStatuses[] = {Status::kOpen,       Status::kAssigned,
                                 Status::kInProgress, Status::kPendingConfirmation,
-                                Status::kCompleted, Status::kCancelled};
+                                Status::kCompleted,  Status::kCancelled};
 
 // The helper a task in `s` has before a move: exactly when the lifecycle says it must.
 bool has_helper_in(Status s) {
