@@ -146,6 +146,10 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     ("max-sync-push-bytes", po::value(&c.max_sync_push_bytes)->default_value(c.max_sync_push_bytes), "largest offline sync push body (413 beyond)")
     ("sync-retention-days", po::value(&c.sync_retention_days)->default_value(c.sync_retention_days), "days the sync change log is kept (0: forever); older clients resync in full")
     ("max-points-per-day", po::value(&c.tasks.earning.max_per_day)->default_value(c.tasks.earning.max_per_day), "task rewards credited to one user per UTC day; a reward beyond is cut down")
+    ("max-points-per-pair", po::value(&c.tasks.earning.max_per_pair)->default_value(c.tasks.earning.max_per_pair), "task rewards one creator can give one helper within --pair-window-days; a reward beyond is cut down (0: no limit)")
+    ("pair-window-days", po::value(&c.tasks.earning.pair_window_days)->default_value(c.tasks.earning.pair_window_days), "the rolling window of --max-points-per-pair, in days")
+    ("redeem-min-account-age-days", po::value(&c.redemptions.hold.min_account_age_days)->default_value(c.redemptions.hold.min_account_age_days), "accounts younger than this cannot redeem yet (0: no hold)")
+    ("redeem-min-reward-creators", po::value(&c.redemptions.hold.min_reward_creators)->default_value(c.redemptions.hold.min_reward_creators), "a helper whose task rewards come from fewer creators than this cannot redeem yet (0 or 1: no hold)")
     ("session-cache-ms", po::value(&c.auth.session_cache_ms)->default_value(c.auth.session_cache_ms), "how long a live session is trusted without a database check")
     ("auth-rate-per-ip-burst", po::value(&c.auth.per_ip.burst)->default_value(c.auth.per_ip.burst), "failed logins + registrations per IP before 429")
     ("auth-rate-per-ip-per-min", po::value(&ip_per_min)->default_value(ip_per_min), "refill of that budget per minute")
@@ -185,6 +189,15 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
       throw std::invalid_argument("--sync-retention-days must be 0 or more");
     if (c.tasks.earning.max_per_day < 1)
       throw std::invalid_argument("--max-points-per-day must be at least 1");
+    if (c.tasks.earning.max_per_pair < 0)
+      throw std::invalid_argument("--max-points-per-pair must be 0 or more");
+    if (c.tasks.earning.pair_window_days < 1 || c.tasks.earning.pair_window_days > 3650)
+      throw std::invalid_argument("--pair-window-days must be between 1 and 3650");
+    if (c.redemptions.hold.min_account_age_days < 0 ||
+        c.redemptions.hold.min_account_age_days > 3650)
+      throw std::invalid_argument("--redeem-min-account-age-days must be between 0 and 3650");
+    if (c.redemptions.hold.min_reward_creators < 0 || c.redemptions.hold.min_reward_creators > 100)
+      throw std::invalid_argument("--redeem-min-reward-creators must be between 0 and 100");
     c.database.url = database.empty() ? "sqlite:" + c.data_dir + "/gooddeeds.db" : database;
     c.server.cors_origins = split(cors, ',');
     c.auth.per_ip.refill_per_s = ip_per_min / 60.0;

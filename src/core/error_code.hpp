@@ -50,6 +50,7 @@ namespace gd {
   X(kCodeExpired, "CODE_EXPIRED", 409, "Discount code expired")                                  \
   X(kRedemptionNotRefundable, "REDEMPTION_NOT_REFUNDABLE", 409, "Redemption cannot be refunded") \
   X(kLimitReached, "LIMIT_REACHED", 409, "Limit reached")                                        \
+  X(kRedemptionOnHold, "REDEMPTION_ON_HOLD", 409, "Redemption on hold")                          \
   X(kPayloadTooLarge, "PAYLOAD_TOO_LARGE", 413, "Payload too large")                             \
   X(kUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", 415, "Unsupported media type")              \
   X(kIdempotencyKeyReused, "IDEMPOTENCY_KEY_REUSED", 422,                                        \

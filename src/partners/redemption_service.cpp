@@ -46,6 +46,21 @@ void RedemptionService::attach_metrics(Metrics& m) {
                          "Discount codes consumed through the partner API.");
 }
 
+namespace {
+
+Error on_hold(const points::RedeemHold& hold) {
+  auto e = make_error(ErrorCode::kRedemptionOnHold,
+                      hold.reason == "account_too_new"
+                          ? "New accounts can redeem points a few days after signing up."
+                          : "Points earned from one neighbour only can be redeemed once you have "
+                            "helped more people.");
+  e.extra_json = "\"reason\":\"" + hold.reason + "\"";
+  if (hold.until_ms) e.extra_json += ",\"heldUntil\":\"" + iso8601_ms(*hold.until_ms) + "\"";
+  return e;
+}
+
+}  // namespace
+
 Task<Result<Redemption>> RedemptionService::redeem(std::string user_id, std::string offer_id) {
   auto result =
       co_await store_.db().transaction<Redemption>([&](db::Tx& tx) -> Task<Result<Redemption>> {
@@ -55,6 +70,8 @@ Task<Result<Redemption>> RedemptionService::redeem(std::string user_id, std::str
         const auto& [offer, partner_active] = *found;
         if (!offer.is_active || !partner_active)
           co_return make_error(ErrorCode::kOfferNotAvailable, "This offer is no longer available.");
+        if (auto hold = co_await points::Ledger::redeem_hold(tx, user_id, hold_))
+          co_return on_hold(*hold);
         Redemption r;
         r.id = uuid_v7();
         r.user_id = user_id;

@@ -23,15 +23,17 @@ struct Verified {
 struct RedemptionOptions {
   // Lookups of unknown codes a partner may make (guessing codes), refilling one a second.
   auth::BucketOptions unknown_codes{120, 1.0};
+  points::RedeemHoldOptions hold;  // who may not redeem yet (points farming)
 };
 
 class RedemptionService {
  public:
   RedemptionService(PartnerStore& store, points::Ledger& ledger, RedemptionOptions options = {})
-      : misses_(options.unknown_codes), store_(store), ledger_(ledger) {}
+      : misses_(options.unknown_codes), hold_(options.hold), store_(store), ledger_(ledger) {}
   void attach_metrics(Metrics& m);
 
-  // OFFER_NOT_FOUND, OFFER_NOT_AVAILABLE (offer or partner inactive), INSUFFICIENT_POINTS.
+  // OFFER_NOT_FOUND, OFFER_NOT_AVAILABLE (offer or partner inactive), REDEMPTION_ON_HOLD,
+  // INSUFFICIENT_POINTS.
   Task<Result<Redemption>> redeem(std::string user_id, std::string offer_id);
   Task<std::vector<Redemption>> mine(std::string user_id, int limit, After<std::int64_t> after) {
     return store_.redemptions_of(std::move(user_id), limit, std::move(after));
@@ -52,6 +54,7 @@ class RedemptionService {
   Error miss(const std::string& partner_id);
 
   auth::RateLimiter misses_;
+  points::RedeemHoldOptions hold_;
 
   PartnerStore& store_;
   std::atomic<std::uint64_t>* redemptions_ = nullptr;

@@ -13,12 +13,12 @@ namespace gd::points {
 namespace {
 
 constexpr const char* kColumns =
-    "id, user_id, amount, type, task_id, redemption_id, created_at, actor_id, note FROM "
-    "point_transactions";
+    "id, user_id, amount, type, task_id, redemption_id, created_at, actor_id, note, seq, "
+    "balance_after FROM point_transactions";
 
 LedgerEntry from_row(const db::Rows& r, int i) {
-  return {r.str(i, 0), r.str(i, 1), r.i64(i, 2), r.str(i, 3), r.opt(i, 4),
-          r.opt(i, 5), r.i64(i, 6), r.opt(i, 7), r.opt(i, 8)};
+  return {r.str(i, 0), r.str(i, 1), r.i64(i, 2),  r.str(i, 3), r.opt(i, 4), r.opt(i, 5),
+          r.i64(i, 6), r.opt(i, 7), r.opt(i, 8), r.i64(i, 9), r.i64(i, 10)};
 }
 
 }  // namespace
@@ -80,35 +80,71 @@ void Ledger::count(std::string_view type) {
 }
 
 Task<bool> Ledger::post(db::Tx& tx, LedgerEntry e) {
-  GD_CHECK(e.amount != 0 && !e.user_id.empty());
+  GD_CHECK(!e.user_id.empty());
   GD_CHECK(std::find(std::begin(kEntryTypes), std::end(kEntryTypes), e.type) !=
            std::end(kEntryTypes));
+  // Only a reward withheld by an earning limit is a row without an amount, and it says why.
+  GD_CHECK(e.amount != 0 || (e.type == "task_reward" && e.note));
   if (e.id.empty()) e.id = uuid_v7();
   if (e.created_at_ms == 0) e.created_at_ms = now_ms();
-  // The row first, the balance last: on PostgreSQL the balance's row lock is then held only
-  // until the caller commits.
+  // Conditional update: the balance never goes below zero, even under concurrency. It holds
+  // the user's row (PostgreSQL) until the caller commits, so the user's rows get their seq
+  // one after the other.
+  auto moved = co_await tx.exec(
+      "UPDATE users SET points_balance = points_balance + $2, ledger_seq = ledger_seq + 1 "
+      "WHERE id = $1 AND points_balance + $2 >= 0 RETURNING points_balance, ledger_seq",
+      db::params(e.user_id, e.amount));
+  if (moved.empty()) co_return false;
+  e.balance_after = moved.i64(0, 0);
+  e.seq = moved.i64(0, 1);
+  GD_CHECK(e.balance_after >= 0 && e.seq >= 1);
+  // Balance = sum of the rows, by induction: the previous row's balance plus this amount.
+  std::int64_t before = 0;
+  if (e.seq > 1) {
+    auto prev = co_await tx.exec(
+        "SELECT balance_after FROM point_transactions WHERE user_id = $1 AND seq = $2",
+        db::params(e.user_id, e.seq - 1));
+    if (prev.empty())
+      throw LedgerBroken("ledger of user " + e.user_id + " has no row " +
+                         std::to_string(e.seq - 1));
+    before = prev.i64(0, 0);
+  }
+  if (before + e.amount != e.balance_after)
+    throw LedgerBroken("ledger of user " + e.user_id + ": row " + std::to_string(e.seq - 1) +
+                       " leaves " + std::to_string(before) + ", but the balance moved by " +
+                       std::to_string(e.amount) + " to " + std::to_string(e.balance_after));
   co_await tx.exec(
       "INSERT INTO point_transactions (id, user_id, amount, type, task_id, redemption_id, "
-      "created_at, actor_id, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+      "created_at, actor_id, note, seq, balance_after) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
       db::params(e.id, e.user_id, e.amount, e.type, db::opt(e.task_id), db::opt(e.redemption_id),
-                 e.created_at_ms, db::opt(e.actor_id), db::opt(e.note)));
-  // Conditional update: the balance never goes below zero, even under concurrency.
-  auto moved = co_await tx.exec(
-      "UPDATE users SET points_balance = points_balance + $2 WHERE id = $1 AND "
-      "points_balance + $2 >= 0 RETURNING points_balance",
-      db::params(e.user_id, e.amount));
-  if (!moved.empty()) {
-    GD_CHECK(moved.i64(0, 0) >= 0);
-    count(e.type);
-    co_return true;
-  }
-  co_await tx.exec("DELETE FROM point_transactions WHERE id = $1", db::params(e.id));
-  co_return false;
+                 e.created_at_ms, db::opt(e.actor_id), db::opt(e.note), e.seq, e.balance_after));
+  count(e.type);
+  co_return true;
 }
 
-Task<std::optional<std::int64_t>> Ledger::credit_reward(db::Tx& tx, LedgerEntry e,
-                                                        EarnOptions limit) {
-  GD_CHECK(e.amount > 0 && e.type == "task_reward" && limit.max_per_day > 0);
+std::string_view reward_cut_name(RewardCut c) {
+  switch (c) {
+    case RewardCut::kNone:
+      return "";
+    case RewardCut::kDailyLimit:
+      return "daily_limit";
+    case RewardCut::kPairLimit:
+      return "pair_limit";
+  }
+  return "";
+}
+
+boost::json::object reward_json(const RewardOutcome& r) {
+  return {{"requested", r.requested},
+          {"credited", r.credited},
+          {"cut", r.cut == RewardCut::kNone ? boost::json::value(nullptr)
+                                            : boost::json::value(reward_cut_name(r.cut))}};
+}
+
+Task<std::optional<RewardOutcome>> Ledger::credit_reward(db::Tx& tx, LedgerEntry e,
+                                                         EarnOptions limit) {
+  GD_CHECK(e.amount > 0 && e.type == "task_reward" && limit.max_per_day > 0 && e.actor_id);
   if (e.created_at_ms == 0) e.created_at_ms = now_ms();
   const std::int64_t day = e.created_at_ms / kDayMs;
   // Locks the row (PostgreSQL; SQLite transactions are serial anyway) and starts a new day's
@@ -118,19 +154,60 @@ Task<std::optional<std::int64_t>> Ledger::credit_reward(db::Tx& tx, LedgerEntry 
       "earned_day = $2 WHERE id = $1 RETURNING earned_today",
       db::params(e.user_id, day));
   if (counted.empty()) co_return std::nullopt;
-  const std::int64_t room = std::max<std::int64_t>(0, limit.max_per_day - counted.i64(0, 0));
-  if (room == 0) co_return std::int64_t{0};
-  if (e.amount > room) {
-    e.note = "capped from " + std::to_string(e.amount) + " by the daily earning limit of " +
-             std::to_string(limit.max_per_day);
-    e.amount = room;
+  RewardOutcome out{e.amount, e.amount, RewardCut::kNone};
+  const std::int64_t day_room = std::max<std::int64_t>(0, limit.max_per_day - counted.i64(0, 0));
+  std::int64_t pair_room = e.amount;
+  if (limit.max_per_pair > 0) {
+    // Under the helper's row lock taken above, so concurrent confirms see each other's rows.
+    auto pair = co_await tx.exec(
+        "SELECT COALESCE(SUM(amount), 0) FROM point_transactions WHERE user_id = $1 AND "
+        "type = 'task_reward' AND actor_id = $2 AND created_at > $3",
+        db::params(e.user_id, *e.actor_id,
+                   e.created_at_ms - limit.pair_window_days * kDayMs));
+    pair_room = std::max<std::int64_t>(0, limit.max_per_pair - pair.i64(0, 0));
   }
-  const auto credited = e.amount;
+  if (e.amount > std::min(day_room, pair_room)) {
+    if (day_room <= pair_room) {
+      out.cut = RewardCut::kDailyLimit;
+      out.credited = day_room;
+      e.note = "capped from " + std::to_string(e.amount) + " by the daily earning limit of " +
+               std::to_string(limit.max_per_day);
+    } else {
+      out.cut = RewardCut::kPairLimit;
+      out.credited = pair_room;
+      e.note = "capped from " + std::to_string(e.amount) + " by the limit of " +
+               std::to_string(limit.max_per_pair) + " points from one creator in " +
+               std::to_string(limit.pair_window_days) + " days";
+    }
+    e.amount = out.credited;
+  }
   const auto user_id = e.user_id;
   if (!co_await post(tx, std::move(e))) co_return std::nullopt;
-  co_await tx.exec("UPDATE users SET earned_today = earned_today + $2 WHERE id = $1",
-                   db::params(user_id, credited));
-  co_return credited;
+  if (out.credited > 0)
+    co_await tx.exec("UPDATE users SET earned_today = earned_today + $2 WHERE id = $1",
+                     db::params(user_id, out.credited));
+  co_return out;
+}
+
+Task<std::optional<RedeemHold>> Ledger::redeem_hold(db::Tx& tx, const std::string& user_id,
+                                                    RedeemHoldOptions options) {
+  if (options.min_account_age_days > 0) {
+    auto u = co_await tx.exec("SELECT created_at FROM users WHERE id = $1", db::params(user_id));
+    if (!u.empty()) {
+      const auto until = u.i64(0, 0) + options.min_account_age_days * kDayMs;
+      if (now_ms() < until) co_return RedeemHold{"account_too_new", until};
+    }
+  }
+  if (options.min_reward_creators > 1) {
+    // Only helpers who earned are held: points from admins and refunds are not farmed.
+    auto c = co_await tx.exec(
+        "SELECT COUNT(DISTINCT actor_id), COUNT(*) FROM point_transactions WHERE user_id = $1 "
+        "AND type = 'task_reward' AND amount > 0",
+        db::params(user_id));
+    if (c.i64(0, 1) > 0 && c.i64(0, 0) < options.min_reward_creators)
+      co_return RedeemHold{"single_source", std::nullopt};
+  }
+  co_return std::nullopt;
 }
 
 Task<Result<LedgerEntry>> Ledger::adjust(std::string admin_id, std::string user_id,

@@ -24,7 +24,8 @@ constexpr Check kChecks[] = {
      "WHERE u.id IS NULL ORDER BY p.id LIMIT 100"},
     {"every ledger row has the shape of its type", 3,
      "SELECT id, type, amount FROM point_transactions WHERE NOT ((type = 'task_reward' AND "
-     "amount > 0 AND task_id IS NOT NULL AND redemption_id IS NULL) OR (type = 'redemption' AND "
+     "(amount > 0 OR (amount = 0 AND note IS NOT NULL)) AND task_id IS NOT NULL AND "
+     "redemption_id IS NULL AND actor_id IS NOT NULL) OR (type = 'redemption' AND "
      "amount < 0 AND redemption_id IS NOT NULL AND task_id IS NULL) OR (type = 'refund' AND "
      "amount > 0 AND redemption_id IS NOT NULL AND task_id IS NULL) OR (type = "
      "'admin_adjustment' AND amount <> 0 AND actor_id IS NOT NULL AND note IS NOT NULL)) ORDER "
@@ -32,11 +33,25 @@ constexpr Check kChecks[] = {
     {"no task pays out twice", 2,
      "SELECT task_id, COUNT(*) FROM point_transactions WHERE type = 'task_reward' GROUP BY "
      "task_id HAVING COUNT(*) > 1 ORDER BY task_id LIMIT 100"},
-    {"a reward goes to the helper of a completed task, at most its pointsReward", 4,
+    {"a reward goes from the creator to the helper of a completed task, at most its "
+     "pointsReward",
+     4,
      "SELECT p.id, p.task_id, p.user_id, p.amount FROM point_transactions p LEFT JOIN tasks t ON "
      "t.id = p.task_id WHERE p.type = 'task_reward' AND (t.id IS NULL OR t.status <> "
      "'completed' OR t.helper_id IS NULL OR t.helper_id <> p.user_id OR p.amount > "
-     "t.points_reward) ORDER BY p.id LIMIT 100"},
+     "t.points_reward OR p.actor_id IS NULL OR p.actor_id <> t.creator_id) ORDER BY p.id LIMIT "
+     "100"},
+    {"every ledger row continues its user's chain (seq, balance after)", 4,
+     "SELECT p.id, p.user_id, p.seq, p.balance_after FROM point_transactions p LEFT JOIN "
+     "point_transactions q ON q.user_id = p.user_id AND q.seq = p.seq - 1 WHERE p.seq < 1 OR "
+     "(p.seq > 1 AND q.id IS NULL) OR p.balance_after <> COALESCE(q.balance_after, 0) + "
+     "p.amount ORDER BY p.id LIMIT 100"},
+    {"a user's last ledger row holds the balance, and no row is beyond it", 4,
+     "SELECT u.id, u.ledger_seq, u.points_balance, p.balance_after FROM users u LEFT JOIN "
+     "point_transactions p ON p.user_id = u.id AND p.seq = u.ledger_seq WHERE (u.ledger_seq > 0 "
+     "AND (p.id IS NULL OR p.balance_after <> u.points_balance)) OR u.ledger_seq < 0 OR "
+     "EXISTS (SELECT 1 FROM point_transactions x WHERE x.user_id = u.id AND x.seq > "
+     "u.ledger_seq) ORDER BY u.id LIMIT 100"},
     {"every redemption is matched by exactly one debit of its points", 2,
      "SELECT r.id, COUNT(p.id) FROM redemptions r LEFT JOIN point_transactions p ON "
      "p.redemption_id = r.id AND p.type = 'redemption' AND p.user_id = r.user_id AND p.amount = "

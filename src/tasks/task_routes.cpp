@@ -242,9 +242,12 @@ Task<Response> act(TaskService* svc, Action action, Request req) {
     reason = in.required_string("reason", {1, 1000, true, TextKind::kMultiline});
     if (auto st = in.finish(); !st) co_return fail(req, st.error());
   }
-  auto t = co_await svc->act(req.principal->user_id, req.param(0), action, reason);
-  if (!t) co_return fail(req, t.error());
-  co_return task_response(200, *t, req.principal->user_id);
+  auto moved = co_await svc->act(req.principal->user_id, req.param(0), action, reason);
+  if (!moved) co_return fail(req, moved.error());
+  auto body = task_json(moved->task, req.principal->user_id);
+  // On confirm: what the helper was credited, and whether an earning limit cut it.
+  if (moved->reward) body["reward"] = points::reward_json(*moved->reward);
+  co_return Response::json(200, boost::json::serialize(body));
 }
 
 Task<Response> deactivate(TaskService* svc, Request req) {

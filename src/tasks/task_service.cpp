@@ -153,10 +153,10 @@ Task<Result<HelpTask>> TaskService::accept(std::string user, std::string id,
   });
 }
 
-Task<Result<HelpTask>> TaskService::act(std::string user, std::string id, Action action,
-                                        std::optional<std::string> reason) {
-  auto r = co_await store_.db().transaction<HelpTask>(
-      [&](db::Tx& tx) -> Task<Result<HelpTask>> { return act_in(tx, user, id, action, reason); });
+Task<Result<Moved>> TaskService::act(std::string user, std::string id, Action action,
+                                     std::optional<std::string> reason) {
+  auto r = co_await store_.db().transaction<Moved>(
+      [&](db::Tx& tx) -> Task<Result<Moved>> { return act_in(tx, user, id, action, reason); });
   if (r && action == Action::kConfirm) {
     if (completed_) completed_->fetch_add(1, std::memory_order_relaxed);
   }
@@ -189,9 +189,9 @@ Task<Result<HelpTask>> TaskService::deactivate(std::string admin_id, std::string
   co_return r;
 }
 
-Task<Result<HelpTask>> TaskService::act_in(db::Tx& tx, const std::string& user,
-                                           const std::string& id, Action action,
-                                           const std::optional<std::string>& reason) {
+Task<Result<Moved>> TaskService::act_in(db::Tx& tx, const std::string& user,
+                                        const std::string& id, Action action,
+                                        const std::optional<std::string>& reason) {
   const Transition& tr = transition_for(action);
   auto t = co_await TaskStore::find(tx, id);
   if (!t || (t->status != Status::kOpen && !involved(*t, user) && !co_await applied(tx, id, user)))
@@ -218,17 +218,19 @@ Task<Result<HelpTask>> TaskService::act_in(db::Tx& tx, const std::string& user,
     auto current = co_await TaskStore::find(tx, id);
     co_return wrong_status(current ? current->status : t->status, tr.from[0] == Status::kOpen);
   }
-  if (!co_await side_effects(tx, *t, tr, reason))
+  std::optional<points::RewardOutcome> reward;
+  if (!co_await side_effects(tx, *t, tr, reason, reward))
     co_return make_error(ErrorCode::kConflict, "The reward could not be credited.");
-  auto after = task_from_row(r, 0);
-  check_transition(tr, after);
+  Moved after{task_from_row(r, 0), reward};
+  check_transition(tr, after.task);
   co_return after;
 }
 
 // What a transition does besides moving the status, as its row says; `t` is the task before
 // the move.
 Task<bool> TaskService::side_effects(db::Tx& tx, const HelpTask& t, const Transition& tr,
-                                     const std::optional<std::string>& reason) {
+                                     const std::optional<std::string>& reason,
+                                     std::optional<points::RewardOutcome>& reward) {
   // The event first: a confirm's credit locks the helper's row, and holds it until the commit.
   co_await notify(tx, tr, t, reason);
   co_await change_applications(tx, tr, t, now_ms());
@@ -239,8 +241,9 @@ Task<bool> TaskService::side_effects(db::Tx& tx, const HelpTask& t, const Transi
     e.amount = t.points_reward;
     e.type = "task_reward";
     e.task_id = t.id;
-    const auto credited = co_await ledger_.credit_reward(tx, e, options_.earning);
-    if (!credited) co_return false;
+    e.actor_id = t.creator_id;  // who gave it: the per-pair limit and the hold read it
+    reward = co_await ledger_.credit_reward(tx, e, options_.earning);
+    if (!reward) co_return false;
     co_await users::UserStore::count_completed_task(tx, *t.helper_id);
   }
   co_return true;
@@ -356,7 +359,7 @@ Task<gd::Status> TaskService::put_in(db::Tx& tx, UserId user, TaskRecord rec) {
     if (!action) co_return wrong_status(t.status, false);
     auto moved = co_await act_in(tx, user.value, t.id, *action, std::nullopt);
     if (!moved) co_return std::move(moved).error();
-    helper = moved->helper_id;
+    helper = moved->task.helper_id;
   }
   // The helper is the lifecycle's to set: a record may only say what it says.
   if (rec.helper_id && *rec.helper_id != helper)

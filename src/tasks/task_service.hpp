@@ -19,7 +19,13 @@ namespace gd::tasks {
 
 struct TaskOptions {
   std::int64_t max_reward = 500;  // cap on pointsReward per task
-  points::EarnOptions earning;    // cap on rewards credited to one helper per UTC day
+  points::EarnOptions earning;    // caps on rewards credited to one helper (day, creator)
+};
+
+// A task after a lifecycle action, and on confirm what became of the reward.
+struct Moved {
+  HelpTask task;
+  std::optional<points::RewardOutcome> reward;
 };
 
 struct NewTask {
@@ -69,15 +75,15 @@ class TaskService {
       std::optional<std::pair<std::int64_t, std::string>> after);
   Task<Result<HelpTask>> accept(std::string user, std::string id, std::string application_id);
   // start, withdraw, complete, confirm, reject, cancel
-  Task<Result<HelpTask>> act(std::string user, std::string id, Action action,
-                             std::optional<std::string> reason);
+  Task<Result<Moved>> act(std::string user, std::string id, Action action,
+                          std::optional<std::string> reason);
   // An admin takes a task down (-> cancelled); creator and helper are notified.
   Task<Result<HelpTask>> deactivate(std::string admin_id, std::string id);
 
   // One lifecycle action inside the caller's transaction (offline sync's push applies many in
   // one); the caller counts nothing.
-  Task<Result<HelpTask>> act_in(db::Tx& tx, const std::string& user, const std::string& id,
-                                Action action, const std::optional<std::string>& reason);
+  Task<Result<Moved>> act_in(db::Tx& tx, const std::string& user, const std::string& id,
+                             Action action, const std::optional<std::string>& reason);
 
   // Offline sync's push, inside its transaction. put_in creates the task as POST /tasks does
   // or applies the record as PATCH /tasks/{id} (the creator, while open) and the lifecycle
@@ -92,8 +98,10 @@ class TaskService {
 
  private:
   Task<gd::Status> create_in(db::Tx& tx, const UserId& user, TaskRecord& record);
+  // False when the reward could not be credited; `reward` says what became of it.
   Task<bool> side_effects(db::Tx& tx, const HelpTask& t, const Transition& tr,
-                          const std::optional<std::string>& reason);
+                          const std::optional<std::string>& reason,
+                          std::optional<points::RewardOutcome>& reward);
   Task<void> notify(db::Tx& tx, const Transition& tr, const HelpTask& t,
                     const std::optional<std::string>& reason);
   Task<void> change_applications(db::Tx& tx, const Transition& tr, const HelpTask& t,

@@ -27,10 +27,11 @@ async function economy(srv) {
   return { A, admin, offer: o.body };
 }
 
-// A helper who earned `reward` by a confirmed task.
-async function earnByTask(base, helper, reward) {
+// A task of `creator` (a new user by default) that `helper` has completed, worth `reward`:
+// ready for the creator's confirm.
+async function earnByTask(base, helper, reward, creator = null) {
   const A = api(base);
-  const creator = await registerUser(base);
+  creator ??= await registerUser(base);
   const t = await A.post('/tasks', {
     token: creator.accessToken,
     body: { title: 'Race', category: 'other', location: { lat: 48 + Math.random(), lng: 11 }, pointsReward: reward },
@@ -118,7 +119,12 @@ describe('two server processes on one database', () => {
     const pts = await e.A.get('/users/me/points', { token: helper.accessToken });
     assert.equal(pts.body.balance, 100, 'six rewards of 30 capped at 100');
     const amounts = pts.body.items.map((i) => i.amount).sort((a, b) => a - b);
-    assert.deepEqual(amounts, [10, 30, 30, 30], JSON.stringify(pts.body.items));
+    assert.deepEqual(amounts, [0, 0, 10, 30, 30, 30], JSON.stringify(pts.body.items));
+    for (const cut of pts.body.items.filter((i) => i.amount < 30))
+      assert.match(cut.note, /capped from 30 by the daily earning limit of 100/);
+    const cuts = results.map((r) => r.body.reward);
+    assert.equal(cuts.filter((r) => r.cut === 'daily_limit').length, 3, JSON.stringify(cuts));
+    assert.equal(cuts.reduce((sum, r) => sum + r.credited, 0), 100);
     await assertLedgerOk(srv, 'after the confirmations');
   });
 });
@@ -139,7 +145,11 @@ describe('verify-ledger', () => {
     const broken = await runBinary(['verify-ledger', '--database', srv.dbUrl]);
     assert.equal(broken.code, 1, broken.stdout + broken.stderr);
     assert.match(broken.stdout, new RegExp(`VIOLATION balance equals the sum.*${u.user.id}, 32, 25`));
-    assert.match(broken.stdout, /1 violation\(s\)/);
+    assert.match(broken.stdout, /VIOLATION a user's last ledger row holds the balance/);
+    assert.match(broken.stdout, /2 violation\(s\)/);
+    // The server refuses to write on top of it: the next debit fails whole.
+    const refused = await e.A.post('/redemptions', { token: u.accessToken, body: { offerId: e.offer.id } });
+    assertProblem(refused, 500, 'INTERNAL');
     await execSql(srv, `UPDATE users SET points_balance = points_balance - 7 WHERE id = '${u.user.id}'`);
     await assertLedgerOk(srv, 'repaired');
 
@@ -191,20 +201,29 @@ describe('abuse limits', () => {
   it('rewards beyond the daily cap are cut down, and the tasks still complete', async () => {
     const helper = await registerUser(srv.base);
     const credited = [];
+    const rewards = [];
     for (let i = 0; i < 3; i++) {
       const { creator, task } = await earnByTask(srv.base, helper, 30);
       const res = await A.post(`/tasks/${task.id}/confirm`, { token: creator.accessToken });
       expectStatus(res, 200, `confirm ${i}`);
       assert.equal(res.body.status, 'completed');
+      rewards.push(res.body.reward);
       const pts = await A.get('/users/me/points', { token: helper.accessToken });
       credited.push(pts.body.balance);
     }
     assert.deepEqual(credited, [30, 50, 50]);
+    assert.deepEqual(rewards, [
+      { requested: 30, credited: 30, cut: null },
+      { requested: 30, credited: 20, cut: 'daily_limit' },
+      { requested: 30, credited: 0, cut: 'daily_limit' },
+    ], 'the confirm says what the helper got, and why not more');
     const pts = await A.get('/users/me/points', { token: helper.accessToken });
     const rows = pts.body.items.filter((i) => i.type === 'task_reward');
-    assert.equal(rows.length, 2, 'no row for a reward cut to nothing');
+    assert.equal(rows.length, 3, 'a reward cut to nothing is a row of 0 that says why');
     const cut = rows.find((r) => r.amount === 20);
     assert.match(cut.note, /capped from 30 by the daily earning limit of 50/);
+    const none = rows.find((r) => r.amount === 0);
+    assert.match(none.note, /capped from 30 by the daily earning limit of 50/);
     const me = await A.get('/users/me', { token: helper.accessToken });
     assert.equal(me.body.pointsBalance, 50);
     await assertLedgerOk(srv, 'after capped rewards');
@@ -214,7 +233,11 @@ describe('abuse limits', () => {
     const help = await runBinary(['serve', '--help']);
     assert.match(help.stdout, /--max-points-per-day/);
     assert.match(help.stdout, /--max-task-reward/);
-    for (const args of [['--max-points-per-day', '0'], ['--max-task-reward', '0'], ['--max-points-per-day', 'lots']]) {
+    for (const flag of ['--max-points-per-pair', '--pair-window-days', '--redeem-min-account-age-days', '--redeem-min-reward-creators'])
+      assert.match(help.stdout, new RegExp(flag));
+    for (const args of [['--max-points-per-day', '0'], ['--max-task-reward', '0'], ['--max-points-per-day', 'lots'],
+      ['--max-points-per-pair', '-1'], ['--pair-window-days', '0'], ['--redeem-min-account-age-days', '-1'],
+      ['--redeem-min-reward-creators', '1000']]) {
       const r = await runBinary(['serve', '--listen', '127.0.0.1:1', ...args]);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     }
@@ -225,6 +248,92 @@ describe('abuse limits', () => {
       assertFieldError(res, 'pointsReward');
     } finally {
       await envCap.stop();
+    }
+  });
+});
+
+// Points farming (docs/points.md, "Points farming"): two accounts confirming each other's
+// tasks. One creator gives one helper at most --max-points-per-pair in --pair-window-days;
+// redeeming waits for young accounts and for helpers paid by a single creator.
+describe('points farming limits', () => {
+  let srv;
+  let e;
+  before(async () => {
+    srv = await startServer({ args: ['--max-points-per-pair', '50', '--redeem-min-reward-creators', '2'] });
+    e = await economy(srv);
+  });
+  after(async () => { await srv?.stop(); });
+
+  it('one creator can give one helper at most the pair limit; the confirm and the ledger say so', async () => {
+    const helper = await registerUser(srv.base);
+    const friend = await registerUser(srv.base);
+    const got = [];
+    for (let i = 0; i < 3; i++) {
+      const { task } = await earnByTask(srv.base, helper, 30, friend);
+      const res = await e.A.post(`/tasks/${task.id}/confirm`, { token: friend.accessToken });
+      expectStatus(res, 200, `confirm ${i}`);
+      assert.equal(res.body.status, 'completed', 'the task completes whatever the reward');
+      got.push(res.body.reward);
+    }
+    assert.deepEqual(got, [
+      { requested: 30, credited: 30, cut: null },
+      { requested: 30, credited: 20, cut: 'pair_limit' },
+      { requested: 30, credited: 0, cut: 'pair_limit' },
+    ]);
+    // Another creator is another pair.
+    const { creator, task } = await earnByTask(srv.base, helper, 30);
+    const other = await e.A.post(`/tasks/${task.id}/confirm`, { token: creator.accessToken });
+    assert.deepEqual(other.body.reward, { requested: 30, credited: 30, cut: null });
+    const pts = await e.A.get('/users/me/points', { token: helper.accessToken });
+    assert.equal(pts.body.balance, 80);
+    const notes = pts.body.items.filter((i) => i.note).map((i) => [i.amount, i.note]);
+    assert.deepEqual(notes.sort(), [
+      [0, 'capped from 30 by the limit of 50 points from one creator in 30 days'],
+      [20, 'capped from 30 by the limit of 50 points from one creator in 30 days'],
+    ]);
+    await assertLedgerOk(srv, 'after the pair limit');
+  });
+
+  it('a helper paid by one creator only cannot redeem until a second one pays', async () => {
+    const helper = await registerUser(srv.base);
+    const friend = await registerUser(srv.base);
+    const { task } = await earnByTask(srv.base, helper, 30, friend);
+    expectStatus(await e.A.post(`/tasks/${task.id}/confirm`, { token: friend.accessToken }), 200);
+    const held = await e.A.post('/redemptions', { token: helper.accessToken, body: { offerId: e.offer.id } });
+    assertProblem(held, 409, 'REDEMPTION_ON_HOLD');
+    assert.equal(held.body.reason, 'single_source');
+    const other = await earnByTask(srv.base, helper, 5);
+    expectStatus(await e.A.post(`/tasks/${other.task.id}/confirm`, { token: other.creator.accessToken }), 200);
+    expectStatus(await e.A.post('/redemptions', { token: helper.accessToken, body: { offerId: e.offer.id } }), 201);
+    // Points from an admin alone are not held.
+    const gifted = await registerUser(srv.base);
+    expectStatus(await e.A.post(`/admin/users/${gifted.user.id}/points`, {
+      token: e.admin.accessToken, body: { amount: COST, reason: 'welcome' },
+    }), 201);
+    expectStatus(await e.A.post('/redemptions', { token: gifted.accessToken, body: { offerId: e.offer.id } }), 201);
+    await assertLedgerOk(srv, 'after the holds');
+  });
+
+  it('a young account cannot redeem before --redeem-min-account-age-days, and is told until when', async () => {
+    const young = await startServer({ args: ['--redeem-min-account-age-days', '3'] });
+    try {
+      const ye = await economy(young);
+      const u = await registerUser(young.base);
+      expectStatus(await ye.A.post(`/admin/users/${u.user.id}/points`, {
+        token: ye.admin.accessToken, body: { amount: COST, reason: 'welcome' },
+      }), 201);
+      const held = await ye.A.post('/redemptions', { token: u.accessToken, body: { offerId: ye.offer.id } });
+      assertProblem(held, 409, 'REDEMPTION_ON_HOLD');
+      assert.equal(held.body.reason, 'account_too_new');
+      const until = Date.parse(held.body.heldUntil);
+      assert.ok(Math.abs(until - (Date.now() + 3 * 86_400_000)) < 120_000, held.body.heldUntil);
+      const pts = await ye.A.get('/users/me/points', { token: u.accessToken });
+      assert.equal(pts.body.balance, COST, 'nothing was taken');
+      // The account ages (its creation moved back): now it may.
+      await execSql(young, `UPDATE users SET created_at = created_at - ${4 * 86_400_000} WHERE id = '${u.user.id}'`);
+      expectStatus(await ye.A.post('/redemptions', { token: u.accessToken, body: { offerId: ye.offer.id } }), 201);
+    } finally {
+      await young.stop();
     }
   });
 });
