@@ -233,6 +233,8 @@ std::optional<double> num(const boost::json::object& rec, std::string_view key) 
   return v->to_number<double>();
 }
 
+}  // namespace
+
 Result<tasks::TaskRecord> task_record(const boost::json::object& rec) {
   tasks::TaskRecord r;
   r.id = TaskId(str(rec, "id").value_or(""));
@@ -277,8 +279,6 @@ projects::ProjectRecord project_record(const boost::json::object& rec) {
   r.user_id = str(rec, "user_id");
   return r;
 }
-
-}  // namespace
 
 gd::Status SyncService::validate(const boost::json::object& changes) {
   json::Reader in(boost::json::object{});

@@ -55,6 +55,11 @@ class SyncService {
   projects::ProjectService& projects_;
 };
 
+// A validated push's raw records decoded into the owning module's types (the services check
+// the values' rules, as they do for REST). Exposed for the sync push fuzz target.
+Result<tasks::TaskRecord> task_record(const boost::json::object& rec);
+projects::ProjectRecord project_record(const boost::json::object& rec);
+
 // One step of pruning the change log: moves the horizon up to `before` (never past the clock,
 // never down) and deletes up to `batch` changes below it, in one transaction. Returns how
 // many it deleted: fewer than `batch` means nothing is left below the horizon. A pull from
