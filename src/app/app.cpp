@@ -109,7 +109,7 @@ int serve(const Config& config) {
   tasks::TasksPart tasks_part(task_store);
   db::IdempotencyKeys idempotency_keys(*database);
   partners::PartnerStore partner_store(*database);
-  partners::PartnerService partner_service(partner_store);
+  partners::PartnerService partner_service(partner_store, config.partner_limits);
   partners::RedemptionService redemption_service(partner_store, ledger, config.redemptions);
   redemption_service.attach_metrics(metrics);
   partners::RedemptionsPart redemptions_part(redemption_service);

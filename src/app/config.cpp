@@ -146,6 +146,8 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     ("max-sync-push-bytes", po::value(&c.max_sync_push_bytes)->default_value(c.max_sync_push_bytes), "largest offline sync push body (413 beyond)")
     ("sync-retention-days", po::value(&c.sync_retention_days)->default_value(c.sync_retention_days), "days the sync change log is kept (0: forever); older clients resync in full")
     ("max-points-per-day", po::value(&c.tasks.earning.max_per_day)->default_value(c.tasks.earning.max_per_day), "task rewards credited to one user per UTC day; a reward beyond is cut down")
+    ("max-offers-per-partner", po::value(&c.partner_limits.max_active_offers)->default_value(c.partner_limits.max_active_offers), "active offers a partner may have (the catalogue lists them all); more is 409 LIMIT_REACHED")
+    ("max-api-keys-per-partner", po::value(&c.partner_limits.max_live_keys)->default_value(c.partner_limits.max_live_keys), "live API keys a partner may have; more is 409 LIMIT_REACHED")
     ("max-points-per-pair", po::value(&c.tasks.earning.max_per_pair)->default_value(c.tasks.earning.max_per_pair), "task rewards one creator can give one helper within --pair-window-days; a reward beyond is cut down (0: no limit)")
     ("pair-window-days", po::value(&c.tasks.earning.pair_window_days)->default_value(c.tasks.earning.pair_window_days), "the rolling window of --max-points-per-pair, in days")
     ("redeem-min-account-age-days", po::value(&c.redemptions.hold.min_account_age_days)->default_value(c.redemptions.hold.min_account_age_days), "accounts younger than this cannot redeem yet (0: no hold)")
@@ -189,6 +191,10 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
       throw std::invalid_argument("--sync-retention-days must be 0 or more");
     if (c.tasks.earning.max_per_day < 1)
       throw std::invalid_argument("--max-points-per-day must be at least 1");
+    if (c.partner_limits.max_active_offers < 1 || c.partner_limits.max_active_offers > 1000)
+      throw std::invalid_argument("--max-offers-per-partner must be between 1 and 1000");
+    if (c.partner_limits.max_live_keys < 1 || c.partner_limits.max_live_keys > 1000)
+      throw std::invalid_argument("--max-api-keys-per-partner must be between 1 and 1000");
     if (c.tasks.earning.max_per_pair < 0)
       throw std::invalid_argument("--max-points-per-pair must be 0 or more");
     if (c.tasks.earning.pair_window_days < 1 || c.tasks.earning.pair_window_days > 3650)

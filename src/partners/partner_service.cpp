@@ -14,13 +14,13 @@ Error partner_not_found() {
   return make_error(ErrorCode::kPartnerNotFound, "No such partner.");
 }
 
-Error offer_limit() {
+}  // namespace
+
+Error PartnerService::offer_limit() const {
   return make_error(
       ErrorCode::kLimitReached,
-      "A partner has at most " + std::to_string(kMaxActiveOffers) + " active offers.");
+      "A partner has at most " + std::to_string(limits_.max_active_offers) + " active offers.");
 }
-
-}  // namespace
 
 Task<std::vector<PartnerDetail>> PartnerService::catalogue(int limit, After<std::string> after) {
   auto partners = co_await store_.partners(true, limit, std::move(after));
@@ -32,7 +32,7 @@ Task<std::vector<PartnerDetail>> PartnerService::catalogue(int limit, After<std:
     PartnerDetail d{std::move(p), {}, {}};
     for (const auto& o : offers)
       if (o.partner_id == d.partner.id &&
-          d.offers.size() < static_cast<std::size_t>(kMaxActiveOffers))
+          d.offers.size() < static_cast<std::size_t>(limits_.max_active_offers))
         d.offers.push_back(o);
     out.push_back(std::move(d));
   }
@@ -42,7 +42,7 @@ Task<std::vector<PartnerDetail>> PartnerService::catalogue(int limit, After<std:
 Task<Result<PartnerDetail>> PartnerService::catalogue_entry(std::string id) {
   auto p = co_await store_.partner(id);
   if (!p || !p->is_active) co_return partner_not_found();
-  auto offers = co_await store_.offers_of(id, true, kMaxActiveOffers);
+  auto offers = co_await store_.offers_of(id, true, limits_.max_active_offers);
   co_return PartnerDetail{std::move(*p), std::move(offers), {}};
 }
 
@@ -50,7 +50,7 @@ Task<Result<PartnerDetail>> PartnerService::admin_view(std::string id) {
   auto p = co_await store_.partner(id);
   if (!p) co_return partner_not_found();
   // Inactive offers count against no limit: list a generous number of them too.
-  auto offers = co_await store_.offers_of(id, false, 10 * kMaxActiveOffers);
+  auto offers = co_await store_.offers_of(id, false, 10 * limits_.max_active_offers);
   auto keys = co_await store_.keys_of(id);
   co_return PartnerDetail{std::move(*p), std::move(offers), std::move(keys)};
 }
@@ -77,7 +77,7 @@ Task<Result<Offer>> PartnerService::create_offer(std::string partner_id, OfferFi
   if (!co_await store_.partner(partner_id)) co_return partner_not_found();
   Offer o;
   o.is_active = f.is_active.value_or(true);
-  if (o.is_active && co_await store_.active_offers(partner_id) >= kMaxActiveOffers)
+  if (o.is_active && co_await store_.active_offers(partner_id) >= limits_.max_active_offers)
     co_return offer_limit();
   o.id = uuid_v7();
   o.partner_id = std::move(partner_id);
@@ -94,7 +94,7 @@ Task<Result<Offer>> PartnerService::update_offer(std::string id, OfferFields f) 
   auto before = co_await store_.offer(id);
   if (!before) co_return make_error(ErrorCode::kOfferNotFound, "No such offer.");
   if (f.is_active.value_or(false) && !before->is_active &&
-      co_await store_.active_offers(before->partner_id) >= kMaxActiveOffers)
+      co_await store_.active_offers(before->partner_id) >= limits_.max_active_offers)
     co_return offer_limit();
   auto o = co_await store_.update_offer(std::move(id), std::move(f), now_ms());
   if (!o) co_return make_error(ErrorCode::kOfferNotFound, "No such offer.");
@@ -103,9 +103,9 @@ Task<Result<Offer>> PartnerService::update_offer(std::string id, OfferFields f) 
 
 Task<Result<IssuedKey>> PartnerService::issue_key(std::string partner_id, std::string admin_id) {
   if (!co_await store_.partner(partner_id)) co_return partner_not_found();
-  if (co_await store_.live_keys(partner_id) >= kMaxLiveKeys)
+  if (co_await store_.live_keys(partner_id) >= limits_.max_live_keys)
     co_return make_error(ErrorCode::kLimitReached, "A partner has at most " +
-                                                       std::to_string(kMaxLiveKeys) +
+                                                       std::to_string(limits_.max_live_keys) +
                                                        " live API keys; revoke one first.");
   auto secret = new_api_key();
   IssuedKey out;

@@ -12,8 +12,12 @@
 
 namespace gd::partners {
 
-inline constexpr int kMaxActiveOffers = 100;  // per partner; the catalogue lists them all
-inline constexpr int kMaxLiveKeys = 10;       // per partner
+// Per partner: active offers (the catalogue lists them all, so this bounds its pages) and
+// live API keys. --max-offers-per-partner, --max-api-keys-per-partner.
+struct PartnerLimits {
+  int max_active_offers = 100;
+  int max_live_keys = 10;
+};
 
 struct IssuedKey {
   ApiKeyInfo info;
@@ -22,7 +26,8 @@ struct IssuedKey {
 
 class PartnerService final : public http::ApiKeyAuthenticator {
  public:
-  explicit PartnerService(PartnerStore& store) : store_(store) {}
+  explicit PartnerService(PartnerStore& store, PartnerLimits limits = {})
+      : store_(store), limits_(limits) {}
 
   // Public: active partners by name with their active offers (up to limit + 1), and one
   // active partner with its active offers.
@@ -46,7 +51,9 @@ class PartnerService final : public http::ApiKeyAuthenticator {
   Task<Result<http::Principal>> authenticate_key(std::string api_key) override;
 
  private:
+  Error offer_limit() const;
   PartnerStore& store_;
+  PartnerLimits limits_;
 };
 
 }  // namespace gd::partners

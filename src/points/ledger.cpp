@@ -17,7 +17,7 @@ constexpr const char* kColumns =
     "balance_after FROM point_transactions";
 
 LedgerEntry from_row(const db::Rows& r, int i) {
-  return {r.str(i, 0), r.str(i, 1), r.i64(i, 2),  r.str(i, 3), r.opt(i, 4), r.opt(i, 5),
+  return {r.str(i, 0), r.str(i, 1), r.i64(i, 2), r.str(i, 3), r.opt(i, 4), r.opt(i, 5),
           r.i64(i, 6), r.opt(i, 7), r.opt(i, 8), r.i64(i, 9), r.i64(i, 10)};
 }
 
@@ -162,8 +162,7 @@ Task<std::optional<RewardOutcome>> Ledger::credit_reward(db::Tx& tx, LedgerEntry
     auto pair = co_await tx.exec(
         "SELECT COALESCE(SUM(amount), 0) FROM point_transactions WHERE user_id = $1 AND "
         "type = 'task_reward' AND actor_id = $2 AND created_at > $3",
-        db::params(e.user_id, *e.actor_id,
-                   e.created_at_ms - limit.pair_window_days * kDayMs));
+        db::params(e.user_id, *e.actor_id, e.created_at_ms - limit.pair_window_days * kDayMs));
     pair_room = std::max<std::int64_t>(0, limit.max_per_pair - pair.i64(0, 0));
   }
   if (e.amount > std::min(day_room, pair_room)) {

@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/json/object.hpp>
@@ -63,7 +63,7 @@ struct RedeemHoldOptions {
   std::int64_t min_reward_creators = 0;
 };
 struct RedeemHold {
-  std::string reason;  // "account_too_new" | "single_source"
+  std::string reason;                    // "account_too_new" | "single_source"
   std::optional<std::int64_t> until_ms;  // when an age hold ends
 };
 

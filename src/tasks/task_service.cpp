@@ -189,9 +189,8 @@ Task<Result<HelpTask>> TaskService::deactivate(std::string admin_id, std::string
   co_return r;
 }
 
-Task<Result<Moved>> TaskService::act_in(db::Tx& tx, const std::string& user,
-                                        const std::string& id, Action action,
-                                        const std::optional<std::string>& reason) {
+Task<Result<Moved>> TaskService::act_in(db::Tx& tx, const std::string& user, const std::string& id,
+                                        Action action, const std::optional<std::string>& reason) {
   const Transition& tr = transition_for(action);
   auto t = co_await TaskStore::find(tx, id);
   if (!t || (t->status != Status::kOpen && !involved(*t, user) && !co_await applied(tx, id, user)))

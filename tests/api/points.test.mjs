@@ -6,7 +6,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import {
-  startServer, api, registerUser, expectStatus, assertProblem, assertFieldError, createAdmin,
+  startServer, runBinary, api, registerUser, expectStatus, assertProblem, assertFieldError, createAdmin,
   assertLedgerOk, execSql, loginOk, randomHex, UUID_RE, ISO_MS_Z_RE,
 } from './harness.mjs';
 
@@ -650,10 +650,13 @@ describe('openapi', () => {
   });
 });
 
-describe('--partner-code-misses-burst', () => {
+describe('partner limits as flags', () => {
   let own;
   before(async () => {
-    own = await startServer({ args: ['--partner-code-misses-burst', '3', '--partner-code-misses-per-min', '1'] });
+    own = await startServer({
+      args: ['--partner-code-misses-burst', '3', '--partner-code-misses-per-min', '1',
+        '--max-offers-per-partner', '2', '--max-api-keys-per-partner', '2'],
+    });
   });
   after(async () => {
     if (own) await assertLedgerOk(own, 'after the code-misses suite');
@@ -675,5 +678,35 @@ describe('--partner-code-misses-burst', () => {
       statuses.push(res.status);
     }
     assert.deepEqual(statuses, [404, 404, 404, 429, 429]);
+  });
+
+  it('--max-offers-per-partner and --max-api-keys-per-partner bound offers and keys (409 LIMIT_REACHED)', async () => {
+    const O = api(own.base);
+    const boss = await createAdmin(own);
+    const partner = await O.post('/admin/partners', { token: boss.accessToken, body: { name: 'Busy', description: 'x' } });
+    expectStatus(partner, 201, 'partner');
+    const offer = (title, over = {}) => O.post(`/admin/partners/${partner.body.id}/offers`, {
+      token: boss.accessToken, body: { title, pointsCost: 5, validDays: 1, ...over },
+    });
+    const first = await offer('One');
+    expectStatus(first, 201);
+    expectStatus(await offer('Two'), 201);
+    const third = await offer('Three');
+    assertProblem(third, 409, 'LIMIT_REACHED');
+    assert.match(third.body.detail, /at most 2 active offers/);
+    expectStatus(await offer('Off', { isActive: false }), 201, 'an inactive offer counts against no limit');
+    expectStatus(await O.patch(`/admin/offers/${first.body.id}`, { token: boss.accessToken, body: { isActive: false } }), 200);
+    expectStatus(await offer('Three'), 201, 'room again once one is switched off');
+    const key = () => O.post(`/admin/partners/${partner.body.id}/api-keys`, { token: boss.accessToken });
+    expectStatus(await key(), 201);
+    expectStatus(await key(), 201);
+    assertProblem(await key(), 409, 'LIMIT_REACHED');
+    const help = await runBinary(['serve', '--help']);
+    assert.match(help.stdout, /--max-offers-per-partner/);
+    assert.match(help.stdout, /--max-api-keys-per-partner/);
+    for (const args of [['--max-offers-per-partner', '0'], ['--max-api-keys-per-partner', '1001']]) {
+      const r = await runBinary(['serve', '--listen', '127.0.0.1:1', ...args]);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    }
   });
 });

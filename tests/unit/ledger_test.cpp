@@ -101,7 +101,9 @@ class LedgerTest : public ::testing::Test {
     return e;
   }
   // What credit_reward credited (-1: no such user).
-  std::int64_t credit(LedgerEntry e, EarnOptions limit) { return outcome(std::move(e), limit).credited; }
+  std::int64_t credit(LedgerEntry e, EarnOptions limit) {
+    return outcome(std::move(e), limit).credited;
+  }
   RewardOutcome outcome(LedgerEntry e, EarnOptions limit) {
     return run(credit_in(db_.get(), std::move(e), limit));
   }
@@ -119,8 +121,7 @@ class LedgerTest : public ::testing::Test {
                                              gd::points::RedeemHoldOptions o) {
     return run(hold_in(db_.get(), u, o));
   }
-  static Task<std::optional<gd::points::RedeemHold>> hold_in(gd::db::Database* db,
-                                                             std::string u,
+  static Task<std::optional<gd::points::RedeemHold>> hold_in(gd::db::Database* db, std::string u,
                                                              gd::points::RedeemHoldOptions o) {
     std::optional<gd::points::RedeemHold> out;
     co_await db->transact([&](gd::db::Tx& tx) -> Task<bool> {
@@ -197,11 +198,13 @@ TEST_F(LedgerTest, OneCreatorGivesOneHelperAtMostThePairLimitInTheWindow) {
   EXPECT_EQ(credit(reward(helper, task(helper, 70, "completed", creator), 70), limit), 0);
   // Another creator is another pair.
   EXPECT_EQ(credit(reward(helper, task(helper, 70, "completed"), 70), limit), 70);
-  auto notes = sql("SELECT amount, note FROM point_transactions WHERE user_id = $1 AND note IS "
-                   "NOT NULL ORDER BY seq",
-                   gd::db::params(helper));
+  auto notes =
+      sql("SELECT amount, note FROM point_transactions WHERE user_id = $1 AND note IS "
+          "NOT NULL ORDER BY seq",
+          gd::db::params(helper));
   ASSERT_EQ(notes.size(), 2);
-  EXPECT_EQ(notes.str(0, 1), "capped from 70 by the limit of 100 points from one creator in 30 days");
+  EXPECT_EQ(notes.str(0, 1),
+            "capped from 70 by the limit of 100 points from one creator in 30 days");
   EXPECT_EQ(notes.i64(1, 0), 0);
   // Rewards older than the window no longer count.
   sql("UPDATE point_transactions SET created_at = created_at - $1 WHERE user_id = $2",
@@ -214,9 +217,10 @@ TEST_F(LedgerTest, EveryWriteContinuesTheChainAndRefusesABrokenOne) {
   const auto u = user();
   EXPECT_TRUE(post(adjustment(u, 10)));
   EXPECT_TRUE(post(adjustment(u, -4)));
-  auto rows = sql("SELECT seq, balance_after FROM point_transactions WHERE user_id = $1 ORDER BY "
-                  "seq",
-                  gd::db::params(u));
+  auto rows =
+      sql("SELECT seq, balance_after FROM point_transactions WHERE user_id = $1 ORDER BY "
+          "seq",
+          gd::db::params(u));
   ASSERT_EQ(rows.size(), 2);
   EXPECT_EQ(rows.i64(0, 0), 1);
   EXPECT_EQ(rows.i64(0, 1), 10);
