@@ -61,6 +61,14 @@ Result<PartnerFields> read_partner(const std::string& body, bool creating) {
   return f;
 }
 
+Result<std::string> read_refund(const boost::json::object& o) {
+  json::Reader in(o);
+  auto reason = in.required_string("reason", {1, 500, true, TextKind::kMultiline});
+  refuse_unknown(o, in, {"reason"}, "a refund");
+  if (auto st = in.finish(); !st) return std::move(st).error();
+  return std::move(*reason);
+}
+
 Result<OfferFields> read_offer(const std::string& body, bool creating) {
   auto o = json::parse_object(body);
   if (!o) return std::move(o).error();
@@ -163,10 +171,8 @@ Task<Response> refund(RedemptionService* svc, Request req) {
   if (!ids_ok(req)) co_return fail(req, invalid_id());
   auto o = json::parse_object(req.body);
   if (!o) co_return fail(req, o.error());
-  json::Reader in(*o);
-  auto reason = in.required_string("reason", {1, 500, true, TextKind::kMultiline});
-  refuse_unknown(*o, in, {"reason"}, "a refund");
-  if (auto st = in.finish(); !st) co_return fail(req, st.error());
+  auto reason = read_refund(*o);
+  if (!reason) co_return fail(req, reason.error());
   auto r = co_await svc->refund(req.principal->user_id, req.param(0), std::move(*reason));
   if (!r) co_return fail(req, r.error());
   co_return ok_json(200, redemption_json(*r, now_ms()));

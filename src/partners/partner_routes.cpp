@@ -52,12 +52,8 @@ Task<Response> get_partner(PartnerService* svc, Request req) {
 Task<Response> redeem(RedemptionService* svc, Request req) {
   auto body = json::parse_object(req.body);
   if (!body) co_return fail(req, body.error());
-  json::Reader in(*body);
-  auto offer_id = in.required_string("offerId", {1, 64, false});
-  if (offer_id && !is_uuid(*offer_id)) in.fail("offerId", "must be a UUID");
-  for (const auto& [key, value] : *body)
-    if (key != "offerId") in.fail(std::string(key), "is not a field of a redemption");
-  if (auto st = in.finish(); !st) co_return fail(req, st.error());
+  auto offer_id = read_redemption(*body);
+  if (!offer_id) co_return fail(req, offer_id.error());
   auto r = co_await svc->redeem(req.principal->user_id, std::move(*offer_id));
   if (!r) co_return fail(req, r.error());
   co_return ok_json(201, redemption_json(*r, now_ms()));
@@ -85,6 +81,16 @@ Task<Response> my_redemptions(RedemptionService* svc, const CursorCodec* cursors
 }  // namespace
 
 // {code}: the code as typed, in its stored form.
+Result<std::string> read_redemption(const boost::json::object& o) {
+  json::Reader in(o);
+  auto offer_id = in.required_string("offerId", {1, 64, false});
+  if (offer_id && !is_uuid(*offer_id)) in.fail("offerId", "must be a UUID");
+  for (const auto& [key, value] : o)
+    if (key != "offerId") in.fail(std::string(key), "is not a field of a redemption");
+  if (auto st = in.finish(); !st) return std::move(st).error();
+  return std::move(*offer_id);
+}
+
 Result<std::string> read_code(const std::string& body) {
   auto o = json::parse_object(body);
   if (!o) return std::move(o).error();

@@ -1,6 +1,8 @@
 // Routes of the partners module: the public catalogue, redemptions, the partner API (ApiKey)
 // and the admin endpoints for partners, offers, keys and refunds.
 #pragma once
+#include <boost/json/object.hpp>
+
 #include "core/page.hpp"
 #include "http/idempotency.hpp"
 #include "http/types.hpp"
@@ -21,6 +23,10 @@ void add_admin_routes(http::RouteTable& routes, PartnerService& partners,
 Result<PartnerFields> read_partner(const std::string& body, bool creating);
 Result<OfferFields> read_offer(const std::string& body, bool creating);
 Result<std::string> read_code(const std::string& body);
+// POST /redemptions {offerId}: the offer's id.
+Result<std::string> read_redemption(const boost::json::object& o);
+// POST /admin/redemptions/{id}/refund {reason}: the admin's reason.
+Result<std::string> read_refund(const boost::json::object& o);
 
 // A user's redemptions in their data export. On erasure they stay, like the ledger rows that
 // debit them (the user row they point to is anonymised).

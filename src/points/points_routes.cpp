@@ -8,6 +8,17 @@
 #include "http/page.hpp"
 
 namespace gd::points {
+Result<Adjustment> read_adjustment(const boost::json::object& o) {
+  json::Reader in(o);
+  auto amount = in.required_int("amount", -1'000'000, 1'000'000);
+  if (amount && *amount == 0) in.fail("amount", "must not be 0");
+  auto reason = in.required_string("reason", {1, 500, true, TextKind::kMultiline});
+  for (const auto& [key, value] : o)
+    if (key != "amount" && key != "reason") in.fail(std::string(key), "is not a field here");
+  if (auto st = in.finish(); !st) return std::move(st).error();
+  return Adjustment{*amount, std::move(*reason)};
+}
+
 namespace {
 
 using http::invalid_id;
@@ -39,19 +50,14 @@ Task<Response> adjust(Ledger* ledger, Request req) {
   if (!is_uuid(req.param(0))) co_return fail(req, http::invalid_id());
   auto body = json::parse_object(req.body);
   if (!body) co_return Response::problem(body.error(), req.request_id);
-  json::Reader in(*body);
-  auto amount = in.required_int("amount", -1'000'000, 1'000'000);
-  if (amount && *amount == 0) in.fail("amount", "must not be 0");
-  auto reason = in.required_string("reason", {1, 500, true, TextKind::kMultiline});
-  for (const auto& [key, value] : *body)
-    if (key != "amount" && key != "reason") in.fail(std::string(key), "is not a field here");
-  if (auto st = in.finish(); !st) co_return Response::problem(st.error(), req.request_id);
+  auto adjustment = read_adjustment(*body);
+  if (!adjustment) co_return Response::problem(adjustment.error(), req.request_id);
   if (req.param(0) == req.principal->user_id)
     co_return Response::problem(
         make_error(ErrorCode::kForbidden, "Admins cannot adjust their own points."),
         req.request_id);
-  auto e =
-      co_await ledger->adjust(req.principal->user_id, req.param(0), *amount, std::move(*reason));
+  auto e = co_await ledger->adjust(req.principal->user_id, req.param(0), adjustment->amount,
+                                   std::move(adjustment->reason));
   if (!e) co_return Response::problem(e.error(), req.request_id);
   auto out = entry_json(*e);
   out["actorId"] = *e->actor_id;

@@ -1,5 +1,7 @@
 // GET /users/me/points, and the ledger's part of a user's data export.
 #pragma once
+#include <boost/json/object.hpp>
+
 #include "core/page.hpp"
 #include "http/idempotency.hpp"
 #include "http/types.hpp"
@@ -9,6 +11,13 @@
 namespace gd::points {
 
 void add_routes(http::RouteTable& routes, Ledger& ledger, const CursorCodec& cursors);
+
+// POST /admin/users/{id}/points {amount, reason}.
+struct Adjustment {
+  std::int64_t amount = 0;
+  std::string reason;
+};
+Result<Adjustment> read_adjustment(const boost::json::object& o);
 // POST /admin/users/{id}/points (role admin), which honours Idempotency-Key through `keys`.
 void add_admin_routes(http::RouteTable& routes, Ledger& ledger, IdempotencyStore& keys);
 

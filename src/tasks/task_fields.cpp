@@ -130,4 +130,18 @@ Result<TaskPatch> read_task_fields(const boost::json::object& o, bool creating,
   return p;
 }
 
+Result<std::string> read_application(const boost::json::object& o) {
+  json::Reader in(o);
+  auto message = in.optional_string("message", {0, 1000, true, TextKind::kMultiline});
+  if (auto st = in.finish(); !st) return std::move(st).error();
+  return message.value_or("");
+}
+
+Result<std::string> read_rejection(const boost::json::object& o) {
+  json::Reader in(o);
+  auto reason = in.required_string("reason", {1, 1000, true, TextKind::kMultiline});
+  if (auto st = in.finish(); !st) return std::move(st).error();
+  return std::move(*reason);
+}
+
 }  // namespace gd::tasks

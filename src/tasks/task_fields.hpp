@@ -29,4 +29,9 @@ TaskPatch changed_fields(const TaskPatch& pushed, const HelpTask& current);
 Result<TaskPatch> read_task_fields(const boost::json::object& o, bool creating,
                                    std::int64_t max_reward, std::optional<std::string>* project);
 
+// POST /tasks/{id}/applications {message?}: the message, "" when absent.
+Result<std::string> read_application(const boost::json::object& o);
+// POST /tasks/{id}/reject {reason}: the creator's reason.
+Result<std::string> read_rejection(const boost::json::object& o);
+
 }  // namespace gd::tasks

@@ -199,10 +199,9 @@ Task<Response> apply(TaskService* svc, Request req) {
   if (!is_uuid(req.param(0))) co_return fail(req, invalid_id());
   auto body = optional_body(req);
   if (!body) co_return fail(req, body.error());
-  json::Reader in(*body);
-  auto message = in.optional_string("message", {0, 1000, true, TextKind::kMultiline});
-  if (auto st = in.finish(); !st) co_return fail(req, st.error());
-  auto a = co_await svc->apply(req.principal->user_id, req.param(0), message.value_or(""));
+  auto message = read_application(*body);
+  if (!message) co_return fail(req, message.error());
+  auto a = co_await svc->apply(req.principal->user_id, req.param(0), std::move(*message));
   if (!a) co_return fail(req, a.error());
   co_return Response::json(201, boost::json::serialize(application_json(*a)));
 }
@@ -238,9 +237,9 @@ Task<Response> act(TaskService* svc, Action action, Request req) {
   if (action == Action::kReject) {
     auto body = optional_body(req);
     if (!body) co_return fail(req, body.error());
-    json::Reader in(*body);
-    reason = in.required_string("reason", {1, 1000, true, TextKind::kMultiline});
-    if (auto st = in.finish(); !st) co_return fail(req, st.error());
+    auto read = read_rejection(*body);
+    if (!read) co_return fail(req, read.error());
+    reason = std::move(*read);
   }
   auto moved = co_await svc->act(req.principal->user_id, req.param(0), action, reason);
   if (!moved) co_return fail(req, moved.error());

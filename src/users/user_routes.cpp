@@ -121,12 +121,8 @@ Task<Response> admin_patch(AdminDeps* d, Request req) {
   if (!is_uuid(req.param(0))) co_return fail(req, http::invalid_id());
   auto obj = json::parse_object(req.body);
   if (!obj) co_return fail(req, obj.error());
-  json::Reader in(*obj);
-  auto active = in.optional_bool("isActive");
-  if (!in.has("isActive")) in.fail("isActive", "is required");
-  for (const auto& [key, value] : *obj)
-    if (key != "isActive") in.fail(std::string(key), "cannot be changed here");
-  if (auto st = in.finish(); !st) co_return fail(req, st.error());
+  auto active = read_admin_patch(*obj);
+  if (!active) co_return fail(req, active.error());
   if (!*active && req.param(0) == req.principal->user_id)
     co_return fail(
         req, make_error(ErrorCode::kForbidden, "Admins cannot deactivate their own account."));
@@ -139,6 +135,16 @@ Task<Response> admin_patch(AdminDeps* d, Request req) {
 }
 
 }  // namespace
+
+Result<bool> read_admin_patch(const boost::json::object& o) {
+  json::Reader in(o);
+  auto active = in.optional_bool("isActive");
+  if (!in.has("isActive")) in.fail("isActive", "is required");
+  for (const auto& [key, value] : o)
+    if (key != "isActive") in.fail(std::string(key), "cannot be changed here");
+  if (auto st = in.finish(); !st) return std::move(st).error();
+  return *active;
+}
 
 void add_admin_routes(http::RouteTable& routes, UserStore& store, EndSessions end_sessions) {
   auto d = std::make_shared<AdminDeps>(AdminDeps{&store, std::move(end_sessions)});

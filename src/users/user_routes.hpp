@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include <boost/json/object.hpp>
+
 #include "http/types.hpp"
 #include "users/account_part.hpp"
 #include "users/user_store.hpp"
@@ -13,6 +15,9 @@ namespace gd::users {
 void add_routes(http::RouteTable& routes, UserStore& store, std::vector<AccountPart*> parts);
 // The body of PATCH /users/me, decoded and validated (also the fuzz target's entry point).
 Result<ProfileUpdate> parse_update(const std::string& body);
+
+// The body of PATCH /admin/users/{id}: {isActive}.
+Result<bool> read_admin_patch(const boost::json::object& o);
 
 // GET and PATCH /admin/users/{id} (role admin). Deactivating an account calls `end_sessions`
 // so that its tokens stop working.

@@ -1,15 +1,18 @@
 // Fuzzes request bodies through the shared JSON reader (core/json.hpp) and the decode and
-// validate functions of the route handlers: tasks, profiles, partners, offers, discount
-// codes. Nothing may crash or leak, and whatever the reader accepts must obey its rule
+// validate functions of the route handlers: tasks, applications, rejections, profiles,
+// partners, offers, discount codes, redemptions, refunds, admin adjustments and account
+// switches. Nothing may crash or leak, and whatever the reader accepts must obey its rule
 // (length in code points, no refused characters).
 #include <cstdint>
 #include <cstdlib>
 #include <optional>
 #include <string>
 
+#include "core/ids.hpp"
 #include "core/json.hpp"
 #include "core/text.hpp"
 #include "partners/partner_routes.hpp"
+#include "points/points_routes.hpp"
 #include "tasks/task_fields.hpp"
 #include "users/user_routes.hpp"
 
@@ -56,6 +59,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::optional<std::string> project;
     (void)gd::tasks::read_task_fields(o.value(), creating, 1000, &project);
   }
+  if (auto message = gd::tasks::read_application(o.value()))
+    check_string(*message, {0, 1000, true, gd::TextKind::kMultiline});
+  if (auto reason = gd::tasks::read_rejection(o.value()))
+    check_string(*reason, {1, 1000, true, gd::TextKind::kMultiline});
+  if (auto adjustment = gd::points::read_adjustment(o.value())) {
+    if (adjustment->amount == 0 || adjustment->amount < -1'000'000 ||
+        adjustment->amount > 1'000'000)
+      std::abort();
+    check_string(adjustment->reason, {1, 500, true, gd::TextKind::kMultiline});
+  }
+  if (auto offer = gd::partners::read_redemption(o.value()); offer && !gd::is_uuid(*offer))
+    std::abort();
+  if (auto reason = gd::partners::read_refund(o.value()))
+    check_string(*reason, {1, 500, true, gd::TextKind::kMultiline});
+  (void)gd::users::read_admin_patch(o.value());
   read_every_member(o.value());
   return 0;
 }
