@@ -66,7 +66,8 @@ export class HttpError extends Error {
 // A device of `user` (a registered user with accessToken) against `base` (…/api/v1), on
 // client schema `appSchema` (version 1 unless given).
 export function newDevice(base, user, appSchema = schema) {
-  const adapter = new LokiJSAdapter({ schema: appSchema, migrations, useWebWorker: false, useIncrementalIndexedDB: false, dbName: randomUUID(),
+  // WatermelonDB refuses migrations beyond the schema's version.
+  const adapter = new LokiJSAdapter({ schema: appSchema, migrations: appSchema.version > 1 ? migrations : undefined, useWebWorker: false, useIncrementalIndexedDB: false, dbName: randomUUID(),
     extraLokiOptions: { autosave: false },  // an autosave timer would keep the test process alive
   });
   const db = new Database({ adapter, modelClasses: modelsOf(appSchema) });
