@@ -3,6 +3,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "core/every_page.hpp"
 #include "core/ids.hpp"
 #include "http/page.hpp"
 
@@ -75,18 +76,13 @@ void add_routes(http::RouteTable& routes, NotificationService& service,
 }
 
 Task<void> NotificationsPart::export_into(std::string user_id, boost::json::object& doc) {
+  const auto rows = co_await every_page<Notification>(
+      [&](PageRequest page) { return service_.list(UserId(user_id), false, std::move(page)); },
+      [](const Notification& n) {
+        return std::vector<CursorValue>{n.created_at_ms, n.id};
+      });
   boost::json::array all;
-  PageRequest page;
-  page.limit = 1000;
-  for (;;) {
-    const auto rows = co_await service_.list(UserId(user_id), false, page);
-    const bool more = static_cast<int>(rows.size()) > page.limit;
-    for (int i = 0; i < static_cast<int>(rows.size()) && i < page.limit; ++i)
-      all.push_back(notification_json(rows[static_cast<std::size_t>(i)]));
-    if (!more) break;
-    const auto& last = rows[static_cast<std::size_t>(page.limit - 1)];
-    page.after = {last.created_at_ms, last.id};
-  }
+  for (const auto& n : rows) all.push_back(notification_json(n));
   doc["notifications"] = std::move(all);
 }
 
