@@ -417,6 +417,28 @@ describe('sync: notifications in schema version 2', { concurrency: true }, () =>
     }
   });
 
+  it('a WatermelonDB device updated from schema 1 to 2 receives the feed whole, then its changes', async () => {
+    const [c, h] = await Promise.all([register(), register()]);
+    const task = await newTask(c);
+    await apply(task, h);
+    const d = newDevice(srv.base, c);
+    await d.sync();
+    assert.equal((await d.rows('tasks')).length, 1);
+    await apply(task, await register());  // while the device is still on version 1
+    await d.sync();
+    assert.equal(d.lastPull.changes.notifications, undefined, 'version 1 pulls carry no feed');
+    await d.upgrade(schemaV2);
+    await d.sync();
+    assert.equal(d.lastPull.changes.notifications.created.length, 2, 'the whole feed, older rows included');
+    assert.equal(d.lastPull.changes.tasks.created.length + d.lastPull.changes.tasks.updated.length, 0);
+    assert.equal((await d.rows('notifications')).length, 2);
+    assert.equal((await d.rows('tasks')).length, 1, 'the records of version 1 are kept');
+    await apply(task, await register());
+    await d.sync();
+    assert.equal(d.lastPull.changes.notifications.created.length, 1, 'then only what is new');
+    assert.equal((await d.rows('notifications')).length, 3);
+  });
+
   it('the WatermelonDB client on schema version 2 syncs the feed', async () => {
     const [c, h] = await Promise.all([register(), register()]);
     const task = await newTask(c);

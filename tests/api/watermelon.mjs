@@ -70,7 +70,7 @@ export function newDevice(base, user, appSchema = schema) {
   const adapter = new LokiJSAdapter({ schema: appSchema, migrations: appSchema.version > 1 ? migrations : undefined, useWebWorker: false, useIncrementalIndexedDB: false, dbName: randomUUID(),
     extraLokiOptions: { autosave: false },  // an autosave timer would keep the test process alive
   });
-  const db = new Database({ adapter, modelClasses: modelsOf(appSchema) });
+  let db = new Database({ adapter, modelClasses: modelsOf(appSchema) });
   const headers = { authorization: `Bearer ${user.accessToken}` };
   const device = {
     db,
@@ -78,6 +78,8 @@ export function newDevice(base, user, appSchema = schema) {
     async sync() {
       await synchronize({
         database: db,
+        // docs/sync-schema.md: migrations since version 1 (a version 1 device has none)
+        migrationsEnabledAtVersion: db.adapter.migrations ? 1 : undefined,
         pullChanges: async ({ lastPulledAt, schemaVersion, migration }) => {
           device.pulls += 1;
           const q = new URLSearchParams({
@@ -112,6 +114,15 @@ export function newDevice(base, user, appSchema = schema) {
         }
       }
       throw new Error('sync kept conflicting');
+    },
+    // The app is updated to `next` (a later schema): the local database is reopened and
+    // migrated as WatermelonDB does on a device, keeping its records and sync state.
+    async upgrade(next) {
+      const loki = db.adapter.underlyingAdapter._driver.loki;
+      await new Promise((resolve, reject) => loki.saveDatabase((e) => (e ? reject(e) : resolve())));
+      const migrated = await db.adapter.underlyingAdapter.testClone({ schema: next, migrations });
+      db = new Database({ adapter: migrated, modelClasses: modelsOf(next) });
+      device.db = db;
     },
     collection(table) {
       return db.get(table);
