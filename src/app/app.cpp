@@ -25,6 +25,8 @@
 #include "media/blob_store.hpp"
 #include "media/media_routes.hpp"
 #include "media/media_service.hpp"
+#include "notifications/notification_routes.hpp"
+#include "notifications/texts.hpp"
 #include "partners/partner_routes.hpp"
 #include "partners/partner_service.hpp"
 #include "partners/partner_store.hpp"
@@ -97,6 +99,9 @@ int serve(const Config& config) {
   auth::AuthService auth_service(user_store, session_store, hasher, signer, config.auth);
   auth_service.attach_metrics(metrics);
   auth::SessionsPart sessions_part(session_store, auth_service);
+  notifications::NotificationService notification_service(*database);
+  notifications::NotificationsPart notifications_part(notification_service);
+  (void)notifications::text_tables();  // a text table that lacks a type stops the start here
   points::Ledger ledger(*database);
   ledger.attach_metrics(metrics);
   points::LedgerPart ledger_part(ledger);
@@ -119,10 +124,12 @@ int serve(const Config& config) {
   add_ops_routes(server.router(), *database, metrics);
   auth::add_routes(server.router(), auth_service);
   users::add_routes(server.router(), user_store,
-                    {&sessions_part, &ledger_part, &projects_part, &tasks_part, &redemptions_part});
+                    {&sessions_part, &ledger_part, &projects_part, &tasks_part, &redemptions_part,
+                     &notifications_part});
   users::add_admin_routes(server.router(), user_store, [&auth_service](std::string id) {
     return auth_service.end_all_sessions(std::move(id), "account_deactivated");
   });
+  notifications::add_routes(server.router(), notification_service, cursors);
   points::add_routes(server.router(), ledger, cursors);
   points::add_admin_routes(server.router(), ledger, idempotency_keys);
   tasks::add_routes(server.router(), task_service, idempotency_keys, cursors);

@@ -45,7 +45,9 @@ Task<Response> handle_register(AuthService* svc, Request req) {
   if (password)
     if (auto problem = password_problem(*password)) in.fail("password", *problem);
   if (auto st = in.finish(); !st) co_return fail(req, st.error());
-  auto r = co_await svc->register_user({*email, *password, device_of(req), req.remote_ip}, *name);
+  auto r = co_await svc->register_user(
+      {*email, *password, device_of(req), req.remote_ip}, *name,
+      users::locale_from_accept_language(req.header("accept-language").value_or("")));
   if (!r) co_return fail(req, r.error());
   co_return signed_in(201, *r);
 }

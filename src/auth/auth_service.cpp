@@ -108,7 +108,8 @@ Task<Result<SignIn>> AuthService::start_session(users::User user, std::string de
   co_return out;
 }
 
-Task<Result<SignIn>> AuthService::register_user(Credentials c, std::string name) {
+Task<Result<SignIn>> AuthService::register_user(Credentials c, std::string name,
+                                                std::string locale) {
   const auto email = normalize_email(c.email);
   if (auto e = limited(c.ip, email)) co_return *e;
   note_failure(c.ip, email);  // every registration attempt counts against both buckets
@@ -118,6 +119,7 @@ Task<Result<SignIn>> AuthService::register_user(Credentials c, std::string name)
   nu.email = email;
   nu.password_hash = std::move(hash.value());
   nu.name = std::move(name);
+  nu.locale = std::move(locale);
   auto user = co_await users_.create(std::move(nu));
   if (!user) co_return std::move(user).error();
   bump(counters_.registrations);

@@ -49,7 +49,8 @@ class AuthService final : public http::Authenticator {
   AuthService(users::UserStore& users, SessionStore& sessions, PasswordHasher& hasher,
               TokenSigner& signer, AuthOptions options);
 
-  Task<Result<SignIn>> register_user(Credentials c, std::string name);
+  // `locale`: the new account's language for notifications (de | en).
+  Task<Result<SignIn>> register_user(Credentials c, std::string name, std::string locale = "en");
   Task<Result<SignIn>> login(Credentials c);
   Task<Result<SignIn>> refresh(std::string refresh_token);
   Task<Status> logout(http::Principal who, std::string refresh_token);

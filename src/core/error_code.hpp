@@ -36,6 +36,7 @@ namespace gd {
   X(kRedemptionNotFound, "REDEMPTION_NOT_FOUND", 404, "Redemption not found")                    \
   X(kCodeNotFound, "CODE_NOT_FOUND", 404, "Discount code not found")                             \
   X(kApiKeyNotFound, "API_KEY_NOT_FOUND", 404, "API key not found")                              \
+  X(kNotificationNotFound, "NOTIFICATION_NOT_FOUND", 404, "Notification not found")              \
   X(kMethodNotAllowed, "METHOD_NOT_ALLOWED", 405, "Method not allowed")                          \
   X(kEmailTaken, "EMAIL_TAKEN", 409, "Email already registered")                                 \
   X(kConflict, "CONFLICT", 409, "Conflict")                                                      \

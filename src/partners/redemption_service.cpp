@@ -10,6 +10,7 @@
 
 #include "core/clock.hpp"
 #include "core/ids.hpp"
+#include "notifications/notification_service.hpp"
 #include "partners/code.hpp"
 #include "points/ledger.hpp"
 
@@ -167,6 +168,9 @@ Task<Result<Redemption>> RedemptionService::refund(std::string admin_id, std::st
         credit.created_at_ms = now;
         if (!co_await ledger_.post(tx, credit))
           co_return make_error(ErrorCode::kConflict, "The refund could not be credited.");
+        co_await notifications::NotificationService::add_in(
+            tx, UserId(r->user_id), notifications::Type::kRedemptionRefunded,
+            {.redemption_id = r->id, .points = r->points_spent, .reason = reason});
         r->status = "refunded";
         r->updated_at_ms = now;
         co_return std::move(*r);

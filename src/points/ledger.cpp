@@ -8,6 +8,7 @@
 
 #include "core/clock.hpp"
 #include "core/ids.hpp"
+#include "notifications/notification_service.hpp"
 
 namespace gd::points {
 namespace {
@@ -225,6 +226,9 @@ Task<Result<LedgerEntry>> Ledger::adjust(std::string admin_id, std::string user_
     if (user.empty()) co_return make_error(ErrorCode::kUserNotFound, "No such user.");
     if (!co_await post(tx, e))
       co_return make_error(ErrorCode::kInsufficientPoints, "The balance is lower than the debit.");
+    co_await notifications::NotificationService::add_in(tx, UserId(e.user_id),
+                                                        notifications::Type::kPointsAdjusted,
+                                                        {.points = e.amount, .reason = e.note});
     co_return e;
   });
   if (r)

@@ -3,6 +3,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "core/every_page.hpp"
 #include "core/ids.hpp"
 #include "core/json.hpp"
 #include "http/page.hpp"
@@ -78,18 +79,13 @@ void add_routes(http::RouteTable& routes, Ledger& ledger, const CursorCodec& cur
 }
 
 Task<void> LedgerPart::export_into(std::string user_id, boost::json::object& doc) {
+  const auto entries = co_await every_page<LedgerEntry>(
+      [&](PageRequest page) { return ledger_.history(user_id, std::move(page)); },
+      [](const LedgerEntry& e) {
+        return std::vector<CursorValue>{e.created_at_ms, e.id};
+      });
   boost::json::array all;
-  PageRequest page;
-  page.limit = 1000;
-  for (;;) {
-    auto entries = co_await ledger_.history(user_id, page);
-    const bool more = static_cast<int>(entries.size()) > page.limit;
-    for (int i = 0; i < static_cast<int>(entries.size()) && i < page.limit; ++i)
-      all.push_back(entry_json(entries[static_cast<std::size_t>(i)]));
-    if (!more) break;
-    const auto& last = entries[static_cast<std::size_t>(page.limit - 1)];
-    page.after = {last.created_at_ms, last.id};
-  }
+  for (const auto& e : entries) all.push_back(entry_json(e));
   doc["ledger"] = std::move(all);
 }
 

@@ -29,12 +29,37 @@ Result<std::optional<std::int64_t>> read_position(const Request& req, bool requi
   return std::optional<std::int64_t>(n);
 }
 
+// schemaVersion = absent | null (a client from before versions: 1) | 1..kSchemaVersion.
+Result<int> read_schema_version(const Request& req) {
+  const auto v = req.query_param("schemaVersion");
+  if (!v || *v == "null") return 1;
+  int n = 0;
+  const auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+  if (ec != std::errc() || p != v->data() + v->size() || n < 1 || n > kSchemaVersion)
+    return validation_error("schemaVersion",
+                            "must be an integer from 1 to " + std::to_string(kSchemaVersion));
+  return n;
+}
+
+struct Migration {
+  std::optional<int> from;
+  std::vector<std::string> tables;  // synced tables the client added or added columns to
+};
+
+bool string_array(const boost::json::value* v) {
+  if (!v || !v->is_array()) return false;
+  for (const auto& e : v->as_array())
+    if (!e.is_string()) return false;
+  return true;
+}
+
 // migration = null | {from, tables: [name], columns: [{table, columns: [name]}]}: tables the
-// client added, or added columns to, since its last sync; they come whole.
-Result<std::vector<std::string>> read_migration(const Request& req) {
-  std::vector<std::string> tables;
+// client added, or added columns to, since schema version `from` (below schemaVersion); they
+// come whole. Names that are not synced tables are the client's own (local) tables.
+Result<Migration> read_migration(const Request& req, int schema_version) {
+  Migration out;
   const auto v = req.query_param("migration");
-  if (!v || *v == "null" || v->empty()) return tables;
+  if (!v || *v == "null" || v->empty()) return out;
   boost::system::error_code ec;
   const auto m = boost::json::parse(*v, ec);
   const auto bad = [] {
@@ -42,37 +67,38 @@ Result<std::vector<std::string>> read_migration(const Request& req) {
   };
   if (ec || !m.is_object()) return bad();
   const auto& o = m.as_object();
+  const auto* from = o.if_contains("from");
+  if (!from || !from->is_int64() || from->as_int64() < 1 || from->as_int64() >= schema_version)
+    return validation_error("migration", "from must be a schema version below schemaVersion");
+  out.from = static_cast<int>(from->as_int64());
+  const auto add = [&](std::string_view name) {
+    if (const auto* t = find_table(name); t && t->since_version <= schema_version)
+      out.tables.emplace_back(name);
+  };
   if (const auto* t = o.if_contains("tables")) {
-    if (!t->is_array()) return bad();
-    for (const auto& name : t->as_array()) {
-      if (!name.is_string()) return bad();
-      if (find_table(name.as_string())) tables.emplace_back(name.as_string());
-    }
+    if (!string_array(t)) return bad();
+    for (const auto& name : t->as_array()) add(name.as_string());
   }
   if (const auto* c = o.if_contains("columns")) {
     if (!c->is_array()) return bad();
     for (const auto& entry : c->as_array()) {
       const auto* e = entry.if_object();
       const auto* name = e ? e->if_contains("table") : nullptr;
-      if (!name || !name->is_string()) return bad();
-      if (find_table(name->as_string())) tables.emplace_back(name->as_string());
+      if (!name || !name->is_string() || !string_array(e->if_contains("columns"))) return bad();
+      add(name->as_string());
     }
   }
-  return tables;
+  return out;
 }
 
 Task<Response> pull(SyncService* svc, Request req) {
   auto position = read_position(req, false);
   if (!position) co_return fail(req, position.error());
-  if (auto sv = req.query_param("schemaVersion"); sv && *sv != "null") {
-    int n = 0;
-    const auto [p, ec] = std::from_chars(sv->data(), sv->data() + sv->size(), n);
-    if (ec != std::errc() || p != sv->data() + sv->size() || n < 1)
-      co_return fail(req, validation_error("schemaVersion", "must be a positive integer"));
-  }
-  auto tables = read_migration(req);
-  if (!tables) co_return fail(req, tables.error());
-  PullRequest r{*position, std::move(tables.value())};
+  auto version = read_schema_version(req);
+  if (!version) co_return fail(req, version.error());
+  auto migration = read_migration(req, *version);
+  if (!migration) co_return fail(req, migration.error());
+  PullRequest r{*position, std::move(migration->tables), *version, migration->from};
   // Streamed: a first pull of a large account is tens of megabytes.
   co_return Response::streamed_json(200, [svc, user = req.principal->user_id, r = std::move(r)](
                                              ByteSink& out) { return svc->pull(user, r, out); });

@@ -102,6 +102,7 @@ Task<void> SyncService::pull(std::string user, PullRequest request, ByteSink& ou
   body = "{\"changes\":{";
   bool first_table = true;
   for (const auto& t : sync_tables()) {
+    if (t.since_version > request.schema_version) continue;  // not in the client's schema
     if (!first_table) body += ',';
     first_table = false;
     body += '"';
@@ -111,7 +112,8 @@ Task<void> SyncService::pull(std::string user, PullRequest request, ByteSink& ou
     // follow it, so they wait here.
     bool first_created = true, first_updated = true;
     std::string updated, deleted;
-    const bool whole = !since || contains(request.full_tables, std::string(t.name));
+    const bool whole = !since || contains(request.full_tables, std::string(t.name)) ||
+                       (request.migrated_from && *request.migrated_from < t.since_version);
     const std::string columns = t.select_list();
     if (whole) {
       // Keyset pages in id order along an index per scan, so each page costs a page.

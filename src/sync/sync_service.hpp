@@ -22,6 +22,8 @@ namespace gd::sync {
 struct PullRequest {
   std::optional<std::int64_t> last_pulled_at;  // nullopt (or 0): a first pull
   std::vector<std::string> full_tables;        // tables to send whole (a client migration)
+  int schema_version = 1;                      // the client's: tables added later are left out
+  std::optional<int> migrated_from;  // a migration's `from`: tables added since come whole
 };
 
 // Rejected record ids by table, for experimentalRejectedIds.

@@ -115,6 +115,21 @@ const std::vector<SyncTable>& sync_tables() {
         {"created_at", K::kNumber, false, "t.created_at"},
         {"updated_at", K::kNumber, false, "t.updated_at"}},
        false},
+      // The notification feed (version 2): its owner's, read-only; `data` is a JSON object.
+      {"notifications",
+       "notifications t",
+       {"t.user_id = $1"},
+       {{"id", K::kString, false, "t.id"},
+        {"user_id", K::kString, false, "t.user_id"},
+        {"type", K::kString, false, "t.type"},
+        {"title", K::kString, false, "t.title"},
+        {"body", K::kString, false, "t.body"},
+        {"data", K::kString, false, "t.data"},
+        {"task_id", K::kString, true, "t.task_id"},
+        {"created_at", K::kNumber, false, "t.created_at"},
+        {"read_at", K::kNumber, true, "t.read_at"}},
+       false,
+       2},
   };
   return kTables;
 }

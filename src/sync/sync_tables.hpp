@@ -8,7 +8,9 @@
 
 namespace gd::sync {
 
-constexpr int kSchemaVersion = 1;
+// The newest client schema (docs/sync-schema.md). A client on an older version pulls only the
+// tables its version has (SyncTable::since_version).
+constexpr int kSchemaVersion = 2;
 
 enum class Kind { kString, kNumber, kBool };
 
@@ -28,6 +30,7 @@ struct SyncTable {
   std::vector<std::string_view> visible;
   std::vector<Column> columns;  // the first is always id
   bool writable;                // through push (else read-only for clients)
+  int since_version = 1;        // the client schema version that added the table
 
   const Column* column(std::string_view n) const;
   std::string select_list() const;  // the columns' expressions, in order

@@ -9,6 +9,7 @@ namespace {
 const std::vector<Transition>& table() {
   using S = Status;
   using A = ApplicationsChange;
+  using N = notifications::Type;
   static const std::vector<Transition> kTable = {
       {.action = Action::kAccept,
        .actor = Actor::kCreator,
@@ -17,13 +18,15 @@ const std::vector<Transition>& table() {
        .event = "task.accepted",
        .notify = Notify::kHelper,
        .sets_helper = true,
-       .applications = A::kAcceptOneDeclineRest},
+       .applications = A::kAcceptOneDeclineRest},  // its applicants are told, nobody else
       {.action = Action::kStart,
        .actor = Actor::kHelper,
        .from = {S::kAssigned},
        .to = S::kInProgress,
        .event = "task.started",
-       .notify = Notify::kCreator},
+       .notify = Notify::kCreator,
+       .notification = N::kTaskStarted,
+       .told = {.creator = true}},
       {.action = Action::kWithdraw,
        .actor = Actor::kHelper,
        .from = {S::kAssigned, S::kInProgress},
@@ -31,13 +34,17 @@ const std::vector<Transition>& table() {
        .event = "task.withdrawn",
        .notify = Notify::kCreator,
        .clears_helper = true,
-       .applications = A::kReopen},
+       .applications = A::kReopen,
+       .notification = N::kTaskWithdrawn,
+       .told = {.creator = true}},
       {.action = Action::kComplete,
        .actor = Actor::kHelper,
        .from = {S::kInProgress},
        .to = S::kPendingConfirmation,
        .event = "task.completed",
-       .notify = Notify::kCreator},
+       .notify = Notify::kCreator,
+       .notification = N::kTaskCompleted,
+       .told = {.creator = true}},
       {.action = Action::kConfirm,
        .actor = Actor::kCreator,
        .from = {S::kPendingConfirmation},
@@ -45,20 +52,26 @@ const std::vector<Transition>& table() {
        .event = "task.confirmed",
        .notify = Notify::kHelper,
        .sets_completed_at = true,
-       .credits_reward = true},
+       .credits_reward = true,
+       .notification = N::kTaskConfirmed,  // data.points: what was credited
+       .told = {.helper = true}},
       {.action = Action::kReject,
        .actor = Actor::kCreator,
        .from = {S::kPendingConfirmation},
        .to = S::kInProgress,
        .event = "task.rejected",
-       .notify = Notify::kHelper},
+       .notify = Notify::kHelper,
+       .notification = N::kTaskRejected,  // data.reason: the creator's
+       .told = {.helper = true}},
       {.action = Action::kCancel,
        .actor = Actor::kCreator,
        .from = {S::kOpen},
        .to = S::kCancelled,
        .event = "task.cancelled",
        .notify = Notify::kHelper,  // an open task has no helper: nobody is told
-       .applications = A::kDeclinePending},
+       .applications = A::kDeclinePending,
+       .notification = N::kTaskCancelled,
+       .told = {.helper = true, .applicants = true}},
       // Moderation: an admin takes down a task that is not finished yet.
       {.action = Action::kDeactivate,
        .actor = Actor::kAdmin,
@@ -66,7 +79,10 @@ const std::vector<Transition>& table() {
        .to = S::kCancelled,
        .event = "task.deactivated",
        .notify = Notify::kBoth,
-       .applications = A::kDeclinePending},
+       .applications = A::kDeclinePending,
+       // The creator did not do it, so they are told too.
+       .notification = N::kTaskCancelled,
+       .told = {.creator = true, .helper = true, .applicants = true}},
   };
   return kTable;
 }

@@ -4,6 +4,7 @@
 #include <string_view>
 #include <vector>
 
+#include "notifications/notification.hpp"
 #include "tasks/task.hpp"
 
 namespace gd::tasks {
@@ -22,6 +23,16 @@ enum class Actor { kCreator, kHelper, kAdmin };
 
 // Who hears of a transition (an outbox event for each).
 enum class Notify { kCreator, kHelper, kBoth };
+
+// Who finds a transition's notification in their feed (docs/notifications.md). `applicants`
+// are those whose pending applications the transition declines. Apart from this, every
+// application a transition accepts or declines tells its applicant (application_accepted,
+// application_declined).
+struct Told {
+  bool creator = false;
+  bool helper = false;  // the helper the task had before the transition
+  bool applicants = false;
+};
 
 // What a transition does to the task's applications.
 enum class ApplicationsChange {
@@ -44,6 +55,8 @@ struct Transition {
   bool sets_completed_at = false;  // the task is finished now
   bool credits_reward = false;     // the reward goes to the helper (ledger + tasksCompleted)
   ApplicationsChange applications = ApplicationsChange::kNone;
+  std::optional<notifications::Type> notification = {};  // the feed entry of `told`
+  Told told = {};
 };
 
 // Every row of the table, in a stable order (for tests and docs).

@@ -9,6 +9,7 @@
 #include "core/check.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
+#include "notifications/notification_service.hpp"
 #include "points/ledger.hpp"
 #include "tasks/geo.hpp"
 #include "tasks/task_fields.hpp"
@@ -34,6 +35,12 @@ Error wrong_status(Status current, bool needs_open) {
 
 bool involved(const HelpTask& t, const std::string& user) {
   return user == t.creator_id || (t.helper_id && user == *t.helper_id);
+}
+
+std::vector<ApplicationChange> application_changes(const db::Rows& r) {
+  std::vector<ApplicationChange> out;
+  for (int i = 0; i < r.size(); ++i) out.push_back({r.str(i, 0), r.str(i, 1), r.str(i, 2)});
+  return out;
 }
 
 Task<bool> applied(db::Tx& tx, const std::string& task_id, const std::string& user) {
@@ -99,9 +106,15 @@ Task<Result<Application>> TaskService::apply(std::string user, std::string id,
     co_return make_error(ErrorCode::kCannotApplyToOwnTask, "You cannot apply to your own task.");
   if (t->status != Status::kOpen) co_return wrong_status(t->status, true);
   Application a{uuid_v7(), id, user, std::move(message), "pending", now_ms()};
-  if (!co_await store_.insert_application(a))
-    co_return make_error(ErrorCode::kAlreadyApplied, "You have already applied to this task.");
-  co_return a;
+  co_return co_await store_.db().transaction<Application>([&](db::Tx& tx)
+                                                              -> Task<Result<Application>> {
+    if (!co_await TaskStore::insert_application(tx, a))
+      co_return make_error(ErrorCode::kAlreadyApplied, "You have already applied to this task.");
+    notifications::Data data{.task_id = a.task_id, .application_id = a.id, .task_title = t->title};
+    co_await notifications::NotificationService::add_in(
+        tx, UserId(t->creator_id), notifications::Type::kApplicationReceived, data);
+    co_return a;
+  });
 }
 
 Task<Result<std::vector<Application>>> TaskService::applications(
@@ -141,12 +154,15 @@ Task<Result<HelpTask>> TaskService::accept(std::string user, std::string id,
     if (app->status != "pending")
       co_return make_error(ErrorCode::kApplicationNotPending,
                            "The application is " + app->status + ".");
-    co_await tx.exec(
+    const auto changed = co_await tx.exec(
         "UPDATE task_applications SET status = CASE WHEN id = $2 THEN 'accepted' ELSE 'declined' "
-        "END, updated_at = $3 WHERE task_id = $1 AND status = 'pending'",
+        "END, updated_at = $3 WHERE task_id = $1 AND status = 'pending' RETURNING id, "
+        "applicant_id, status",
         db::params(id, application_id, now));
     co_await TaskStore::add_event(tx, id, std::string(transition_for(Action::kAccept).event),
                                   app->applicant_id);
+    co_await tell(tx, transition_for(Action::kAccept), *t, application_changes(changed),
+                  std::nullopt, std::nullopt);
     auto moved = task_from_row(r, 0);
     check_transition(transition_for(Action::kAccept), moved);
     co_return moved;
@@ -179,8 +195,9 @@ Task<Result<HelpTask>> TaskService::deactivate(std::string admin_id, std::string
       auto current = co_await TaskStore::find(tx, id);
       co_return wrong_status(current ? current->status : t->status, false);
     }
-    co_await change_applications(tx, tr, *t, now);
+    const auto declined = co_await change_applications(tx, tr, *t, now);
     co_await notify(tx, tr, *t, std::nullopt);
+    co_await tell(tx, tr, *t, declined, std::nullopt, std::nullopt);
     auto after = task_from_row(moved, 0);
     check_transition(tr, after);
     co_return after;
@@ -232,7 +249,8 @@ Task<bool> TaskService::side_effects(db::Tx& tx, const HelpTask& t, const Transi
                                      std::optional<points::RewardOutcome>& reward) {
   // The event first: a confirm's credit locks the helper's row, and holds it until the commit.
   co_await notify(tx, tr, t, reason);
-  co_await change_applications(tx, tr, t, now_ms());
+  const auto declined = co_await change_applications(tx, tr, t, now_ms());
+  std::optional<std::int64_t> credited;  // what the helper is told they earned
   if (tr.credits_reward) {
     GD_CHECK(t.helper_id.has_value());
     points::LedgerEntry e;
@@ -243,9 +261,35 @@ Task<bool> TaskService::side_effects(db::Tx& tx, const HelpTask& t, const Transi
     e.actor_id = t.creator_id;  // who gave it: the per-pair limit and the hold read it
     reward = co_await ledger_.credit_reward(tx, e, options_.earning);
     if (!reward) co_return false;
+    credited = reward->credited;
     co_await users::UserStore::count_completed_task(tx, *t.helper_id);
   }
+  co_await tell(tx, tr, t, declined, reason, credited);
   co_return true;
+}
+
+Task<void> TaskService::tell(db::Tx& tx, const Transition& tr, const HelpTask& t,
+                             const std::vector<ApplicationChange>& changed,
+                             std::optional<std::string> reason,
+                             std::optional<std::int64_t> points) {
+  using notifications::NotificationService;
+  using notifications::Type;
+  for (const auto& c : changed) {
+    GD_CHECK(c.status == "accepted" || c.status == "declined");
+    co_await NotificationService::add_in(
+        tx, UserId(c.applicant_id),
+        c.status == "accepted" ? Type::kApplicationAccepted : Type::kApplicationDeclined,
+        {.task_id = t.id, .application_id = c.id, .task_title = t.title});
+  }
+  if (!tr.notification) co_return;
+  std::vector<UserId> to;
+  if (tr.told.creator) to.emplace_back(t.creator_id);
+  if (tr.told.helper && t.helper_id) to.emplace_back(*t.helper_id);
+  if (tr.told.applicants)
+    for (const auto& c : changed) to.emplace_back(c.applicant_id);
+  co_await NotificationService::add_each_in(
+      tx, std::move(to), *tr.notification,
+      {.task_id = t.id, .points = points, .reason = std::move(reason), .task_title = t.title});
 }
 
 Task<void> TaskService::notify(db::Tx& tx, const Transition& tr, const HelpTask& t,
@@ -259,8 +303,10 @@ Task<void> TaskService::notify(db::Tx& tx, const Transition& tr, const HelpTask&
     co_await TaskStore::add_event(tx, t.id, event, *t.helper_id, payload);
 }
 
-Task<void> TaskService::change_applications(db::Tx& tx, const Transition& tr, const HelpTask& t,
-                                            std::int64_t now) {
+Task<std::vector<ApplicationChange>> TaskService::change_applications(db::Tx& tx,
+                                                                      const Transition& tr,
+                                                                      const HelpTask& t,
+                                                                      std::int64_t now) {
   switch (tr.applications) {
     case ApplicationsChange::kNone:
     case ApplicationsChange::kAcceptOneDeclineRest:  // accept() does it: it knows the one
@@ -274,12 +320,12 @@ Task<void> TaskService::change_applications(db::Tx& tx, const Transition& tr, co
           db::params(t.id, *t.helper_id, now));
       break;
     case ApplicationsChange::kDeclinePending:
-      co_await tx.exec(
+      co_return application_changes(co_await tx.exec(
           "UPDATE task_applications SET status = 'declined', updated_at = $2 WHERE task_id = $1 "
-          "AND status = 'pending'",
-          db::params(t.id, now));
-      break;
+          "AND status = 'pending' RETURNING id, applicant_id, status",
+          db::params(t.id, now)));
   }
+  co_return std::vector<ApplicationChange>{};
 }
 
 void TaskService::check_transition(const Transition& tr, const HelpTask& after) {

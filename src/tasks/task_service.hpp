@@ -50,6 +50,13 @@ struct TaskRecord {
   std::optional<std::optional<std::string>> helper_id;
 };
 
+// An application a transition moved (to accepted or declined), whose applicant is told.
+struct ApplicationChange {
+  std::string id;
+  std::string applicant_id;
+  std::string status;
+};
+
 class TaskService {
  public:
   TaskService(TaskStore& store, points::Ledger& ledger, projects::ProjectService& projects,
@@ -104,8 +111,14 @@ class TaskService {
                           std::optional<points::RewardOutcome>& reward);
   Task<void> notify(db::Tx& tx, const Transition& tr, const HelpTask& t,
                     const std::optional<std::string>& reason);
-  Task<void> change_applications(db::Tx& tx, const Transition& tr, const HelpTask& t,
-                                 std::int64_t now);
+  // The applications the row changes; those it declines are returned.
+  Task<std::vector<ApplicationChange>> change_applications(db::Tx& tx, const Transition& tr,
+                                                           const HelpTask& t, std::int64_t now);
+  // The notification feed, as the row's `told` says: `t` is the task before the move,
+  // `changed` the applications it accepted or declined (their applicants are told of that).
+  static Task<void> tell(db::Tx& tx, const Transition& tr, const HelpTask& t,
+                         const std::vector<ApplicationChange>& changed,
+                         std::optional<std::string> reason, std::optional<std::int64_t> points);
   static void check_transition(const Transition& tr, const HelpTask& after);
 
   TaskStore& store_;

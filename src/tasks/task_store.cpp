@@ -192,17 +192,13 @@ Task<std::vector<HelpTask>> TaskStore::list_for_user(
   co_return out;
 }
 
-Task<bool> TaskStore::insert_application(Application a) {
-  try {
-    co_await db_.write(
-        "INSERT INTO task_applications (id, task_id, applicant_id, message, status, created_at, "
-        "updated_at) VALUES ($1, $2, $3, $4, 'pending', $5, $5)",
-        db::params(a.id, a.task_id, a.applicant_id, a.message, a.created_at_ms));
-    co_return true;
-  } catch (const db::DbError& e) {
-    if (!e.unique_violation()) throw;
-  }
-  co_return false;
+Task<bool> TaskStore::insert_application(db::Tx& tx, const Application& a) {
+  // ON CONFLICT: a unique violation would abort a PostgreSQL transaction.
+  const auto r = co_await tx.exec(
+      "INSERT INTO task_applications (id, task_id, applicant_id, message, status, created_at, "
+      "updated_at) VALUES ($1, $2, $3, $4, 'pending', $5, $5) ON CONFLICT DO NOTHING",
+      db::params(a.id, a.task_id, a.applicant_id, a.message, a.created_at_ms));
+  co_return r.affected() == 1;
 }
 
 Task<std::vector<Application>> TaskStore::applications(

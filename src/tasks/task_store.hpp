@@ -64,7 +64,7 @@ class TaskStore {
       std::optional<std::pair<std::int64_t, std::string>> after);
 
   // Applications. insert_application returns false when this user already applied.
-  Task<bool> insert_application(Application a);
+  static Task<bool> insert_application(db::Tx& tx, const Application& a);
   Task<std::vector<Application>> applications(
       std::string task_id, int limit, std::optional<std::pair<std::int64_t, std::string>> after);
   static Task<std::optional<Application>> application(db::Tx& tx, std::string id);

@@ -34,7 +34,8 @@ boost::json::object own_profile_json(const User& u) {
           {"location", point_json(u.location)},
           {"pointsBalance", u.points_balance},
           {"createdAt", iso8601_ms(u.created_at_ms)},
-          {"roles", std::move(roles)}};
+          {"roles", std::move(roles)},
+          {"locale", u.locale}};
 }
 
 boost::json::object public_profile_json(const User& u) {
@@ -52,6 +53,60 @@ boost::json::object admin_view_json(const User& u) {
   o["tasksCompleted"] = u.tasks_completed;
   o["updatedAt"] = iso8601_ms(u.updated_at_ms);
   return o;
+}
+
+bool is_locale(std::string_view s) {
+  for (auto l : kLocales)
+    if (l == s) return true;
+  return false;
+}
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// A q-value in thousandths (RFC 9110 12.4.2: 0, 1, or 0.xxx); -1 when malformed.
+int q_thousandths(std::string_view q) {
+  if (q.empty() || q.size() > 5 || (q[0] != '0' && q[0] != '1')) return -1;
+  if (q.size() > 1 && q[1] != '.') return -1;
+  int value = (q[0] - '0') * 1000, scale = 100;
+  for (std::size_t i = 2; i < q.size(); ++i, scale /= 10) {
+    if (q[i] < '0' || q[i] > '9') return -1;
+    value += (q[i] - '0') * scale;
+  }
+  return value > 1000 ? -1 : value;
+}
+
+}  // namespace
+
+std::string locale_from_accept_language(std::string_view header) {
+  std::string best = std::string(kLocales[0]);
+  int best_q = 0;
+  while (!header.empty()) {
+    const auto comma = header.find(',');
+    auto item = trim(header.substr(0, comma));
+    header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
+    int q = 1000;
+    if (const auto semi = item.find(';'); semi != std::string_view::npos) {
+      auto param = trim(item.substr(semi + 1));
+      item = trim(item.substr(0, semi));
+      if (param.size() < 2 || (param[0] != 'q' && param[0] != 'Q') || param[1] != '=') continue;
+      q = q_thousandths(param.substr(2));
+    }
+    // The primary subtag names the language: de-AT and de-DE are German.
+    auto lang = item.substr(0, item.find('-'));
+    std::string lower;
+    for (char c : lang) lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    if (q > best_q && is_locale(lower)) {
+      best = lower;
+      best_q = q;
+    }
+  }
+  return best;
 }
 
 }  // namespace gd::users

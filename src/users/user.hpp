@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/json/object.hpp>
@@ -23,6 +24,7 @@ struct User {
   std::vector<std::string> roles;
   bool is_active = true;
   std::int64_t tasks_completed = 0;
+  std::string locale = "en";  // de | en: the language of notifications
   std::int64_t created_at_ms = 0;
   std::int64_t updated_at_ms = 0;
   std::optional<std::int64_t> deleted_at_ms;
@@ -35,5 +37,12 @@ boost::json::object public_profile_json(const User& u);
 // What an admin sees: the own profile plus isActive, tasksCompleted and updatedAt.
 boost::json::object admin_view_json(const User& u);
 boost::json::value point_json(const std::optional<GeoPoint>& p);
+
+// The languages notifications are written in; the first is the default.
+inline constexpr std::string_view kLocales[] = {"en", "de"};
+bool is_locale(std::string_view s);
+// The first supported language of an Accept-Language header by q-order (RFC 9110 12.5.4:
+// "de-AT;q=0.8, en;q=0.9" → en; a tie keeps the header's order; q=0 refuses), else "en".
+std::string locale_from_accept_language(std::string_view header);
 
 }  // namespace gd::users

@@ -59,8 +59,16 @@ Result<ProfileUpdate> parse_update(const std::string& body) {
       up.avatar_url = std::optional<std::string>{*url};
   }
   up.location = in.optional_point("location");
+  if (in.is_null("locale")) {
+    in.fail("locale", "must be de or en");
+  } else if (auto locale = in.optional_string("locale", {1, 8, true})) {
+    if (is_locale(*locale))
+      up.locale = std::move(*locale);
+    else
+      in.fail("locale", "must be de or en");
+  }
   for (const auto& [key, value] : *obj) {
-    if (key != "name" && key != "bio" && key != "avatarUrl" && key != "location")
+    if (key != "name" && key != "bio" && key != "avatarUrl" && key != "location" && key != "locale")
       in.fail(std::string(key), "cannot be changed here");
   }
   if (auto st = in.finish(); !st) return st.error();

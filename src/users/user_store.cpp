@@ -12,7 +12,7 @@ namespace {
 
 constexpr const char* kColumns =
     "id, email, password_hash, name, bio, avatar_url, lat, lng, points_balance, roles, "
-    "is_active, tasks_completed, created_at, updated_at, deleted_at";
+    "is_active, tasks_completed, created_at, updated_at, deleted_at, locale";
 
 std::vector<std::string> split_roles(std::string_view s) {
   std::vector<std::string> out;
@@ -48,6 +48,7 @@ User from_row(const db::Rows& r, int i) {
   u.created_at_ms = r.i64(i, 12);
   u.updated_at_ms = r.i64(i, 13);
   if (!r.is_null(i, 14)) u.deleted_at_ms = r.i64(i, 14);
+  u.locale = r.str(i, 15);
   return u;
 }
 
@@ -85,9 +86,10 @@ Task<Result<User>> UserStore::create(NewUser n) {
   try {
     auto rows = co_await db_.write(
         std::string("INSERT INTO users (id, email, password_hash, name, roles, created_at, "
-                    "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING ") +
+                    "updated_at, locale) VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING ") +
             kColumns,
-        db::params(uuid_v7(), n.email, n.password_hash, n.name, join_roles(n.roles), now));
+        db::params(uuid_v7(), n.email, n.password_hash, n.name, join_roles(n.roles), now,
+                   n.locale));
     co_return from_row(rows, 0);
   } catch (const db::DbError& e) {
     if (!e.unique_violation()) throw;
@@ -106,13 +108,15 @@ Task<std::optional<User>> UserStore::update_profile(std::string id, ProfileUpdat
                   "bio = CASE WHEN $10 = 1 THEN $3 ELSE bio END, "
                   "avatar_url = CASE WHEN $4 = 1 THEN $5 ELSE avatar_url END, "
                   "lat = CASE WHEN $6 = 1 THEN $7 ELSE lat END, "
-                  "lng = CASE WHEN $6 = 1 THEN $8 ELSE lng END, updated_at = $9 "
+                  "lng = CASE WHEN $6 = 1 THEN $8 ELSE lng END, updated_at = $9, "
+                  "locale = COALESCE($11, locale) "
                   "WHERE id = $1 AND deleted_at IS NULL RETURNING ") +
           kColumns,
       db::params(std::move(id), db::opt(up.name), set_bio ? db::opt(*up.bio) : db::null(),
                  std::int64_t{set_avatar}, set_avatar ? db::opt(*up.avatar_url) : db::null(),
                  std::int64_t{set_location}, loc ? db::Value(loc->lat) : db::null(),
-                 loc ? db::Value(loc->lng) : db::null(), now_ms(), std::int64_t{set_bio}));
+                 loc ? db::Value(loc->lng) : db::null(), now_ms(), std::int64_t{set_bio},
+                 db::opt(up.locale)));
   co_return first(rows);
 }
 
@@ -148,6 +152,11 @@ Task<void> UserStore::count_completed_task(db::Tx& tx, std::string id) {
   const auto r = co_await tx.exec(
       "UPDATE users SET tasks_completed = tasks_completed + 1 WHERE id = $1", db::params(id));
   GD_CHECK(r.affected() == 1);
+}
+
+Task<std::string> UserStore::locale_in(db::Tx& tx, std::string id) {
+  const auto r = co_await tx.exec("SELECT locale FROM users WHERE id = $1", db::params(id));
+  co_return r.empty() ? std::string(kLocales[0]) : r.str(0, 0);
 }
 
 }  // namespace gd::users

@@ -20,6 +20,7 @@ struct NewUser {
   std::string password_hash;
   std::string name;
   std::vector<std::string> roles = {"user"};
+  std::string locale = "en";  // from the registration's Accept-Language
 };
 
 struct ProfileUpdate {
@@ -27,7 +28,8 @@ struct ProfileUpdate {
   std::optional<std::optional<std::string>> bio;         // set to null clears it
   std::optional<std::optional<std::string>> avatar_url;  // set to null clears it
   std::optional<std::optional<GeoPoint>> location;
-  bool empty() const { return !name && !bio && !avatar_url && !location; }
+  std::optional<std::string> locale;  // de | en
+  bool empty() const { return !name && !bio && !avatar_url && !location && !locale; }
 };
 
 class UserStore {
@@ -47,6 +49,9 @@ class UserStore {
   Task<bool> erase(std::string id);
   // One more task completed as a helper (their confirmed reward), in the caller's transaction.
   static Task<void> count_completed_task(db::Tx& tx, std::string id);
+  // The user's language for notifications, read in the caller's transaction ("en" for an
+  // unknown id).
+  static Task<std::string> locale_in(db::Tx& tx, std::string id);
 
  private:
   db::Database& db_;

@@ -1,11 +1,12 @@
 // A real WatermelonDB client (the npm package, LokiJS adapter in memory) wired to the
-// server's /sync endpoints: one "device" per call to newDevice(). The schema is the one in
-// docs/sync.md.
+// server's /sync endpoints: one "device" per call to newDevice(). The schemas are the ones in
+// docs/sync-schema.md: version 1 (`schema`) and version 2 (`schemaV2`, with its migration).
 import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
 
 const require = createRequire(import.meta.url);
 const { Database, Model, appSchema, tableSchema } = require('@nozbe/watermelondb');
+const { schemaMigrations, createTable } = require('@nozbe/watermelondb/Schema/migrations');
 const LokiJSAdapter = require('@nozbe/watermelondb/adapters/lokijs').default;
 const { synchronize } = require('@nozbe/watermelondb/sync');
 const { setGenerator } = require('@nozbe/watermelondb/utils/common/randomId');
@@ -18,9 +19,7 @@ const str = (name, isOptional = false) => ({ name, type: 'string', isOptional })
 const num = (name, isOptional = false) => ({ name, type: 'number', isOptional });
 const bool = (name) => ({ name, type: 'boolean' });
 
-export const schema = appSchema({
-  version: 1,
-  tables: [
+const tablesV1 = [
     tableSchema({ name: 'projects', columns: [str('name'), str('description', true), str('user_id'), num('created_at'), num('updated_at')] }),
     tableSchema({
       name: 'tasks',
@@ -36,14 +35,25 @@ export const schema = appSchema({
     }),
     tableSchema({ name: 'partners', columns: [str('name'), str('logo_url', true), str('description'), bool('is_active'), num('created_at'), num('updated_at')] }),
     tableSchema({ name: 'offers', columns: [str('partner_id'), str('title'), str('description'), num('points_cost'), num('valid_days'), bool('is_active'), num('created_at'), num('updated_at')] }),
-  ],
+];
+export const schema = appSchema({ version: 1, tables: tablesV1 });
+
+// Version 2 adds the notification feed (read-only).
+const notificationColumns = [str('user_id'), str('type'), str('title'), str('body'), str('data'), str('task_id', true),
+  num('created_at'), num('read_at', true)];
+export const schemaV2 = appSchema({
+  version: 2,
+  tables: [...tablesV1, tableSchema({ name: 'notifications', columns: notificationColumns })],
+});
+export const migrations = schemaMigrations({
+  migrations: [{ toVersion: 2, steps: [createTable({ name: 'notifications', columns: notificationColumns })] }],
 });
 
-const models = schema.tables ? Object.keys(schema.tables).map((table) => {
+const modelsOf = (s) => Object.keys(s.tables).map((table) => {
   const M = class extends Model {};
   M.table = table;
   return M;
-}) : [];
+});
 
 export class HttpError extends Error {
   constructor(status, body) {
@@ -53,12 +63,14 @@ export class HttpError extends Error {
   }
 }
 
-// A device of `user` (a registered user with accessToken) against `base` (…/api/v1).
-export function newDevice(base, user) {
-  const adapter = new LokiJSAdapter({ schema, useWebWorker: false, useIncrementalIndexedDB: false, dbName: randomUUID(),
+// A device of `user` (a registered user with accessToken) against `base` (…/api/v1), on
+// client schema `appSchema` (version 1 unless given).
+export function newDevice(base, user, appSchema = schema) {
+  // WatermelonDB refuses migrations beyond the schema's version.
+  const adapter = new LokiJSAdapter({ schema: appSchema, migrations: appSchema.version > 1 ? migrations : undefined, useWebWorker: false, useIncrementalIndexedDB: false, dbName: randomUUID(),
     extraLokiOptions: { autosave: false },  // an autosave timer would keep the test process alive
   });
-  const db = new Database({ adapter, modelClasses: models });
+  let db = new Database({ adapter, modelClasses: modelsOf(appSchema) });
   const headers = { authorization: `Bearer ${user.accessToken}` };
   const device = {
     db,
@@ -66,6 +78,8 @@ export function newDevice(base, user) {
     async sync() {
       await synchronize({
         database: db,
+        // docs/sync-schema.md: migrations since version 1 (a version 1 device has none)
+        migrationsEnabledAtVersion: db.adapter.migrations ? 1 : undefined,
         pullChanges: async ({ lastPulledAt, schemaVersion, migration }) => {
           device.pulls += 1;
           const q = new URLSearchParams({
@@ -100,6 +114,15 @@ export function newDevice(base, user) {
         }
       }
       throw new Error('sync kept conflicting');
+    },
+    // The app is updated to `next` (a later schema): the local database is reopened and
+    // migrated as WatermelonDB does on a device, keeping its records and sync state.
+    async upgrade(next) {
+      const loki = db.adapter.underlyingAdapter._driver.loki;
+      await new Promise((resolve, reject) => loki.saveDatabase((e) => (e ? reject(e) : resolve())));
+      const migrated = await db.adapter.underlyingAdapter.testClone({ schema: next, migrations });
+      db = new Database({ adapter: migrated, modelClasses: modelsOf(next) });
+      device.db = db;
     },
     collection(table) {
       return db.get(table);

@@ -76,6 +76,35 @@ TEST(Lifecycle, WhatEachRowDoesMatchesTheSeed) {
   EXPECT_EQ(transition_for(Action::kDeactivate).notify, Notify::kBoth);
 }
 
+// API.md's notification table: who finds which entry in their feed after each transition.
+TEST(Lifecycle, EachRowTellsThePeopleTheNotificationTableNames) {
+  using N = notifications::Type;
+  struct Expected {
+    Action action;
+    std::optional<N> type;
+    bool creator, helper, applicants;
+  };
+  const Expected expected[] = {
+      {Action::kAccept, std::nullopt, false, false, false},  // applicants: accepted/declined
+      {Action::kStart, N::kTaskStarted, true, false, false},
+      {Action::kWithdraw, N::kTaskWithdrawn, true, false, false},
+      {Action::kComplete, N::kTaskCompleted, true, false, false},
+      {Action::kConfirm, N::kTaskConfirmed, false, true, false},
+      {Action::kReject, N::kTaskRejected, false, true, false},
+      {Action::kCancel, N::kTaskCancelled, false, true, true},
+      {Action::kDeactivate, N::kTaskCancelled, true, true, true},
+  };
+  for (const auto& e : expected) {
+    const auto& t = transition_for(e.action);
+    EXPECT_EQ(t.notification, e.type) << t.event;
+    EXPECT_EQ(t.told.creator, e.creator) << t.event;
+    EXPECT_EQ(t.told.helper, e.helper) << t.event;
+    EXPECT_EQ(t.told.applicants, e.applicants) << t.event;
+    // Only a transition that declines applications has applicants to tell.
+    if (t.told.applicants) EXPECT_EQ(t.applications, ApplicationsChange::kDeclinePending);
+  }
+}
+
 TEST(Lifecycle, SyncStatusMovesFindTheRowsOfTheirActor) {
   for (auto from : kStatuses) {
     for (auto to : kStatuses) {
