@@ -37,16 +37,10 @@ std::string device_of(const Request& req) {
 Task<Response> handle_register(AuthService* svc, Request req) {
   auto body = json::parse_object(req.body);
   if (!body) co_return fail(req, body.error());
-  json::Reader in(*body);
-  auto email = in.required_string("email", kEmail);
-  auto password = in.required_string("password", kPasswordShape);
-  auto name = in.required_string("name", kName);
-  if (email && !plausible_email(*email)) in.fail("email", "is not a valid email address");
-  if (password)
-    if (auto problem = password_problem(*password)) in.fail("password", *problem);
-  if (auto st = in.finish(); !st) co_return fail(req, st.error());
+  auto in = read_registration(*body);
+  if (!in) co_return fail(req, in.error());
   auto r = co_await svc->register_user(
-      {*email, *password, device_of(req), req.remote_ip}, *name,
+      {std::move(in->email), std::move(in->password), device_of(req), req.remote_ip}, in->name,
       users::locale_from_accept_language(req.header("accept-language").value_or("")));
   if (!r) co_return fail(req, r.error());
   co_return signed_in(201, *r);
@@ -55,11 +49,11 @@ Task<Response> handle_register(AuthService* svc, Request req) {
 Task<Response> handle_login(AuthService* svc, Request req) {
   auto body = json::parse_object(req.body);
   if (!body) co_return fail(req, body.error());
-  json::Reader in(*body);
-  auto email = in.required_string("email", kEmail);
-  auto password = in.required_string("password", kPasswordShape);
-  if (auto st = in.finish(); !st) co_return fail(req, st.error());
-  auto r = co_await svc->login({*email, *password, device_of(req), req.remote_ip});
+  auto in = read_login(*body);
+  if (!in) co_return fail(req, in.error());
+  in->device = device_of(req);
+  in->ip = req.remote_ip;
+  auto r = co_await svc->login(std::move(*in));
   if (!r) co_return fail(req, r.error());
   co_return signed_in(200, *r);
 }
@@ -67,9 +61,8 @@ Task<Response> handle_login(AuthService* svc, Request req) {
 Task<Response> handle_refresh(AuthService* svc, Request req) {
   auto body = json::parse_object(req.body);
   if (!body) co_return fail(req, body.error());
-  json::Reader in(*body);
-  auto token = in.required_string("refreshToken", kToken);
-  if (auto st = in.finish(); !st) co_return fail(req, st.error());
+  auto token = read_refresh_token(*body);
+  if (!token) co_return fail(req, token.error());
   auto r = co_await svc->refresh(*token);
   if (!r) co_return fail(req, r.error());
   co_return signed_in(200, *r);
@@ -78,9 +71,8 @@ Task<Response> handle_refresh(AuthService* svc, Request req) {
 Task<Response> handle_logout(AuthService* svc, Request req) {
   auto body = json::parse_object(req.body);
   if (!body) co_return fail(req, body.error());
-  json::Reader in(*body);
-  auto token = in.required_string("refreshToken", kToken);
-  if (auto st = in.finish(); !st) co_return fail(req, st.error());
+  auto token = read_refresh_token(*body);
+  if (!token) co_return fail(req, token.error());
   auto r = co_await svc->logout(*req.principal, *token);
   if (!r) co_return fail(req, r.error());
   co_return Response::no_content();
@@ -94,18 +86,51 @@ Task<Response> handle_logout_all(AuthService* svc, Request req) {
 Task<Response> handle_change_password(AuthService* svc, Request req) {
   auto body = json::parse_object(req.body);
   if (!body) co_return fail(req, body.error());
-  json::Reader in(*body);
-  auto current = in.required_string("currentPassword", kPasswordShape);
-  auto next = in.required_string("newPassword", kPasswordShape);
-  if (next)
-    if (auto problem = password_problem(*next)) in.fail("newPassword", *problem);
-  if (auto st = in.finish(); !st) co_return fail(req, st.error());
-  auto r = co_await svc->change_password(*req.principal, *current, *next);
+  auto in = read_password_change(*body);
+  if (!in) co_return fail(req, in.error());
+  auto r = co_await svc->change_password(*req.principal, in->current, in->next);
   if (!r) co_return fail(req, r.error());
   co_return Response::no_content();
 }
 
 }  // namespace
+
+Result<Registration> read_registration(const boost::json::object& o) {
+  json::Reader in(o);
+  auto email = in.required_string("email", kEmail);
+  auto password = in.required_string("password", kPasswordShape);
+  auto name = in.required_string("name", kName);
+  if (email && !plausible_email(*email)) in.fail("email", "is not a valid email address");
+  if (password)
+    if (auto problem = password_problem(*password)) in.fail("password", *problem);
+  if (auto st = in.finish(); !st) return std::move(st).error();
+  return Registration{std::move(*email), std::move(*password), std::move(*name)};
+}
+
+Result<Credentials> read_login(const boost::json::object& o) {
+  json::Reader in(o);
+  auto email = in.required_string("email", kEmail);
+  auto password = in.required_string("password", kPasswordShape);
+  if (auto st = in.finish(); !st) return std::move(st).error();
+  return Credentials{std::move(*email), std::move(*password), {}, {}};
+}
+
+Result<std::string> read_refresh_token(const boost::json::object& o) {
+  json::Reader in(o);
+  auto token = in.required_string("refreshToken", kToken);
+  if (auto st = in.finish(); !st) return std::move(st).error();
+  return std::move(*token);
+}
+
+Result<PasswordChange> read_password_change(const boost::json::object& o) {
+  json::Reader in(o);
+  auto current = in.required_string("currentPassword", kPasswordShape);
+  auto next = in.required_string("newPassword", kPasswordShape);
+  if (next)
+    if (auto problem = password_problem(*next)) in.fail("newPassword", *problem);
+  if (auto st = in.finish(); !st) return std::move(st).error();
+  return PasswordChange{std::move(*current), std::move(*next)};
+}
 
 std::string sign_in_json(const SignIn& s) {
   boost::json::object o{{"user", users::own_profile_json(s.user)},

@@ -1,13 +1,14 @@
 // Fuzzes request bodies through the shared JSON reader (core/json.hpp) and the decode and
 // validate functions of the route handlers: tasks, applications, rejections, profiles,
-// partners, offers, discount codes, redemptions, refunds, admin adjustments and account
-// switches. Nothing may crash or leak, and whatever the reader accepts must obey its rule
-// (length in code points, no refused characters).
+// partners, offers, discount codes, redemptions, refunds, admin adjustments, account
+// switches, registration, sign-in, refresh and password changes. Nothing may crash or leak, and
+// whatever the reader accepts must obey its rule (length in code points, no refused characters).
 #include <cstdint>
 #include <cstdlib>
 #include <optional>
 #include <string>
 
+#include "auth/auth_routes.hpp"
 #include "core/ids.hpp"
 #include "core/json.hpp"
 #include "core/text.hpp"
@@ -74,6 +75,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (auto reason = gd::partners::read_refund(o.value()))
     check_string(*reason, {1, 500, true, gd::TextKind::kMultiline});
   (void)gd::users::read_admin_patch(o.value());
+  if (auto r = gd::auth::read_registration(o.value())) {
+    check_string(r->email, {3, 254, true});
+    check_string(r->name, {1, 100, true});
+    if (r->email.find('@') == std::string::npos) std::abort();
+  }
+  (void)gd::auth::read_login(o.value());
+  (void)gd::auth::read_refresh_token(o.value());
+  (void)gd::auth::read_password_change(o.value());
   read_every_member(o.value());
   return 0;
 }
