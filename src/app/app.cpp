@@ -3,11 +3,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/program_options.hpp>
 #include <cstdio>
+#include <deque>
 #include <filesystem>
 #include <iostream>
 #include <mutex>
@@ -33,6 +37,8 @@
 #include "points/ledger_check.hpp"
 #include "points/points_routes.hpp"
 #include "projects/project_service.hpp"
+#include "push/push_routes.hpp"
+#include "push/push_stack.hpp"
 #include "store/idempotency_store.hpp"
 #include "store/open.hpp"
 #include "sync/sync_routes.hpp"
@@ -58,6 +64,82 @@ void add_gauges(Metrics& metrics, db::Database& db, auth::PasswordHasher& hasher
   metrics.gauge("gooddeeds_password_hashes_pending", "Argon2id hashes queued or running.",
                 [&hasher] { return static_cast<double>(hasher.pending()); });
 }
+
+// The push pipeline's feed until the notifications feed is merged: each task event becomes a
+// short generic message to its recipient's devices. The bus calls on_event inside the relay's
+// transaction (for SQLite on the writer thread), so events are queued here and written to
+// push_deliveries in a transaction of their own; an event in this queue when the process dies
+// is not pushed. The feed replaces this with NotificationService calling
+// push::PushService::enqueue_in in the notification's own transaction.
+class TaskEventPushFeed {
+ public:
+  static constexpr std::size_t kMaxQueued = 10'000;
+  TaskEventPushFeed(db::Database& db, boost::asio::any_io_executor ex) : db_(db), ex_(ex) {}
+
+  void on_event(const tasks::TaskEvent& e) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopped_) return;
+      if (queue_.size() >= kMaxQueued) {
+        spdlog::warn("push feed: queue full, task event {} not pushed", e.id);
+        return;
+      }
+      queue_.push_back(e);
+      if (draining_) return;
+      draining_ = true;
+    }
+    // Posted, not spawned here: on PostgreSQL the bus runs on an I/O thread, inside the
+    // relay's transaction, which must not wait for this one.
+    boost::asio::post(ex_,
+                      [this] { boost::asio::co_spawn(ex_, drain(this), boost::asio::detached); });
+  }
+
+  // The bus outlives this feed (a delivering transaction may still run on SQLite's writer
+  // thread at shutdown): after stop(), events are ignored.
+  void stop() {
+    std::lock_guard lock(mu_);
+    stopped_ = true;
+  }
+
+ private:
+  static push::PushMessage message_for(const tasks::TaskEvent& e) {
+    std::string type = e.type;
+    std::replace(type.begin(), type.end(), '.', '_');
+    return {type, "Good Deeds", "There is news about one of your tasks.",
+            boost::json::object{{"taskId", e.task_id}, {"eventId", e.id}}};
+  }
+
+  static Task<void> drain(TaskEventPushFeed* self) {
+    while (true) {
+      std::deque<tasks::TaskEvent> batch;
+      {
+        std::lock_guard lock(self->mu_);
+        if (self->queue_.empty()) {
+          self->draining_ = false;
+          co_return;
+        }
+        batch.swap(self->queue_);
+      }
+      const auto body = [&batch](db::Tx& tx) -> Task<bool> {
+        for (const auto& e : batch)
+          co_await push::PushService::enqueue_in(tx, e.recipient_id, message_for(e));
+        co_return true;
+      };
+      try {
+        co_await self->db_.transact(body);
+      } catch (const std::exception& ex) {
+        spdlog::error("push feed: {} task events not queued for push: {}", batch.size(), ex.what());
+      }
+    }
+  }
+
+  db::Database& db_;
+  boost::asio::any_io_executor ex_;
+  std::mutex mu_;
+  std::deque<tasks::TaskEvent> queue_;
+  bool draining_ = false;
+  bool stopped_ = false;
+};
 
 }  // namespace
 
@@ -107,6 +189,10 @@ int serve(const Config& config) {
   tasks::TaskService task_service(task_store, ledger, project_service, config.tasks);
   task_service.attach_metrics(metrics);
   tasks::TasksPart tasks_part(task_store);
+  push::PushStack push_stack(*database, config.push, metrics);
+  push::DevicesPart devices_part(push_stack.service());
+  auto push_feed = std::make_shared<TaskEventPushFeed>(*database, server.executor());
+  task_events.subscribe([push_feed](const tasks::TaskEvent& e) { push_feed->on_event(e); });
   db::IdempotencyKeys idempotency_keys(*database);
   partners::PartnerStore partner_store(*database);
   partners::PartnerService partner_service(partner_store);
@@ -119,7 +205,9 @@ int serve(const Config& config) {
   add_ops_routes(server.router(), *database, metrics);
   auth::add_routes(server.router(), auth_service);
   users::add_routes(server.router(), user_store,
-                    {&sessions_part, &ledger_part, &projects_part, &tasks_part, &redemptions_part});
+                    {&sessions_part, &ledger_part, &projects_part, &tasks_part, &redemptions_part,
+                     &devices_part});
+  push::add_routes(server.router(), push_stack.service(), push_stack.vapid_public_key());
   users::add_admin_routes(server.router(), user_store, [&auth_service](std::string id) {
     return auth_service.end_all_sessions(std::move(id), "account_deactivated");
   });
@@ -142,6 +230,11 @@ int serve(const Config& config) {
                            std::chrono::milliseconds(config.outbox_poll_ms));
   relay.start(server.executor());
   server.on_shutdown([&relay] { relay.stop(); });
+  push_stack.worker().start(server.executor());
+  server.on_shutdown([&push_stack, push_feed] {
+    push_stack.worker().stop();
+    push_feed->stop();
+  });
   // Hourly, a batch at a time; each process prunes (harmless when several do).
   const std::int64_t retention_ms = std::int64_t{config.sync_retention_days} * 86'400'000;
   Periodic pruner("sync change-log pruning", std::chrono::hours(1), [&]() -> Task<bool> {
