@@ -4,18 +4,28 @@
 #include <fmt/format.h>
 
 namespace gd {
+namespace {
+
+// One observation of a histogram: its bucket (by upper bound, not yet cumulative), count, sum.
+void observe_into(const double* le_s, std::atomic<std::uint64_t>* buckets, std::size_t n,
+                  std::atomic<std::uint64_t>& count, std::atomic<std::uint64_t>& sum_us,
+                  double seconds) {
+  for (std::size_t i = 0; i < n; ++i) {
+    if (seconds <= le_s[i]) {
+      buckets[i].fetch_add(1, std::memory_order_relaxed);
+      break;
+    }
+  }
+  count.fetch_add(1, std::memory_order_relaxed);
+  sum_us.fetch_add(static_cast<std::uint64_t>(seconds * 1e6), std::memory_order_relaxed);
+}
+
+}  // namespace
 
 void RouteMetrics::observe(int status, double seconds) {
   if (status >= 100 && status < 600)
     by_status_[static_cast<std::size_t>(status - 100)].fetch_add(1, std::memory_order_relaxed);
-  for (std::size_t i = 0; i < kBucketsS.size(); ++i) {
-    if (seconds <= kBucketsS[i]) {
-      buckets_[i].fetch_add(1, std::memory_order_relaxed);
-      break;
-    }
-  }
-  count_.fetch_add(1, std::memory_order_relaxed);
-  sum_us_.fetch_add(static_cast<std::uint64_t>(seconds * 1e6), std::memory_order_relaxed);
+  observe_into(kBucketsS.data(), buckets_.data(), kBucketsS.size(), count_, sum_us_, seconds);
 }
 
 void RouteMetrics::render_counts(std::string& out) const {
@@ -55,14 +65,7 @@ Histogram::Histogram(std::string name, std::string help, std::string labels,
       buckets_(new std::atomic<std::uint64_t>[le_s_.size()]()) {}
 
 void Histogram::observe(double seconds) {
-  for (std::size_t i = 0; i < le_s_.size(); ++i) {
-    if (seconds <= le_s_[i]) {
-      buckets_[i].fetch_add(1, std::memory_order_relaxed);
-      break;
-    }
-  }
-  count_.fetch_add(1, std::memory_order_relaxed);
-  sum_us_.fetch_add(static_cast<std::uint64_t>(seconds * 1e6), std::memory_order_relaxed);
+  observe_into(le_s_.data(), buckets_.get(), le_s_.size(), count_, sum_us_, seconds);
 }
 
 void Histogram::render(std::string& out) const {

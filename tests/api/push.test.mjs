@@ -203,6 +203,25 @@ describe('delivery', () => {
     assert.ok(await metric('gooddeeds_push_attempts_total', 'platform="apns",outcome="retry"') >= retries + 2);
   });
 
+  it('drops a message after --push-max-attempts failures and keeps the device', async () => {
+    const creator = await registerUser(srv.base);
+    const helper = await registerUser(srv.base);
+    const apnsToken = fakes.apnsToken();
+    fakes.failNext(apnsToken, 100);
+    expectStatus(await A.post('/users/me/devices', { token: creator.accessToken, body: { platform: 'apns', token: apnsToken } }), 201);
+    const droppedNow = async () => {
+      const text = (await api(srv.origin).get('/metrics')).text;
+      const m = text.match(/^gooddeeds_push_dropped_total (\d+)$/m);
+      return m ? Number(m[1]) : 0;
+    };
+    const before = await droppedNow();
+    await startedTask(creator, helper);
+    await waitUntil('the message dropped after 4 attempts', async () => (await droppedNow()) > before);
+    assert.equal(fakes.state.failures.get(apnsToken), 100 - 4, 'exactly four attempts');
+    assert.equal(fakes.receivedBy(apnsToken).length, 0);
+    assert.equal((await A.get('/users/me/devices', { token: creator.accessToken })).body.items.length, 1);
+  });
+
   it('removes a device its push service reports gone (410, 404 UNREGISTERED)', async () => {
     const creator = await registerUser(srv.base);
     const helper = await registerUser(srv.base);
@@ -232,5 +251,15 @@ describe('delivery', () => {
     expectStatus(await A.post('/auth/logout', { token: u.accessToken, body: { refreshToken: u.refreshToken } }), 204, 'logout');
     const left = await A.get('/users/me/devices', { token: second.body.accessToken });
     assert.deepEqual(left.body.items.map((d) => d.id), [other.body.id], 'only the other session\'s device is left');
+  });
+
+  it('devices end with the account: erasure removes them', async () => {
+    const u = await registerUser(srv.base);
+    const token = fakes.apnsToken();
+    expectStatus(await A.post('/users/me/devices', { token: u.accessToken, body: { platform: 'apns', token } }), 201);
+    expectStatus(await A.del('/users/me', { token: u.accessToken }), 204, 'erase');
+    // The token is free again: registering it elsewhere makes a new device (201, not 200).
+    const v = await registerUser(srv.base);
+    expectStatus(await A.post('/users/me/devices', { token: v.accessToken, body: { platform: 'apns', token } }), 201);
   });
 });
