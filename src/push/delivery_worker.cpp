@@ -64,20 +64,20 @@ std::int64_t DeliveryWorker::backoff_ms(const DeliveryOptions& o, int attempts, 
 }
 
 Task<bool> DeliveryWorker::step() {
-  const std::size_t busy = in_flight_.load();
+  const std::size_t busy = in_flight_->load();
   if (busy >= options_.max_in_flight) co_return false;
   auto batch = co_await store_.claim(options_.max_in_flight - busy, now_ms(), options_.lease_ms);
   for (auto& d : batch) {
-    ++in_flight_;
+    ++*in_flight_;
     boost::asio::co_spawn(ex_, deliver(this, std::move(d)), boost::asio::detached);
   }
-  co_return !batch.empty() && in_flight_.load() < options_.max_in_flight;
+  co_return !batch.empty() && in_flight_->load() < options_.max_in_flight;
 }
 
 Task<void> DeliveryWorker::deliver(DeliveryWorker* self, Delivery d) {
   struct Release {
-    std::atomic<std::size_t>& n;
-    ~Release() { --n; }
+    std::shared_ptr<std::atomic<std::size_t>> n;
+    ~Release() { --*n; }
   } release{self->in_flight_};
   SendResult r;
   PushSender* sender = self->senders_[index(d.device.platform)];

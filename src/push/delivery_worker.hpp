@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -52,7 +53,10 @@ class DeliveryWorker {
   std::array<Histogram*, 3> latency_{};
   std::atomic<std::uint64_t>& dropped_;
   std::atomic<std::uint64_t>& devices_removed_;
-  std::atomic<std::size_t> in_flight_{0};
+  // Shared with the sends in flight: a send whose coroutine frame is destroyed at shutdown
+  // (its io_context gone) still releases its slot after this worker is gone.
+  std::shared_ptr<std::atomic<std::size_t>> in_flight_ =
+      std::make_shared<std::atomic<std::size_t>>(0);
   boost::asio::any_io_executor ex_;
   Periodic loop_;
 };

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/check.hpp"
 #include "core/clock.hpp"
 #include "core/offload.hpp"
 #include "push/address.hpp"
@@ -92,6 +93,16 @@ Task<Result<std::pair<Device, bool>>> PushService::register_device(std::string u
   d.address = in.platform == Platform::kWebPush ? in.endpoint : in.token;
   d.p256dh = in.p256dh;
   d.auth = in.auth;
+  // Two registrations of one new token at once: the loser of the insert finds the winner's
+  // row on a second try.
+  bool raced = false;
+  try {
+    co_return co_await store_.upsert(d);
+  } catch (const db::DbError& e) {
+    if (!e.unique_violation()) throw;
+    raced = true;
+  }
+  GD_CHECK(raced);
   co_return co_await store_.upsert(std::move(d));
 }
 
