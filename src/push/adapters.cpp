@@ -110,7 +110,7 @@ Task<SendResult> WebPushSender::send(Device device, PushMessage message) {
                  "TTL: " + std::to_string(options_.ttl_s), "Urgency: normal",
                  "Authorization: " + authorization(origin_of(device.address), now_ms() / 1000)};
   const HttpResponse res = co_await http_.send(std::move(req));
-  if (res.refused_address)
+  if (res.refused_address && res.status == 0)
     co_return SendResult::gone("the endpoint now resolves to a non-public address");
   co_return classify(res);
 }

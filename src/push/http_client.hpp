@@ -32,7 +32,8 @@ struct HttpResponse {
   std::vector<std::pair<std::string, std::string>> headers;  // names lowercased
   std::string body;                                          // at most 64 KiB kept
   std::string error;                                         // transport failure, if any
-  bool refused_address = false;  // public_only and the address was not public
+  // public_only and an address was refused (with status 0: every address was)
+  bool refused_address = false;
   std::string header(std::string_view lower_name) const;
 };
 

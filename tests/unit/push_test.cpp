@@ -10,8 +10,11 @@
 
 #include <boost/json/parse.hpp>
 
+#include <future>
+
 #include "push/address.hpp"
 #include "push/delivery_worker.hpp"
+#include "push/http_client.hpp"
 #include "push/jose.hpp"
 #include "push/webpush_crypto.hpp"
 
@@ -137,6 +140,35 @@ TEST(PushAddress, ParsesEndpointUrls) {
   EXPECT_EQ(p->port, "8443");
   EXPECT_EQ(parse_url("https://[::1]/x")->host, "::1");
   EXPECT_FALSE(parse_url("not a url"));
+}
+
+// The send-time check: the address curl is about to connect to is judged, whatever the URL
+// said at registration; nothing is connected.
+TEST(PushHttpClient, RefusesANonPublicAddressWhenConnecting) {
+  HttpClient client(HttpClientOptions{1000, 2000, "", false});
+  for (const char* url : {"https://127.0.0.1:9/x", "https://localhost:9/x", "https://[::1]:9/"}) {
+    std::promise<HttpResponse> done;
+    HttpRequest req;
+    req.url = url;
+    req.public_only = true;
+    client.start(req, [&done](HttpResponse r) { done.set_value(std::move(r)); });
+    const HttpResponse res = done.get_future().get();
+    EXPECT_TRUE(res.refused_address) << url;
+    EXPECT_EQ(res.status, 0) << url;
+  }
+}
+
+TEST(PushHttpClient, PublicOnlyRequestsAreHttpsOnly) {
+  HttpClient client(HttpClientOptions{1000, 2000, "", true});
+  std::promise<HttpResponse> done;
+  HttpRequest req;
+  req.url = "http://127.0.0.1:9/x";
+  req.public_only = true;
+  client.start(req, [&done](HttpResponse r) { done.set_value(std::move(r)); });
+  const HttpResponse res = done.get_future().get();
+  EXPECT_EQ(res.status, 0);
+  EXPECT_FALSE(res.refused_address);
+  EXPECT_NE(res.error.find("Protocol"), std::string::npos) << res.error;
 }
 
 TEST(PushRetry, BackoffDoublesWithJitterUpToTheCap) {
