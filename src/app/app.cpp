@@ -3,11 +3,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/program_options.hpp>
 #include <cstdio>
+#include <deque>
 #include <filesystem>
 #include <iostream>
 #include <mutex>
@@ -35,6 +39,8 @@
 #include "points/ledger_check.hpp"
 #include "points/points_routes.hpp"
 #include "projects/project_service.hpp"
+#include "push/push_routes.hpp"
+#include "push/push_stack.hpp"
 #include "store/idempotency_store.hpp"
 #include "store/open.hpp"
 #include "sync/sync_routes.hpp"
@@ -112,6 +118,8 @@ int serve(const Config& config) {
   tasks::TaskService task_service(task_store, ledger, project_service, config.tasks);
   task_service.attach_metrics(metrics);
   tasks::TasksPart tasks_part(task_store);
+  push::PushStack push_stack(*database, config.push, metrics);
+  push::DevicesPart devices_part(push_stack.service());
   db::IdempotencyKeys idempotency_keys(*database);
   partners::PartnerStore partner_store(*database);
   partners::PartnerService partner_service(partner_store, config.partner_limits);
@@ -125,7 +133,8 @@ int serve(const Config& config) {
   auth::add_routes(server.router(), auth_service);
   users::add_routes(server.router(), user_store,
                     {&sessions_part, &ledger_part, &projects_part, &tasks_part, &redemptions_part,
-                     &notifications_part});
+                     &notifications_part, &devices_part});
+  push::add_routes(server.router(), push_stack.service(), push_stack.vapid_public_key());
   users::add_admin_routes(server.router(), user_store, [&auth_service](std::string id) {
     return auth_service.end_all_sessions(std::move(id), "account_deactivated");
   });
@@ -149,6 +158,8 @@ int serve(const Config& config) {
                            std::chrono::milliseconds(config.outbox_poll_ms));
   relay.start(server.executor());
   server.on_shutdown([&relay] { relay.stop(); });
+  push_stack.worker().start(server.executor());
+  server.on_shutdown([&push_stack] { push_stack.worker().stop(); });
   // Hourly, a batch at a time; each process prunes (harmless when several do).
   const std::int64_t retention_ms = std::int64_t{config.sync_retention_days} * 86'400'000;
   Periodic pruner("sync change-log pruning", std::chrono::hours(1), [&]() -> Task<bool> {

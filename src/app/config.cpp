@@ -158,7 +158,25 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     ("auth-rate-per-email-ip-burst", po::value(&c.auth.per_email_ip.burst)->default_value(c.auth.per_email_ip.burst), "failed logins + registrations per email from one IP before 429")
     ("auth-rate-per-email-ip-per-min", po::value(&email_ip_per_min)->default_value(email_ip_per_min), "refill of that budget per minute")
     ("auth-rate-per-email-burst", po::value(&c.auth.per_email.burst)->default_value(c.auth.per_email.burst), "failed logins + registrations per email from all IPs before 429")
-    ("auth-rate-per-email-per-min", po::value(&email_per_min)->default_value(email_per_min), "refill of that budget per minute");
+    ("auth-rate-per-email-per-min", po::value(&email_per_min)->default_value(email_per_min), "refill of that budget per minute")
+    ("webpush-vapid-key-file", po::value(&c.push.webpush_vapid_key_file), "VAPID key for Web Push: PEM, EC P-256 private key (unset: Web Push off)")
+    ("webpush-subject", po::value(&c.push.webpush_subject)->default_value(c.push.webpush_subject), "VAPID subject: a mailto: or https: contact")
+    ("webpush-ttl-s", po::value(&c.push.webpush_ttl_s)->default_value(c.push.webpush_ttl_s), "how long a Web Push service may keep a message for an offline device")
+    ("fcm-service-account-file", po::value(&c.push.fcm_service_account_file), "FCM service account JSON (client_email, private_key, token_uri, project_id; unset: FCM off)")
+    ("fcm-endpoint", po::value(&c.push.fcm_endpoint)->default_value(c.push.fcm_endpoint), "FCM HTTP v1 base URL")
+    ("apns-key-file", po::value(&c.push.apns_key_file), "APNs auth key (.p8, PEM; unset: APNs off)")
+    ("apns-key-id", po::value(&c.push.apns_key_id), "APNs key id (the provider token's kid)")
+    ("apns-team-id", po::value(&c.push.apns_team_id), "Apple team id (the provider token's iss)")
+    ("apns-topic", po::value(&c.push.apns_topic), "apns-topic: the app's bundle id")
+    ("apns-endpoint", po::value(&c.push.apns_endpoint)->default_value(c.push.apns_endpoint), "APNs base URL (https://api.sandbox.push.apple.com for development)")
+    ("push-ca-file", po::value(&c.push.http.ca_file), "CA bundle for outgoing push HTTPS (default: the system's)")
+    ("push-allow-private-endpoints", po::value(&c.push.allow_private_endpoints)->default_value(false)->implicit_value(true), "accept Web Push endpoints on loopback and private addresses (tests only)")
+    ("push-connect-timeout-ms", po::value(&c.push.http.connect_timeout_ms)->default_value(c.push.http.connect_timeout_ms), "connect timeout of a push request")
+    ("push-timeout-ms", po::value(&c.push.http.total_timeout_ms)->default_value(c.push.http.total_timeout_ms), "total timeout of a push request")
+    ("push-poll-ms", po::value(&c.push.delivery.poll_ms)->default_value(c.push.delivery.poll_ms), "how often due push deliveries are looked for")
+    ("push-max-attempts", po::value(&c.push.delivery.max_attempts)->default_value(c.push.delivery.max_attempts), "attempts per push message before it is dropped")
+    ("push-retry-base-ms", po::value(&c.push.delivery.retry_base_ms)->default_value(c.push.delivery.retry_base_ms), "first push retry after about this long (doubling, with jitter)")
+    ("push-retry-max-ms", po::value(&c.push.delivery.retry_max_ms)->default_value(c.push.delivery.retry_max_ms), "longest wait between push attempts");
   // clang-format on
   po::variables_map vm;
   try {
@@ -204,6 +222,12 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
       throw std::invalid_argument("--redeem-min-account-age-days must be between 0 and 3650");
     if (c.redemptions.hold.min_reward_creators < 0 || c.redemptions.hold.min_reward_creators > 100)
       throw std::invalid_argument("--redeem-min-reward-creators must be between 0 and 100");
+    if (c.push.delivery.max_attempts < 1 || c.push.delivery.retry_base_ms < 1 ||
+        c.push.delivery.retry_max_ms < c.push.delivery.retry_base_ms || c.push.delivery.poll_ms < 1)
+      throw std::invalid_argument("push retry settings: attempts and delays must be positive");
+    if (c.push.http.connect_timeout_ms < 1 || c.push.http.total_timeout_ms < 1)
+      throw std::invalid_argument("push timeouts must be at least 1 ms");
+    c.push.delivery.lease_ms = std::max(60'000, 2 * c.push.http.total_timeout_ms);
     c.database.url = database.empty() ? "sqlite:" + c.data_dir + "/gooddeeds.db" : database;
     c.server.cors_origins = split(cors, ',');
     c.auth.per_ip.refill_per_s = ip_per_min / 60.0;

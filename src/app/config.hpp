@@ -14,6 +14,7 @@
 #include "media/media_service.hpp"
 #include "partners/partner_service.hpp"
 #include "partners/redemption_service.hpp"
+#include "push/push_stack.hpp"
 #include "store/db.hpp"
 #include "tasks/task_service.hpp"
 
@@ -30,6 +31,7 @@ struct Config {
   media::MediaOptions media;
   partners::RedemptionOptions redemptions;
   partners::PartnerLimits partner_limits;
+  push::PushConfig push;
   int outbox_poll_ms = 250;  // how often the task event relay looks for new events
   std::size_t max_sync_push_bytes = 16 * 1024 * 1024;  // largest sync push body (413 beyond)
   int sync_retention_days = 90;              // sync change log kept this long (0: forever)

@@ -16,6 +16,7 @@ namespace gd {
   X(kInvalidCursor, "INVALID_CURSOR", 400, "Invalid cursor")                                     \
   X(kInvalidImage, "INVALID_IMAGE", 400, "Invalid image")                                        \
   X(kImageTooLarge, "IMAGE_TOO_LARGE", 400, "Image dimensions too large")                        \
+  X(kPlatformNotConfigured, "PLATFORM_NOT_CONFIGURED", 400, "Push platform not configured")      \
   X(kUnauthenticated, "UNAUTHENTICATED", 401, "Authentication required")                         \
   X(kTokenInvalid, "TOKEN_INVALID", 401, "Invalid access token")                                 \
   X(kTokenExpired, "TOKEN_EXPIRED", 401, "Access token expired")                                 \

@@ -4,18 +4,28 @@
 #include <fmt/format.h>
 
 namespace gd {
+namespace {
+
+// One observation of a histogram: its bucket (by upper bound, not yet cumulative), count, sum.
+void observe_into(const double* le_s, std::atomic<std::uint64_t>* buckets, std::size_t n,
+                  std::atomic<std::uint64_t>& count, std::atomic<std::uint64_t>& sum_us,
+                  double seconds) {
+  for (std::size_t i = 0; i < n; ++i) {
+    if (seconds <= le_s[i]) {
+      buckets[i].fetch_add(1, std::memory_order_relaxed);
+      break;
+    }
+  }
+  count.fetch_add(1, std::memory_order_relaxed);
+  sum_us.fetch_add(static_cast<std::uint64_t>(seconds * 1e6), std::memory_order_relaxed);
+}
+
+}  // namespace
 
 void RouteMetrics::observe(int status, double seconds) {
   if (status >= 100 && status < 600)
     by_status_[static_cast<std::size_t>(status - 100)].fetch_add(1, std::memory_order_relaxed);
-  for (std::size_t i = 0; i < kBucketsS.size(); ++i) {
-    if (seconds <= kBucketsS[i]) {
-      buckets_[i].fetch_add(1, std::memory_order_relaxed);
-      break;
-    }
-  }
-  count_.fetch_add(1, std::memory_order_relaxed);
-  sum_us_.fetch_add(static_cast<std::uint64_t>(seconds * 1e6), std::memory_order_relaxed);
+  observe_into(kBucketsS.data(), buckets_.data(), kBucketsS.size(), count_, sum_us_, seconds);
 }
 
 void RouteMetrics::render_counts(std::string& out) const {
@@ -44,6 +54,39 @@ void RouteMetrics::render_histogram(std::string& out) const {
                      method_, route_, static_cast<double>(sum_us_.load()) / 1e6);
   out += fmt::format("http_request_duration_seconds_count{{method=\"{}\",route=\"{}\"}} {}\n",
                      method_, route_, count);
+}
+
+Histogram::Histogram(std::string name, std::string help, std::string labels,
+                     std::vector<double> le_s)
+    : name_(std::move(name)),
+      help_(std::move(help)),
+      labels_(std::move(labels)),
+      le_s_(std::move(le_s)),
+      buckets_(new std::atomic<std::uint64_t>[le_s_.size()]()) {}
+
+void Histogram::observe(double seconds) {
+  observe_into(le_s_.data(), buckets_.get(), le_s_.size(), count_, sum_us_, seconds);
+}
+
+void Histogram::render(std::string& out) const {
+  const std::string sep = labels_.empty() ? "" : labels_ + ",";
+  const std::string own = labels_.empty() ? "" : "{" + labels_ + "}";
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < le_s_.size(); ++i) {
+    cumulative += buckets_[i].load(std::memory_order_relaxed);
+    out += fmt::format("{}_bucket{{{}le=\"{}\"}} {}\n", name_, sep, le_s_[i], cumulative);
+  }
+  const auto count = count_.load(std::memory_order_relaxed);
+  out += fmt::format("{}_bucket{{{}le=\"+Inf\"}} {}\n", name_, sep, count);
+  out += fmt::format("{}_sum{} {}\n", name_, own, static_cast<double>(sum_us_.load()) / 1e6);
+  out += fmt::format("{}_count{} {}\n", name_, own, count);
+}
+
+Histogram& Metrics::histogram(const std::string& name, const std::string& help,
+                              const std::string& labels, std::vector<double> le_s) {
+  std::lock_guard lock(mu_);
+  histograms_.push_back(std::make_unique<Histogram>(name, help, labels, std::move(le_s)));
+  return *histograms_.back();
 }
 
 RouteMetrics& Metrics::route(const std::string& method, const std::string& route) {
@@ -97,6 +140,12 @@ std::string Metrics::render() const {
       if (!c.labels.empty()) out += "{" + c.labels + "}";
       out += fmt::format(" {}\n", c.value.load(std::memory_order_relaxed));
     }
+  }
+  for (std::size_t i = 0; i < histograms_.size(); ++i) {
+    const auto& h = *histograms_[i];
+    if (i == 0 || histograms_[i - 1]->name() != h.name())
+      out += fmt::format("# HELP {} {}\n# TYPE {} histogram\n", h.name(), h.help(), h.name());
+    h.render(out);
   }
   for (const auto& g : gauges_) {
     out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n{} {}\n", g.name, g.help, g.name, g.name,

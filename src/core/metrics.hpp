@@ -31,6 +31,23 @@ class RouteMetrics {
   std::atomic<std::uint64_t> sum_us_{0};
 };
 
+// A latency histogram outside the HTTP routes (e.g. push delivery), one series per labels.
+class Histogram {
+ public:
+  Histogram(std::string name, std::string help, std::string labels, std::vector<double> le_s);
+  void observe(double seconds);
+  const std::string& name() const { return name_; }
+  const std::string& help() const { return help_; }
+  void render(std::string& out) const;
+
+ private:
+  std::string name_, help_, labels_;
+  std::vector<double> le_s_;
+  std::unique_ptr<std::atomic<std::uint64_t>[]> buckets_;
+  std::atomic<std::uint64_t> count_{0};
+  std::atomic<std::uint64_t> sum_us_{0};
+};
+
 class Metrics {
  public:
   // Stable for the life of the registry; call at start-up, not per request.
@@ -41,6 +58,9 @@ class Metrics {
   std::atomic<std::uint64_t>& counter(const std::string& name, const std::string& help,
                                       const std::string& labels);
   void gauge(const std::string& name, const std::string& help, std::function<double()> read);
+  // One series of a histogram with upper bounds `le_s` (seconds, ascending).
+  Histogram& histogram(const std::string& name, const std::string& help, const std::string& labels,
+                       std::vector<double> le_s);
   std::string render() const;
 
  private:
@@ -56,6 +76,7 @@ class Metrics {
   std::vector<std::unique_ptr<RouteMetrics>> routes_;
   std::vector<std::unique_ptr<Counter>> counters_;
   std::vector<Gauge> gauges_;
+  std::vector<std::unique_ptr<Histogram>> histograms_;
 };
 
 }  // namespace gd

@@ -7,6 +7,7 @@
 #include "core/check.hpp"
 #include "core/clock.hpp"
 #include "notifications/texts.hpp"
+#include "push/queue.hpp"
 #include "users/user_store.hpp"
 
 namespace gd::notifications {
@@ -49,6 +50,10 @@ Task<Notification> NotificationService::add_in(db::Tx& tx, UserId recipient, Typ
       "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
       db::params(n.id, n.user_id, n.type, n.title, n.body, n.data, db::opt(n.task_id),
                  n.created_at_ms));
+  // And to the recipient's devices: the deliveries commit with the notification or not at all.
+  auto payload = data_json(data);
+  payload["notificationId"] = n.id;
+  co_await push::enqueue_in(tx, n.user_id, {n.type, n.title, n.body, std::move(payload)});
   co_return n;
 }
 

@@ -1,0 +1,54 @@
+// JOSE pieces the push adapters share, on OpenSSL 3: base64url, one JWT signer for ES256
+// (VAPID, APNs provider tokens) and RS256 (FCM service-account assertions), and P-256 keys
+// as raw points.
+#pragma once
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <boost/json/object.hpp>
+
+typedef struct evp_pkey_st EVP_PKEY;
+
+namespace gd::push {
+
+std::string b64url(std::string_view bytes);
+// Accepts base64url or standard base64, padded or not; false on any other character.
+bool b64url_decode(std::string_view text, std::string& out);
+
+struct PkeyFree {
+  void operator()(EVP_PKEY* k) const;
+};
+using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
+
+// A P-256 or RSA private key that signs JWTs: ES256 for EC keys (the signature is r || s, 64
+// bytes, as JWS wants, not DER), RS256 for RSA keys.
+class JwtSigner {
+ public:
+  // PEM ("BEGIN PRIVATE KEY", "BEGIN EC PRIVATE KEY" or "BEGIN RSA PRIVATE KEY"). An EC key
+  // must be on P-256. Throws std::invalid_argument otherwise (a configuration error).
+  static JwtSigner from_pem(std::string_view pem);
+  explicit JwtSigner(Pkey key);
+
+  std::string_view alg() const { return es256_ ? "ES256" : "RS256"; }
+  // header.claims.signature; `header` gets "alg" set (callers add "typ" or "kid").
+  std::string sign(boost::json::object header, const boost::json::object& claims) const;
+  // The uncompressed public point (65 bytes) of an EC key; "" for RSA.
+  std::string public_point() const;
+  EVP_PKEY* key() const { return key_.get(); }
+
+ private:
+  std::string signature(std::string_view input) const;
+  std::shared_ptr<EVP_PKEY> key_;
+  bool es256_ = false;
+};
+
+// P-256 keys from raw bytes: a public point (65 bytes, uncompressed) and, for a private
+// key, the scalar (32 bytes) with its public point. Null when the bytes are not a key.
+Pkey p256_public_key(std::string_view point);
+Pkey p256_private_key(std::string_view scalar, std::string_view point);
+Pkey p256_generate();
+// The uncompressed public point of an EC key.
+std::string p256_point(EVP_PKEY* key);
+
+}  // namespace gd::push
