@@ -15,6 +15,7 @@
 #include "partners/redemption_service.hpp"
 #include "store/db.hpp"
 #include "tasks/task_service.hpp"
+#include "web/web_routes.hpp"
 
 namespace gd::app {
 
@@ -28,6 +29,7 @@ struct Config {
   tasks::TaskOptions tasks;
   media::MediaOptions media;
   partners::RedemptionOptions redemptions;
+  web::WebOptions web;
   int outbox_poll_ms = 250;  // how often the task event relay looks for new events
   std::size_t max_sync_push_bytes = 16 * 1024 * 1024;  // largest sync push body (413 beyond)
   int sync_retention_days = 90;              // sync change log kept this long (0: forever)
