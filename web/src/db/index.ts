@@ -3,7 +3,7 @@
 // reach the server on the next sync. Records the server refuses (experimentalRejectedIds)
 // stay unsynced and are listed in `rejected` for the person to see.
 import { Database, Model, Q } from '@nozbe/watermelondb';
-import LokiJSAdapter from '@nozbe/watermelondb/adapters/lokijs';
+import * as lokiModule from '@nozbe/watermelondb/adapters/lokijs';
 import { synchronize } from '@nozbe/watermelondb/sync';
 import { setGenerator } from '@nozbe/watermelondb/utils/common/randomId';
 import { useEffect, useState } from 'preact/hooks';
@@ -12,6 +12,11 @@ import { signal } from '../signal';
 import { migrations, schema, TABLES, type TableName } from './schema';
 
 setGenerator(() => crypto.randomUUID());
+
+// The adapter is a CommonJS module with `exports.default`; the bundler's interop (Node's
+// rules in a "type": "module" package) may hand us either the class or the exports object.
+const lokiExports = lokiModule as any;
+const LokiJSAdapter = lokiExports.default?.default ?? lokiExports.default;
 
 const models = Object.keys(TABLES).map((table) => {
   const M = class extends Model {};

@@ -62,13 +62,18 @@ export function RedemptionsScreen() {
       <ul class="cards">
         {items.map((r) => (
           <li class="card" key={r.id}>
-            <a href={`/redemptions/${r.id}`}><strong>{r.offer?.title ?? r.discount_code}</strong></a>
+            <a href={`/redemptions/${r.id}`}><strong>{r.offer?.title ?? formatCode(r.discount_code)}</strong></a>
             <div class="meta">{t('redemption.expires', { date: when(r.expires_at) })}</div>
           </li>
         ))}
       </ul>
     </section>
   );
+}
+
+// Shown as the REST answer does it (groups of four joined by dashes), for reading aloud.
+function formatCode(code: string) {
+  return code.includes('-') ? code : (code.match(/.{1,4}/g) ?? []).join('-');
 }
 
 export function RedemptionScreen(props: { id: string }) {
@@ -82,7 +87,7 @@ export function RedemptionScreen(props: { id: string }) {
     <section class="redemption">
       <h1>{t('redemption.title')}</h1>
       {r.offer && <p>{r.offer.title}</p>}
-      <p class="code" data-testid="discount-code">{r.discount_code}</p>
+      <p class="code" data-testid="discount-code">{formatCode(r.discount_code)}</p>
       <p>{t('redemption.expires', { date: when(r.expires_at) })}</p>
     </section>
   );

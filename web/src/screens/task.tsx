@@ -60,7 +60,10 @@ export function TaskScreen(props: { id: string }) {
     setError(null);
     try { await f(); } catch (e) { setError(navigator.onLine ? errorText(e) : t('error.offline')); }
   };
+  // One status move per sync: the push sends the record's state, not the moves, so a second
+  // move before the first reached the server would look like a jump the lifecycle refuses.
   const move = (status: string, extra: Record<string, unknown> = {}) => act(() => writeRow('tasks', task.id, { status, ...extra }));
+  const moving = task.unsynced;
   const rest = (path: string, body?: unknown) => act(async () => { await call(`/tasks/${task.id}/${path}`, { method: 'POST', body }); await sync(); });
 
   return (
@@ -78,13 +81,13 @@ export function TaskScreen(props: { id: string }) {
         )}
         {applied && <p role="status">{t('task.applied')}</p>}
         {isCreator && task.status === 'open' && !editing && <button type="button" onClick={() => setEditing(true)}>{t('task.edit')}</button>}
-        {isCreator && task.status === 'open' && <button type="button" onClick={() => move('cancelled')}>{t('task.cancel')}</button>}
-        {isHelper && task.status === 'assigned' && <button type="button" class="primary" onClick={() => move('in_progress')}>{t('task.start')}</button>}
-        {isHelper && task.status === 'in_progress' && <button type="button" class="primary" onClick={() => move('pending_confirmation')}>{t('task.complete')}</button>}
+        {isCreator && task.status === 'open' && <button type="button" disabled={moving} onClick={() => move('cancelled')}>{t('task.cancel')}</button>}
+        {isHelper && task.status === 'assigned' && <button type="button" class="primary" disabled={moving} onClick={() => move('in_progress')}>{t('task.start')}</button>}
+        {isHelper && task.status === 'in_progress' && <button type="button" class="primary" disabled={moving} onClick={() => move('pending_confirmation')}>{t('task.complete')}</button>}
         {isHelper && (task.status === 'assigned' || task.status === 'in_progress') && (
-          <button type="button" onClick={() => move('open', { helper_id: null })}>{t('task.withdraw')}</button>
+          <button type="button" disabled={moving} onClick={() => move('open', { helper_id: null })}>{t('task.withdraw')}</button>
         )}
-        {isCreator && task.status === 'pending_confirmation' && <button type="button" class="primary" onClick={() => move('completed')}>{t('task.confirm')}</button>}
+        {isCreator && task.status === 'pending_confirmation' && <button type="button" class="primary" disabled={moving} onClick={() => move('completed')}>{t('task.confirm')}</button>}
         {isCreator && task.status === 'pending_confirmation' && <RejectForm onReject={(reason) => rest('reject', { reason })} />}
       </div>
       {isCreator && task.status === 'open' && <Applications taskId={task.id} onAccepted={() => sync()} />}
