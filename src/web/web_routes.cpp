@@ -91,7 +91,7 @@ std::string tile_origin(const std::string& url) {
 }
 
 std::string content_security_policy(const std::string& map_tiles_url) {
-  return "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+  return "default-src 'self'; script-src 'self'; style-src 'self'; "
          "img-src 'self' data: blob: " +
          tile_origin(map_tiles_url) +
          "; connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; "

@@ -80,6 +80,7 @@ TEST(WebCsp, AllowsTheTileHost) {
   EXPECT_NE(csp.find("img-src 'self' data: blob: https://tile.openstreetmap.org;"),
             std::string::npos);
   EXPECT_NE(csp.find("script-src 'self';"), std::string::npos);
+  EXPECT_EQ(csp.find("unsafe"), std::string::npos);
 }
 
 }  // namespace

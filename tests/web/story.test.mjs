@@ -14,6 +14,7 @@ let srv, tiles, browser, ctxA, ctxB, A, B;
 const TITLE = `Carry shopping upstairs ${Date.now()}`;
 let taskId;
 const emails = new Map();
+const cspViolations = [];
 
 async function signUp(page, name) {
   await page.goto(srv.origin + '/');
@@ -54,8 +55,10 @@ before(async () => {
   ctxB = await newContext(browser);
   A = await ctxA.newPage();
   B = await ctxB.newPage();
-  for (const [who, p] of [['A', A], ['B', B]])
+  for (const [who, p] of [['A', A], ['B', B]]) {
     p.on('pageerror', (e) => console.error(`[${who}] page error: ${e.message}`));
+    p.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspViolations.push(`[${who}] ${m.text()}`); });
+  }
 });
 
 after(async () => {
@@ -187,5 +190,9 @@ describe('the web app', { concurrency: false }, () => {
     const t = await api(srv.base).get(`/tasks/${id}`, { token: await token(B) });
     expectStatus(t, 200, 'task');
     assert.equal(t.body.title, 'Water my plants and feed the cat');
+  });
+
+  it('nothing the app did was refused by its Content-Security-Policy', () => {
+    assert.deepEqual(cspViolations, []);
   });
 });
