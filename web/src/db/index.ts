@@ -57,6 +57,10 @@ export const syncing = signal(false);
 export const rejected = signal<{ table: string; id: string }[]>([]);
 export const lastSyncError = signal<string | null>(null);
 
+// How long the last sync took, for bench/web_budget.mjs (read as window.gdSyncStats).
+export const syncStats = { lastMs: 0, count: 0 };
+(window as any).gdSyncStats = syncStats;
+
 let running: Promise<void> | null = null;
 let again = false;
 
@@ -92,7 +96,13 @@ export function sync(): Promise<void> {
   syncing.set(true);
   running = (async () => {
     try {
-      do { again = false; await syncOnce(); } while (again);
+      do {
+        again = false;
+        const started = performance.now();
+        await syncOnce();
+        syncStats.lastMs = performance.now() - started;
+        syncStats.count += 1;
+      } while (again);
       lastSyncError.set(null);
     } catch (e) {
       lastSyncError.set(e instanceof Error ? e.message : String(e));
