@@ -1,8 +1,9 @@
 // The web app end to end in Chromium against the real server on SQLite (API.md "Web app"):
 // two people in two browser contexts live the whole story — A posts a task with a photo, B
 // finds it in the list and on the map and applies, A accepts, B starts and completes, A
-// confirms, B sees the reward, redeems an admin's offer and sees the code — then B edits a
-// task offline, reloads, and the edit reaches the server once B is back online. Every
+// confirms, B sees the reward, redeems an admin's offer and sees the code; B edits a
+// task offline, reloads, and the edit reaches the server once B is back online; B switches
+// to German, edits the profile, exports the data and deletes the account. Every
 // screen passes axe-core (no serious or critical violations) and is photographed at a phone
 // and a desktop size.
 import { describe, it, before, after } from 'node:test';
@@ -190,6 +191,31 @@ describe('the web app', { concurrency: false }, () => {
     const t = await api(srv.base).get(`/tasks/${id}`, { token: await token(B) });
     expectStatus(t, 200, 'task');
     assert.equal(t.body.title, 'Water my plants and feed the cat');
+  });
+
+  it('B switches to German, edits the profile, lists redemptions, exports the data and deletes the account', async () => {
+    await B.getByRole('link', { name: 'Rewards' }).click();
+    await B.getByRole('link', { name: 'My redemptions' }).click();
+    await B.getByRole('link', { name: 'A free pretzel' }).waitFor();
+    await screen(B, 'redemptions');
+    await B.getByLabel('Language').first().selectOption('de');
+    await B.getByRole('link', { name: 'In der Nähe' }).waitFor();
+    await B.getByRole('link', { name: 'Profil' }).click();
+    await B.getByLabel('Über mich').fill('Gärtner aus Leidenschaft.');
+    await B.getByRole('button', { name: 'Profil speichern' }).click();
+    await B.getByText('Gespeichert.').waitFor();
+    await screen(B, 'profile-de');
+    const me = await api(srv.base).get('/users/me', { token: await token(B) });
+    assert.equal(me.body.bio, 'Gärtner aus Leidenschaft.');
+    const [download] = await Promise.all([B.waitForEvent('download'), B.getByRole('button', { name: 'Meine Daten herunterladen' }).click()]);
+    const exported = JSON.parse(await (await download.createReadStream()).toArray().then((c) => Buffer.concat(c).toString()));
+    assert.equal(exported.profile.email, emails.get(B));
+    assert.equal(exported.profile.bio, 'Gärtner aus Leidenschaft.');
+    await B.getByLabel('LÖSCHEN eingeben').fill('LÖSCHEN');
+    await B.getByRole('button', { name: 'Mein Konto löschen' }).click();
+    await B.getByRole('heading', { name: 'Registrieren' }).waitFor();
+    const gone = await api(srv.base).post('/auth/login', { body: { email: emails.get(B), password: PASSWORD } });
+    assert.equal(gone.status, 401);
   });
 
   it('nothing the app did was refused by its Content-Security-Policy', () => {

@@ -22,7 +22,7 @@ export function ProfileScreen() {
     e.preventDefault();
     setSaved(false);
     try {
-      updateUser(await call<User>('/users/me', { method: 'PATCH', body: { name, bio, locale: current } }));
+      updateUser(await call<User>('/users/me', { method: 'PATCH', body: { name, bio } }));
       setSaved(true);
     } catch (err) { setError(navigator.onLine ? errorText(err) : t('error.offline')); }
   };
