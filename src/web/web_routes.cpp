@@ -4,6 +4,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "core/check.hpp"
 #include "core/json.hpp"
 #include "web/bundle.hpp"
 
@@ -107,22 +108,31 @@ StaticFiles load_files(const WebOptions& options) {
   return files;
 }
 
+namespace {
+
+struct State {
+  StaticFiles files;
+  std::string csp;
+};
+
+// Parameters by value: a coroutine (STYLE.md, CP.53).
+Task<Response> answer(std::shared_ptr<const State> state, Request req) {
+  if (!reserved(req.path)) {
+    if (const auto* file = state->files.find(req.path)) co_return serve(req, *file, state->csp);
+    if (accepts_html(req) && is_app_route(req.path) && file_name_for(req.path))
+      co_return serve(req, *state->files.find("/"), state->csp);
+  }
+  co_return http::fail(req, make_error(ErrorCode::kNotFound, "No route for " + req.path + "."));
+}
+
+}  // namespace
+
 void add_routes(http::RouteTable& routes, StaticFiles files, const WebOptions& options) {
-  struct State {
-    StaticFiles files;
-    std::string csp;
-  };
+  GD_CHECK(files.find("/") != nullptr);  // load_files always has an index.html
   auto state = std::make_shared<const State>(
       State{std::move(files), content_security_policy(options.map_tiles_url)});
   const http::RouteOptions open{http::Auth::kNone, false};
-  routes.set_fallback(open, [state](Request req) -> Task<Response> {
-    if (!reserved(req.path)) {
-      if (const auto* file = state->files.find(req.path)) co_return serve(req, *file, state->csp);
-      if (accepts_html(req) && is_app_route(req.path) && file_name_for(req.path))
-        co_return serve(req, *state->files.find("/"), state->csp);
-    }
-    co_return http::fail(req, make_error(ErrorCode::kNotFound, "No route for " + req.path + "."));
-  });
+  routes.set_fallback(open, [state](Request r) { return answer(state, std::move(r)); });
 }
 
 }  // namespace gd::web
