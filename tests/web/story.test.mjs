@@ -8,7 +8,7 @@
 // and a desktop size.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, createAdmin, api, uniqueEmail, loginOk, PASSWORD, expectStatus } from '../api/harness.mjs';
+import { startServer, createAdmin, api, uniqueEmail, loginOk, registerUser, PASSWORD, expectStatus } from '../api/harness.mjs';
 import { launch, newContext, png, screen, startTileServer } from './browser.mjs';
 
 let srv, tiles, browser, ctxA, ctxB, A, B;
@@ -216,6 +216,38 @@ describe('the web app', { concurrency: false }, () => {
     await B.getByRole('heading', { name: 'Registrieren' }).waitFor();
     const gone = await api(srv.base).post('/auth/login', { body: { email: emails.get(B), password: PASSWORD } });
     assert.equal(gone.status, 401);
+  });
+
+  it('a change the server refuses (experimentalRejectedIds) is shown, not lost', async () => {
+    await A.getByRole('link', { name: 'Ask for help' }).click();
+    await A.getByLabel('Title').fill('Fix my bike');
+    await A.getByLabel('Description').fill('The chain keeps slipping.');
+    await A.getByRole('button', { name: 'Use my location' }).click();
+    await A.getByRole('button', { name: 'Post task' }).click();
+    await A.waitForURL(/\/tasks\/[0-9a-f-]{36}$/);
+    const id = A.url().split('/').pop();
+    await synced(A);
+    // Offline, A renames the task; meanwhile (A on another device) a helper is accepted, so
+    // the task is no longer open and the rename breaks the edit rule when it arrives.
+    await ctxA.setOffline(true);
+    await A.getByRole('button', { name: 'Edit' }).click();
+    await A.getByLabel('Title').fill('Fix my bike, please');
+    await A.getByRole('button', { name: 'Save' }).click();
+    await A.getByRole('heading', { name: 'Fix my bike, please' }).waitFor();
+    const R = api(srv.base);
+    const helper = await registerUser(srv.base);
+    const applied = await R.post(`/tasks/${id}/applications`, { token: helper.accessToken, body: { message: 'Me!' } });
+    expectStatus(applied, 201, 'apply');
+    const accepted = await R.post(`/tasks/${id}/applications/${applied.body.id}/accept`, { token: await token(A) });
+    expectStatus(accepted, 200, 'accept');
+    await ctxA.setOffline(false);
+    await A.getByRole('alert').filter({ hasText: 'The server refused these changes' }).waitFor({ timeout: 20_000 });
+    await A.getByRole('alert').getByRole('link', { name: 'Fix my bike, please' }).waitFor();
+    await A.getByRole('status').filter({ hasText: 'The server refused this change' }).waitFor();
+    await screen(A, 'refused-change');
+    const server = await R.get(`/tasks/${id}`, { token: await token(A) });
+    assert.equal(server.body.title, 'Fix my bike');
+    assert.equal(server.body.status, 'assigned');
   });
 
   it('nothing the app did was refused by its Content-Security-Policy', () => {

@@ -2,7 +2,7 @@
 // banners, navigation, and the screen for the current path.
 import { useEffect } from 'preact/hooks';
 import { logout, session } from './api';
-import { database, rejected, sync, syncing } from './db';
+import { database, findRow, rejected, sync, syncing, useLocal } from './db';
 import { lang, setLang, t, type Lang } from './i18n';
 import { go, onLink, path } from './router';
 import { AuthScreen } from './screens/auth';
@@ -33,6 +33,13 @@ function Screen(props: { path: string }) {
     case '/profile': return <ProfileScreen />;
     default: return <NearbyScreen />;
   }
+}
+
+// A refused record, named by its title where it has one.
+function RefusedLink(props: { table: string; id: string }) {
+  const row = useLocal(['tasks'], (d) => (props.table === 'tasks' ? findRow(d, 'tasks', props.id) : Promise.resolve(null)), [props.id]);
+  const label = row?.title ?? `${props.table} ${props.id.slice(0, 8)}`;
+  return props.table === 'tasks' ? <a href={`/tasks/${props.id}`}>{label}</a> : <span>{label}</span>;
 }
 
 const NAV: [string, Parameters<typeof t>[0]][] = [
@@ -75,7 +82,7 @@ export function App() {
       {refused.length > 0 && (
         <div class="banner warn" role="alert">
           {t('app.rejected')}{' '}
-          {refused.map((r) => <a href={r.table === 'tasks' ? `/tasks/${r.id}` : '#'}>{r.table}/{r.id.slice(0, 8)} </a>)}
+          {refused.map((r) => <RefusedLink table={r.table} id={r.id} key={`${r.table}/${r.id}`} />)}
           <button type="button" onClick={() => rejected.set([])}>{t('app.rejected.dismiss')}</button>
         </div>
       )}

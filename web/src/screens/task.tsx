@@ -70,7 +70,7 @@ export function TaskScreen(props: { id: string }) {
     <article class="task">
       <h1>{task.title}</h1>
       <p class="meta"><StatusBadge s={task.status} /> · <CategoryText c={task.category} /> · {t('task.points', { n: task.pointsReward })}</p>
-      {(task.unsynced || refused) && <p class="note" role="status">{refused ? t('app.rejected') : t('task.unsynced')}</p>}
+      {(task.unsynced || refused) && <p class="note" role="status">{refused ? t('task.refused') : t('task.unsynced')}</p>}
       {task.imageUrls.map((u) => <img class="photo" src={u} alt={task.title} />)}
       {editing ? <EditTask task={task} done={() => setEditing(false)} /> : <p class="description">{task.description}</p>}
       {!isCreator && !isHelper && <p class="note">{t('task.coarse')}</p>}
