@@ -250,6 +250,15 @@ describe('the web app', { concurrency: false }, () => {
     assert.equal(server.body.status, 'assigned');
   });
 
+  it('A signs out: the session ends on the server and in the browser', async () => {
+    const { refreshToken } = await A.evaluate(() => JSON.parse(localStorage.getItem('gd.session')));
+    await A.getByRole('button', { name: 'Sign out' }).click();
+    await A.getByRole('heading', { name: 'Sign up' }).waitFor();
+    assert.equal(await A.evaluate(() => localStorage.getItem('gd.session')), null);
+    const res = await api(srv.base).post('/auth/refresh', { body: { refreshToken } });
+    assert.equal(res.status, 401);
+  });
+
   it('nothing the app did was refused by its Content-Security-Policy', () => {
     assert.deepEqual(cspViolations, []);
   });

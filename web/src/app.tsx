@@ -2,7 +2,7 @@
 // banners, navigation, and the screen for the current path.
 import { useEffect } from 'preact/hooks';
 import { logout, session } from './api';
-import { database, findRow, rejected, sync, syncing, useLocal } from './db';
+import { database, findRow, rejected, resetLocal, sync, syncing, useLocal } from './db';
 import { lang, setLang, t, type Lang } from './i18n';
 import { go, onLink, path } from './router';
 import { AuthScreen } from './screens/auth';
@@ -47,6 +47,15 @@ const NAV: [string, Parameters<typeof t>[0]][] = [
   ['/partners', 'nav.partners'], ['/profile', 'nav.profile'],
 ];
 
+// Sends what is still unsynced, ends the server session, and wipes this account's local
+// database, so the next person on this device finds nothing of it.
+async function signOut() {
+  await sync();
+  await logout();
+  await resetLocal();
+  go('/');
+}
+
 export function App() {
   const s = useSignal(session);
   const current = useSignal(path);
@@ -76,7 +85,7 @@ export function App() {
           </select>
         </label>
         {s && <button type="button" onClick={() => sync()} disabled={busy || !isOnline}>{busy ? t('app.syncing') : t('app.syncNow')}</button>}
-        {s && <button type="button" onClick={async () => { await logout(); go('/'); }}>{t('auth.signOut')}</button>}
+        {s && <button type="button" onClick={signOut}>{t('auth.signOut')}</button>}
       </header>
       {!isOnline && <p class="banner" role="status">{t('app.offline')}</p>}
       {refused.length > 0 && (

@@ -7,6 +7,7 @@ import { call, errorText, session } from '../api';
 import { findRow, rejected, sync, useLocal, writeRow, type Raw } from '../db';
 import { t } from '../i18n';
 import { useSignal } from '../signal';
+import { MapView } from '../map';
 import { CATEGORIES, CategoryText, ErrorLine, Field, StatusBadge } from '../ui';
 
 export interface TaskView {
@@ -73,6 +74,7 @@ export function TaskScreen(props: { id: string }) {
       {(task.unsynced || refused) && <p class="note" role="status">{refused ? t('task.refused') : t('task.unsynced')}</p>}
       {task.imageUrls.map((u) => <img class="photo" src={u} alt={task.title} />)}
       {editing ? <EditTask task={task} done={() => setEditing(false)} /> : <p class="description">{task.description}</p>}
+      <MapView label={t('nearby.map')} center={[task.lat, task.lng]} pins={[{ id: task.id, lat: task.lat, lng: task.lng, label: task.title }]} />
       {!isCreator && !isHelper && <p class="note">{t('task.coarse')}</p>}
       <ErrorLine error={error} />
       <div class="actions">
