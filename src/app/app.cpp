@@ -51,6 +51,7 @@
 #include "tasks/task_store.hpp"
 #include "users/user_routes.hpp"
 #include "users/user_store.hpp"
+#include "web/web_routes.hpp"
 
 namespace gd::app {
 namespace po = boost::program_options;
@@ -154,6 +155,7 @@ int serve(const Config& config) {
   metrics.gauge("gooddeeds_media_jobs_pending", "Image uploads queued or being processed.",
                 [&media_service] { return static_cast<double>(media_service.pending()); });
   add_gauges(metrics, *database, hasher);
+  web::add_routes(server.router(), web::load_files(config.web), config.web);
   tasks::OutboxRelay relay(*database, task_events,
                            std::chrono::milliseconds(config.outbox_poll_ms));
   relay.start(server.executor());

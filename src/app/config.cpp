@@ -136,6 +136,8 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     ("partner-code-misses-burst", po::value(&c.redemptions.unknown_codes.burst)->default_value(c.redemptions.unknown_codes.burst), "unknown discount codes a partner may look up before 429")
     ("partner-code-misses-per-min", po::value(&code_misses_per_min)->default_value(code_misses_per_min), "refill of that budget per minute")
     ("cors-origins", po::value(&cors), "comma-separated allowed origins, or *")
+    ("web-dir", po::value(&c.web.dir), "serve the web app from this build directory (read at start) instead of the one built in")
+    ("map-tiles-url", po::value(&c.web.map_tiles_url)->default_value(c.web.map_tiles_url), "the web app's map tile URL template ({z}/{x}/{y}, optional {s}); its host is allowed by the CSP")
     ("token-keys", po::value(&keys), "kid:base64secret[,kid:base64secret...]; first signs, all verify (default: <data-dir>/token-keys)")
     ("token-issuer", po::value(&c.token_issuer)->default_value(c.token_issuer), "JWT iss")
     ("token-audience", po::value(&c.token_audience)->default_value(c.token_audience), "JWT aud")
@@ -230,6 +232,7 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     c.push.delivery.lease_ms = std::max(60'000, 2 * c.push.http.total_timeout_ms);
     c.database.url = database.empty() ? "sqlite:" + c.data_dir + "/gooddeeds.db" : database;
     c.server.cors_origins = split(cors, ',');
+    (void)web::tile_origin(c.web.map_tiles_url);  // throws for an unusable template
     c.auth.per_ip.refill_per_s = ip_per_min / 60.0;
     c.auth.per_email_ip.refill_per_s = email_ip_per_min / 60.0;
     c.redemptions.unknown_codes.refill_per_s = code_misses_per_min / 60.0;

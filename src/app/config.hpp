@@ -17,6 +17,7 @@
 #include "push/push_stack.hpp"
 #include "store/db.hpp"
 #include "tasks/task_service.hpp"
+#include "web/web_routes.hpp"
 
 namespace gd::app {
 
@@ -32,6 +33,7 @@ struct Config {
   partners::RedemptionOptions redemptions;
   partners::PartnerLimits partner_limits;
   push::PushConfig push;
+  web::WebOptions web;
   int outbox_poll_ms = 250;  // how often the task event relay looks for new events
   std::size_t max_sync_push_bytes = 16 * 1024 * 1024;  // largest sync push body (413 beyond)
   int sync_retention_days = 90;              // sync change log kept this long (0: forever)

@@ -59,6 +59,7 @@ Pipeline::Pipeline(const ServerOptions& options, Metrics& metrics, Router& route
 
 void Pipeline::attach_metrics() {
   for (auto& r : router_.routes()) r->metrics = &metrics_.route(r->method, r->pattern);
+  if (auto* f = router_.fallback()) f->metrics = &metrics_.route(f->method, f->pattern);
   unmatched_ = &metrics_.route("ANY", "unmatched");
 }
 

@@ -67,6 +67,15 @@ void Router::add(std::string method, std::string pattern, RouteOptions options, 
   routes_.push_back(std::move(route));
 }
 
+void Router::set_fallback(RouteOptions options, Handler handler) {
+  if (fallback_) throw std::logic_error("a fallback route is already set");
+  fallback_ = std::make_unique<Route>();
+  fallback_->method = "GET";
+  fallback_->pattern = "/*";
+  fallback_->options = options;
+  fallback_->handler = std::move(handler);
+}
+
 Match Router::match(std::string_view method, std::string_view path) const {
   const auto parts = split_path(path);
   Match m;
@@ -82,7 +91,12 @@ Match Router::match(std::string_view method, std::string_view path) const {
     if (!m.allowed_methods.empty()) m.allowed_methods += ", ";
     m.allowed_methods += r->method;
   }
-  if (!m.allowed_methods.empty()) m.kind = Match::Kind::kMethodNotAllowed;
+  if (!m.allowed_methods.empty()) {
+    m.kind = Match::Kind::kMethodNotAllowed;
+  } else if (fallback_ && (method == "GET" || method == "HEAD")) {
+    m.kind = Match::Kind::kFound;
+    m.route = fallback_.get();
+  }
   return m;
 }
 

@@ -29,11 +29,14 @@ struct Match {
 class Router final : public RouteTable {
  public:
   void add(std::string method, std::string pattern, RouteOptions options, Handler handler) override;
+  void set_fallback(RouteOptions options, Handler handler) override;
   Match match(std::string_view method, std::string_view path) const;
   std::vector<std::unique_ptr<Route>>& routes() { return routes_; }
+  Route* fallback() { return fallback_.get(); }
 
  private:
   std::vector<std::unique_ptr<Route>> routes_;
+  std::unique_ptr<Route> fallback_;  // pattern "/*": GET and HEAD that match nothing else
 };
 
 }  // namespace gd::http

@@ -113,6 +113,9 @@ class RouteTable {
   // pattern like "/api/v1/users/{id}"; each {name} segment becomes a path param.
   virtual void add(std::string method, std::string pattern, RouteOptions options,
                    Handler handler) = 0;
+  // The handler for a GET or HEAD that no route matches (the web app's files); without one,
+  // such a request is a 404 problem. The handler decides what stays a 404.
+  virtual void set_fallback(RouteOptions options, Handler handler) = 0;
 };
 
 }  // namespace gd::http

@@ -1,0 +1,108 @@
+// The app's frame: header (language, sync, sign out), the offline and refused-changes
+// banners, navigation, and the screen for the current path.
+import { useEffect } from 'preact/hooks';
+import { logout, session } from './api';
+import { database, findRow, rejected, resetLocal, sync, syncing, useLocal } from './db';
+import { lang, setLang, t, type Lang } from './i18n';
+import { go, onLink, path } from './router';
+import { AuthScreen } from './screens/auth';
+import { MineScreen } from './screens/mine';
+import { NearbyScreen } from './screens/nearby';
+import { NewTaskScreen } from './screens/newtask';
+import { PartnersScreen, RedemptionScreen, RedemptionsScreen } from './screens/partners';
+import { PointsScreen } from './screens/points';
+import { ProfileScreen } from './screens/profile';
+import { TaskScreen } from './screens/task';
+import { signal, useSignal } from './signal';
+
+const online = signal(navigator.onLine);
+window.addEventListener('online', () => { online.set(true); void sync(); });
+window.addEventListener('offline', () => online.set(false));
+
+function Screen(props: { path: string }) {
+  const p = props.path;
+  let m: RegExpMatchArray | null;
+  if ((m = p.match(/^\/tasks\/([0-9a-f-]{36})$/))) return <TaskScreen id={m[1]} key={m[1]} />;
+  if ((m = p.match(/^\/redemptions\/([0-9a-f-]{36})$/))) return <RedemptionScreen id={m[1]} key={m[1]} />;
+  switch (p) {
+    case '/new': return <NewTaskScreen />;
+    case '/mine': return <MineScreen />;
+    case '/points': return <PointsScreen />;
+    case '/partners': return <PartnersScreen />;
+    case '/redemptions': return <RedemptionsScreen />;
+    case '/profile': return <ProfileScreen />;
+    default: return <NearbyScreen />;
+  }
+}
+
+// A refused record, named by its title where it has one.
+function RefusedLink(props: { table: string; id: string }) {
+  const row = useLocal(['tasks'], (d) => (props.table === 'tasks' ? findRow(d, 'tasks', props.id) : Promise.resolve(null)), [props.id]);
+  const label = row?.title ?? `${props.table} ${props.id.slice(0, 8)}`;
+  return props.table === 'tasks' ? <a href={`/tasks/${props.id}`}>{label}</a> : <span>{label}</span>;
+}
+
+const NAV: [string, Parameters<typeof t>[0]][] = [
+  ['/', 'nav.nearby'], ['/new', 'nav.new'], ['/mine', 'nav.mine'], ['/points', 'nav.points'],
+  ['/partners', 'nav.partners'], ['/profile', 'nav.profile'],
+];
+
+// Sends what is still unsynced, ends the server session, and wipes this account's local
+// database, so the next person on this device finds nothing of it.
+async function signOut() {
+  await sync();
+  await logout();
+  await resetLocal();
+  go('/');
+}
+
+export function App() {
+  const s = useSignal(session);
+  const current = useSignal(path);
+  const isOnline = useSignal(online);
+  const busy = useSignal(syncing);
+  const refused = useSignal(rejected);
+  useSignal(lang);
+  const userId = s?.user.id;
+  if (userId) database(userId);
+  useEffect(() => {
+    if (!userId) return;
+    void sync();
+    const timer = setInterval(() => { if (document.visibilityState === 'visible') void sync(); }, 15_000);
+    return () => clearInterval(timer);
+  }, [userId]);
+
+  return (
+    <div class="app" onClick={onLink}>
+      <a class="skip" href="#main">{t('nav.main')}</a>
+      <header>
+        <a href="/" class="brand">{t('app.name')}</a>
+        <label class="lang">
+          <span class="sr-only">{t('app.language')}</span>
+          <select value={lang.get()} onChange={(e) => setLang(e.currentTarget.value as Lang)}>
+            <option value="de">DE</option>
+            <option value="en">EN</option>
+          </select>
+        </label>
+        {s && <button type="button" onClick={() => sync()} disabled={busy || !isOnline}>{busy ? t('app.syncing') : t('app.syncNow')}</button>}
+        {s && <button type="button" onClick={signOut}>{t('auth.signOut')}</button>}
+      </header>
+      {!isOnline && <p class="banner" role="status">{t('app.offline')}</p>}
+      {refused.length > 0 && (
+        <div class="banner warn" role="alert">
+          {t('app.rejected')}{' '}
+          {refused.map((r) => <RefusedLink table={r.table} id={r.id} key={`${r.table}/${r.id}`} />)}
+          <button type="button" onClick={() => rejected.set([])}>{t('app.rejected.dismiss')}</button>
+        </div>
+      )}
+      {s && (
+        <nav aria-label={t('nav.main')}>
+          {NAV.map(([href, key]) => <a href={href} aria-current={current === href ? 'page' : undefined}>{t(key)}</a>)}
+        </nav>
+      )}
+      <main id="main" tabIndex={-1}>
+        {s ? <Screen path={current} key={userId} /> : <AuthScreen />}
+      </main>
+    </div>
+  );
+}
