@@ -27,6 +27,9 @@ struct LiveOptions {
   int ping_interval_ms = 20'000;               // a ping when the client was silent this long...
   std::size_t max_message_bytes = 4096;        // a larger client frame closes with 1008
   std::size_t max_queued_bytes = 1024 * 1024;  // unsent bytes per socket; beyond, it is dropped
+  // SO_SNDBUF of a live socket: fixed, so that the kernel's share of a client that does not
+  // read is bounded too (autotuning would let it grow to megabytes).
+  int send_buffer_bytes = 64 * 1024;
 };
 
 // One open live socket. Safe to call from any thread.

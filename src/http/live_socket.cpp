@@ -299,6 +299,7 @@ Task<void> serve_live(asio::any_io_executor ex, int fd, bool v6, RequestHead hea
     ::close(fd);
     co_return;
   }
+  socket.set_option(asio::socket_base::send_buffer_size(ctx.options->send_buffer_bytes), ec);
   auto conn = std::make_shared<Connection>(std::move(socket), *ctx.options);
   co_await conn->run(std::move(head), std::move(ctx));
 }

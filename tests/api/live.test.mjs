@@ -5,10 +5,13 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import {
-  startServer, api, registerUser, expectStatus, b64url, decodeJwtPart,
+  startServer, api, registerUser, expectStatus, b64url, decodeJwtPart, createAdmin,
 } from './harness.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -265,11 +268,31 @@ describe('live socket', () => {
     expectStatus(await A.del('/users/me', { token: w.accessToken }), 204, 'erase');
     assert.equal((await wc.closed).code, 4001, 'erasure');
 
+    const x = await registerUser(srv.base);
+    const xc = await live(x.accessToken);
+    const admin = await createAdmin(srv);
+    expectStatus(await A.patch(`/admin/users/${x.user.id}`, { token: admin.accessToken, body: { isActive: false } }), 200,
+      'deactivate');
+    assert.equal((await xc.closed).code, 4001, 'admin deactivation');
+
     // An ended session cannot open a new socket.
     const again = connect();
     await again.open;
     again.ws.send(JSON.stringify({ type: 'auth', accessToken: u.accessToken }));
     assert.equal((await again.closed).code, 4001);
+  });
+
+  it('logout closes only that session\'s sockets', async () => {
+    const u = await registerUser(srv.base);
+    const other = await A.post('/auth/login', { body: { email: u.email, password: u.password } });
+    expectStatus(other, 200, 'second session');
+    const mine = await live(u.accessToken);
+    const theirs = await live(other.body.accessToken);
+    expectStatus(await A.post('/auth/logout', { token: u.accessToken, body: { refreshToken: u.refreshToken } }), 204, 'logout');
+    assert.equal((await mine.closed).code, 4001);
+    await sleep(200);
+    assert.equal(theirs.ws.readyState, WebSocket.OPEN, 'the other session keeps its socket');
+    theirs.ws.close();
   });
 
   it('a plain GET without the upgrade is not a socket', async () => {
@@ -317,5 +340,68 @@ describe('live socket limits', () => {
     const perSocket = (rss1 - rss0) / 200;
     assert.ok(perSocket < 64, `${perSocket.toFixed(1)} kB of RSS per idle socket`);
     assert.ok(rss2 - rss0 < 32 * 1024, `RSS grew by ${rss2 - rss0} kB`);
+  });
+});
+
+describe('live socket shutdown', () => {
+  it('SIGTERM closes open sockets with 1001 and the server exits cleanly', async () => {
+    const own = await startServer();
+    try {
+      const u = await registerUser(own.base);
+      const ws = new WebSocket(`ws://127.0.0.1:${own.port}/api/v1/live`);
+      const closed = new Promise((resolve) => ws.on('close', (code) => resolve(code)));
+      await new Promise((resolve) => ws.once('open', resolve));
+      const ready = new Promise((resolve) => ws.once('message', resolve));
+      ws.send(JSON.stringify({ type: 'auth', accessToken: u.accessToken }));
+      await ready;
+      const stopping = own.stop();  // asserts a graceful exit
+      assert.equal(await closed, 1001);
+      await stopping;
+    } finally {
+      await own.stop();
+    }
+  });
+});
+
+describe('live socket send queue', () => {
+  it('a client that never reads is dropped once --live-queue-bytes are unsent, and freed', async () => {
+    const own = await startServer({
+      args: ['--outbox-poll-ms', '20', '--live-poll-ms', '20', '--live-queue-bytes', '16384', '--live-ping-ms', '600000'],
+    });
+    const B = api(own.base);
+    const gauge = async () => Number((await (await fetch(`${own.origin}/metrics`)).text())
+      .match(/^gooddeeds_live_sockets (\d+)/m)[1]);
+    const here = path.dirname(fileURLToPath(import.meta.url));
+    let client;
+    try {
+      const creator = await registerUser(own.base);
+      const helper = await registerUser(own.base);
+      client = spawn('python3', [path.join(here, 'live_stalled_client.py'), String(own.port), helper.accessToken, '120'],
+        { stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise((resolve) => client.stdout.once('data', resolve));
+      const deadline = Date.now() + 5000;
+      while (await gauge() !== 1 && Date.now() < deadline) await sleep(50);
+      assert.equal(await gauge(), 1, 'the stalled client is connected');
+      const description = 'd'.repeat(2000);  // task frames of about 2.5 kB
+      let actions = 0;
+      while (await gauge() === 1 && actions < 150) {
+        const t = await B.post('/tasks', {
+          token: creator.accessToken,
+          body: { title: `T${actions}`, description, category: 'shopping', location: { lat: 48.1, lng: 11.5 }, pointsReward: 1 },
+        });
+        expectStatus(t, 201, 'create');
+        const a = await B.post(`/tasks/${t.body.id}/applications`, { token: helper.accessToken, body: {} });
+        expectStatus(a, 201, 'apply');
+        expectStatus(await B.post(`/tasks/${t.body.id}/applications/${a.body.id}/accept`, { token: creator.accessToken }), 200, 'accept');
+        actions += 1;
+        await sleep(30);
+      }
+      const end = Date.now() + 3000;
+      while (await gauge() !== 0 && Date.now() < end) await sleep(50);
+      assert.equal(await gauge(), 0, `dropped after ${actions} accepted tasks`);
+    } finally {
+      client?.kill();
+      await own.stop();
+    }
   });
 });
