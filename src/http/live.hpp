@@ -16,10 +16,9 @@ namespace gd::http {
 // Close codes the server uses (RFC 6455 §7.4 and the 4000-4999 private range).
 namespace live_close {
 constexpr int kGoingAway = 1001;     // the server shuts down
-constexpr int kPolicy = 1008;        // the client's frame was too big or not text
 constexpr int kProtocol = 4000;      // first message not {"type":"auth",...}, bad JSON, or timeout
 constexpr int kUnauthorized = 4001;  // bad or expired access token, or the session ended
-constexpr int kSlowConsumer = 4008;  // the send queue overflowed: the client does not read
+constexpr int kSlowConsumer = 4008;  // too many frames for it while its replay was read
 }  // namespace live_close
 
 struct LiveOptions {
