@@ -149,7 +149,14 @@ class Connection final : public LiveSocket, public std::enable_shared_from_this<
     if (ctx.track) ctx.track(self);
     try {
       auto opened = co_await ctx.endpoint->open(self, std::move(first->since));
-      if (!opened) close(live_close::kProtocol, opened.error().detail);
+      if (!opened) {
+        close(live_close::kProtocol, opened.error().detail);
+      } else if (!co_await ctx.authenticator->authenticate(first->token, false)) {
+        // The session ended between the check above and the socket joining the hub, so the
+        // hub could not close it. (Any revocation empties the session cache: this is a
+        // cache hit unless one happened meanwhile.)
+        close(live_close::kUnauthorized, "session ended");
+      }
     } catch (const std::exception& e) {
       spdlog::warn("live socket: opening failed: {}", e.what());
       close(1011, "try again later");
