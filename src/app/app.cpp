@@ -157,6 +157,7 @@ int serve(const Config& config) {
     live_sockets.end_sessions(e.user_id, e.session_id, e.except_session_id);
   });
   server.set_live_endpoint(&live_service);
+  live::add_routes(server.router());
   metrics.gauge("gooddeeds_live_sockets", "Authenticated live sockets open in this process.",
                 [&live_sockets] { return static_cast<double>(live_sockets.size()); });
   tasks::OutboxRelay relay(*database, task_events,

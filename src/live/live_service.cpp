@@ -118,4 +118,14 @@ void LiveService::stop() {
   tasks_loop_.stop();
 }
 
+void add_routes(http::RouteTable& routes) {
+  routes.add(
+      "GET", "/api/v1/live", {http::Auth::kNone}, [](http::Request req) -> Task<http::Response> {
+        auto res = http::fail(req, make_error(ErrorCode::kMalformedRequest,
+                                              "This is a WebSocket: send Upgrade: websocket."));
+        res.headers.emplace_back("Upgrade", "websocket");
+        co_return res;
+      });
+}
+
 }  // namespace gd::live

@@ -63,4 +63,8 @@ class LiveService final : public http::LiveEndpoint {
   Periodic tasks_loop_;
 };
 
+// GET /api/v1/live without the WebSocket upgrade (which the server takes before routing):
+// 400 MALFORMED_REQUEST naming the upgrade, rather than a 404 for a path that exists.
+void add_routes(http::RouteTable& routes);
+
 }  // namespace gd::live
