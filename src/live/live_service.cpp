@@ -32,7 +32,14 @@ LiveService::LiveService(LocalHub& sockets, LiveHub& hub, notifications::Notific
       notes_loop_("live notification relay", poll,
                   [this]() -> Task<bool> { co_return co_await relay_notifications(); }),
       tasks_loop_("live task changes", poll,
-                  [this]() -> Task<bool> { co_return co_await send_task_changes(); }) {}
+                  [this]() -> Task<bool> { co_return co_await send_task_changes(); }) {
+  changed_->service = this;
+}
+
+LiveService::~LiveService() {
+  std::lock_guard lock(changed_->mu);
+  changed_->service = nullptr;
+}
 
 Task<Status> LiveService::open(std::shared_ptr<http::LiveSocket> socket,
                                std::optional<std::string> since) {
@@ -86,6 +93,10 @@ void LiveService::follow(tasks::EventBus& bus) {
     std::lock_guard lock(changed->mu);
     auto& ids = changed->ids;
     if (std::find(ids.begin(), ids.end(), e.task_id) == ids.end()) ids.push_back(e.task_id);
+    if (changed->service) {
+      changed->service->tasks_loop_.wake();
+      changed->service->notes_loop_.wake();
+    }
   });
 }
 

@@ -30,11 +30,16 @@ class LiveService final : public http::LiveEndpoint {
   LiveService(LocalHub& sockets, LiveHub& hub, notifications::NotificationService& notes,
               tasks::TaskService& tasks, std::chrono::milliseconds poll);
 
+  ~LiveService() override;
+  LiveService(const LiveService&) = delete;
+  LiveService& operator=(const LiveService&) = delete;
+
   Task<Status> open(std::shared_ptr<http::LiveSocket> socket,
                     std::optional<std::string> since) override;
   void closed(const http::LiveSocket& socket) override;
 
-  // Task events mark their task changed; the task loop sends it to everyone it concerns.
+  // Task events mark their task changed and wake both loops (the event's notifications
+  // committed with it); the task loop sends the task to everyone it concerns.
   void follow(tasks::EventBus& bus);
   void start(boost::asio::any_io_executor ex);
   void stop();
@@ -57,6 +62,7 @@ class LiveService final : public http::LiveEndpoint {
   struct Changed {
     std::mutex mu;
     std::vector<std::string> ids;
+    LiveService* service = nullptr;  // null once it is gone
   };
   std::shared_ptr<Changed> changed_ = std::make_shared<Changed>();
   Periodic notes_loop_;
