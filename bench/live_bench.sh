@@ -8,7 +8,11 @@
 #
 #   bench/live_bench.sh [sqlite|postgres] [extra serve flags...]   (default sqlite)
 #
-# Environment: BENCH_SOCKETS, BENCH_USERS, BENCH_RATE, BENCH_SECONDS, GOODDEEDS_BIN.
+# BENCH_STALL=1: the sockets stop reading once ready (the server should drop them, by missed
+# pongs or a full queue, without its memory growing); pass e.g. --live-ping-ms 5000.
+#
+# Environment: BENCH_SOCKETS, BENCH_USERS, BENCH_RATE, BENCH_SECONDS, BENCH_STALL,
+# GOODDEEDS_BIN.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -25,5 +29,5 @@ done
 source bench/lib.sh
 new_database
 start_server --max-connections-per-ip 0 "$@"
-SOCKETS=${BENCH_SOCKETS:-1000} USERS=${BENCH_USERS:-100} RATE=${BENCH_RATE:-5} \
+STALL=${BENCH_STALL:-0} SOCKETS=${BENCH_SOCKETS:-1000} USERS=${BENCH_USERS:-100} RATE=${BENCH_RATE:-5} \
   DURATION_S=${BENCH_SECONDS:-30} node bench/live_client.mjs "$base" "$server"
