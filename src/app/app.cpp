@@ -26,6 +26,8 @@
 #include "core/metrics.hpp"
 #include "core/page.hpp"
 #include "core/periodic.hpp"
+#include "live/hub.hpp"
+#include "live/live_service.hpp"
 #include "media/blob_store.hpp"
 #include "media/media_routes.hpp"
 #include "media/media_service.hpp"
@@ -156,10 +158,27 @@ int serve(const Config& config) {
                 [&media_service] { return static_cast<double>(media_service.pending()); });
   add_gauges(metrics, *database, hasher);
   web::add_routes(server.router(), web::load_files(config.web), config.web);
+  // Live sockets: fed after commit by the notification relay and the task event bus; closed
+  // when their session ends.
+  live::LocalHub live_sockets;
+  live::LiveService live_service(live_sockets, live_sockets, notification_service, task_service,
+                                 std::chrono::milliseconds(config.live_poll_ms));
+  live_service.follow(task_events);
+  auth_service.on_sessions_ended([&live_sockets](const auth::SessionsEnded& e) {
+    live_sockets.end_sessions(e.user_id, e.session_id, e.except_session_id);
+  });
+  server.set_live_endpoint(&live_service);
+  live::add_routes(server.router());
+  metrics.gauge("gooddeeds_live_sockets", "Authenticated live sockets open in this process.",
+                [&live_sockets] { return static_cast<double>(live_sockets.size()); });
   tasks::OutboxRelay relay(*database, task_events,
                            std::chrono::milliseconds(config.outbox_poll_ms));
   relay.start(server.executor());
-  server.on_shutdown([&relay] { relay.stop(); });
+  live_service.start(server.executor());
+  server.on_shutdown([&relay, &live_service] {
+    relay.stop();
+    live_service.stop();
+  });
   push_stack.worker().start(server.executor());
   server.on_shutdown([&push_stack] { push_stack.worker().stop(); });
   // Hourly, a batch at a time; each process prunes (harmless when several do).

@@ -145,6 +145,11 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     ("refresh-token-ttl-s", po::value(&c.auth.refresh_ttl_s)->default_value(c.auth.refresh_ttl_s), "refresh token / session lifetime")
     ("max-task-reward", po::value(&c.tasks.max_reward)->default_value(c.tasks.max_reward), "largest pointsReward a task may offer")
     ("outbox-poll-ms", po::value(&c.outbox_poll_ms)->default_value(c.outbox_poll_ms), "how often task events are picked up from the outbox and published")
+    ("live-poll-ms", po::value(&c.live_poll_ms)->default_value(c.live_poll_ms), "how often live sockets' feeds look for newly committed notifications and changed tasks")
+    ("live-auth-timeout-ms", po::value(&c.server.live.auth_timeout_ms)->default_value(c.server.live.auth_timeout_ms), "time a live socket has to send its auth message (then closed with 4000)")
+    ("live-ping-ms", po::value(&c.server.live.ping_interval_ms)->default_value(c.server.live.ping_interval_ms), "a live socket silent this long is pinged; silent twice as long, it is closed")
+    ("live-max-message-bytes", po::value(&c.server.live.max_message_bytes)->default_value(c.server.live.max_message_bytes), "largest message a live client may send (closed with 1009 beyond)")
+    ("live-queue-bytes", po::value(&c.server.live.max_queued_bytes)->default_value(c.server.live.max_queued_bytes), "unsent bytes queued for one live socket; beyond, the client is not reading and is disconnected")
     ("max-sync-push-bytes", po::value(&c.max_sync_push_bytes)->default_value(c.max_sync_push_bytes), "largest offline sync push body (413 beyond)")
     ("sync-retention-days", po::value(&c.sync_retention_days)->default_value(c.sync_retention_days), "days the sync change log is kept (0: forever); older clients resync in full")
     ("max-points-per-day", po::value(&c.tasks.earning.max_per_day)->default_value(c.tasks.earning.max_per_day), "task rewards credited to one user per UTC day; a reward beyond is cut down")
@@ -204,6 +209,9 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     if (port < 0 || port > 65535) throw std::invalid_argument("--listen port out of range");
     c.server.port = static_cast<unsigned short>(port);
     if (c.server.threads < 1) throw std::invalid_argument("--workers must be at least 1");
+    if (c.live_poll_ms < 1) throw std::invalid_argument("--live-poll-ms must be at least 1");
+    if (c.server.live.auth_timeout_ms < 1 || c.server.live.ping_interval_ms < 1)
+      throw std::invalid_argument("--live-auth-timeout-ms and --live-ping-ms must be at least 1");
     if (c.tasks.max_reward < 1) throw std::invalid_argument("--max-task-reward must be at least 1");
     if (c.database.statement_timeout_ms < 0)
       throw std::invalid_argument("--db-statement-timeout-ms must be 0 or more");

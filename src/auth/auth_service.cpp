@@ -1,6 +1,8 @@
 // The rules of authentication. Storage is in SessionStore/UserStore; HTTP in auth_routes.cpp.
 #include "auth/auth_service.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <sodium.h>
 
 #include <algorithm>
@@ -150,6 +152,7 @@ Task<Result<SignIn>> AuthService::refresh(std::string refresh_token) {
                                        options_.refresh_ttl_s * 1000);
   if (rot.kind == Rotation::Kind::kReused) {
     forget_sessions();
+    ended({rot.user_id, rot.session_id, std::nullopt});
     co_return make_error(ErrorCode::kRefreshTokenReused,
                          "This refresh token was already used; the session has been ended.");
   }
@@ -169,8 +172,11 @@ Task<Result<SignIn>> AuthService::refresh(std::string refresh_token) {
 Task<Status> AuthService::logout(http::Principal who, std::string refresh_token) {
   // Idempotent: a token that is unknown, already ended or someone else's ends nothing and
   // reveals nothing.
-  if (co_await sessions_.revoke_by_token(who.user_id, token_hash(refresh_token), now_ms()))
+  if (auto sid =
+          co_await sessions_.revoke_by_token(who.user_id, token_hash(refresh_token), now_ms())) {
     forget_sessions();
+    ended({who.user_id, std::move(*sid), std::nullopt});
+  }
   co_return Ok{};
 }
 
@@ -179,8 +185,9 @@ Task<void> AuthService::logout_all(std::string user_id) {
 }
 
 Task<void> AuthService::end_all_sessions(std::string user_id, std::string reason) {
-  co_await sessions_.revoke_all(std::move(user_id), std::nullopt, std::move(reason), now_ms());
+  co_await sessions_.revoke_all(user_id, std::nullopt, std::move(reason), now_ms());
   forget_sessions();
+  ended({std::move(user_id), std::nullopt, std::nullopt});
 }
 
 Task<Status> AuthService::change_password(http::Principal who, std::string current,
@@ -202,6 +209,7 @@ Task<Status> AuthService::change_password(http::Principal who, std::string curre
   co_await users_.set_password_hash(who.user_id, std::move(hash.value()));
   co_await sessions_.revoke_all(who.user_id, who.session_id, "password_change", now_ms());
   forget_sessions();
+  ended({who.user_id, std::nullopt, who.session_id});
   co_return Ok{};
 }
 
@@ -209,6 +217,15 @@ void AuthService::forget_sessions() {
   std::lock_guard lock(cache_mu_);
   active_sessions_.clear();
   ++cache_generation_;
+}
+
+void AuthService::ended(SessionsEnded what) {
+  if (!sessions_ended_) return;
+  try {
+    sessions_ended_(what);
+  } catch (const std::exception& e) {
+    spdlog::error("sessions of {} ended: a listener failed: {}", what.user_id, e.what());
+  }
 }
 
 Task<Result<http::Principal>> AuthService::authenticate(std::string bearer_token,

@@ -2,6 +2,7 @@
 // change, and verification of access tokens for the HTTP layer.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -37,6 +38,14 @@ struct SignIn {
   std::int64_t access_expires_in_s = 0;
 };
 
+// Sessions that just ended in this process: one (session_id), or all of a user's
+// (session_id empty) but `except_session_id`.
+struct SessionsEnded {
+  std::string user_id;
+  std::optional<std::string> session_id;
+  std::optional<std::string> except_session_id;
+};
+
 struct Credentials {
   std::string email;  // as sent
   std::string password;
@@ -63,6 +72,12 @@ class AuthService final : public http::Authenticator {
   // someone's sub with another live sid is never taken from the cache.
   Task<Result<http::Principal>> authenticate(std::string bearer_token, bool current_roles) override;
 
+  // Told of every revocation (logout, logout-all, refresh-token reuse, password change,
+  // deactivation, erasure) after it is stored; set at start-up. Live sockets close on it.
+  void on_sessions_ended(std::function<void(const SessionsEnded&)> f) {
+    sessions_ended_ = std::move(f);
+  }
+
   static std::string normalize_email(std::string_view email);
   void attach_metrics(Metrics& metrics);
 
@@ -71,6 +86,7 @@ class AuthService final : public http::Authenticator {
   std::optional<Error> limited(const std::string& ip, const std::string& email);
   void note_failure(const std::string& ip, const std::string& email);
   void forget_sessions();
+  void ended(SessionsEnded what);
 
   users::UserStore& users_;
   SessionStore& sessions_;
@@ -84,6 +100,7 @@ class AuthService final : public http::Authenticator {
   // "<sid> <sub>" -> valid until (ms)
   std::unordered_map<std::string, std::int64_t> active_sessions_;
   std::uint64_t cache_generation_ = 0;
+  std::function<void(const SessionsEnded&)> sessions_ended_;
   struct Counters {
     std::atomic<std::uint64_t>* registrations = nullptr;
     std::atomic<std::uint64_t>* logins_ok = nullptr;

@@ -17,6 +17,7 @@ struct Periodic::Loop {
   explicit Loop(boost::asio::any_io_executor ex) : timer(ex) {}
   boost::asio::steady_timer timer;
   std::atomic<bool> stopped{false};
+  std::atomic<bool> woken{false};  // wake() came during a step: run the next one at once
 };
 
 void Periodic::start(boost::asio::any_io_executor ex) {
@@ -24,19 +25,27 @@ void Periodic::start(boost::asio::any_io_executor ex) {
   auto run = [](Periodic* self, std::shared_ptr<Loop> loop) -> Task<void> {
     while (!loop->stopped) {
       bool more = false;
+      loop->woken = false;
       try {
         more = co_await self->step_();
       } catch (const std::exception& e) {
         spdlog::warn("{}: {}", self->name_, e.what());
       }
       if (loop->stopped) break;
-      if (more) continue;
+      if (more || loop->woken) continue;
       loop->timer.expires_after(self->pause_);
       boost::system::error_code ec;
       co_await loop->timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
     }
   };
   boost::asio::co_spawn(ex, run(this, loop_), boost::asio::detached);
+}
+
+void Periodic::wake() {
+  const auto loop = loop_;
+  if (!loop || loop->stopped) return;
+  loop->woken = true;
+  boost::asio::post(loop->timer.get_executor(), [loop] { loop->timer.cancel(); });
 }
 
 void Periodic::stop() {

@@ -23,6 +23,9 @@ class Periodic {
   Periodic& operator=(const Periodic&) = delete;
 
   void start(boost::asio::any_io_executor ex);
+  // Runs the next step now rather than after the pause (or right after the running one).
+  // Safe from any thread once started.
+  void wake();
   void stop();
 
  private:

@@ -43,6 +43,7 @@
 #include <unordered_map>
 
 #include "core/infra_error.hpp"
+#include "http/live_socket.hpp"
 #include "http/pipeline.hpp"
 #include "http/request_parser.hpp"
 
@@ -67,8 +68,10 @@ struct SessionHandle {
   std::string ip;
   std::atomic<bool> busy{false};  // written on the session's thread, read when picking idle ones
   std::atomic<std::int64_t> idle_since_ns{0};
-  std::atomic<bool> closing{false};  // picked to be closed to make room
-  bool unread_body = false;          // the last request's body was not read: close with lingering
+  std::atomic<bool> closing{false};    // picked to be closed to make room
+  bool unread_body = false;            // the last request's body was not read: close with lingering
+  std::optional<RequestHead> upgrade;  // the last request asked for the live WebSocket
+  std::shared_ptr<LiveSocket> live;  // under sessions_mu: the socket it became, once authenticated
 };
 
 // Raises the soft limit on open files to the hard limit (no privilege needed) and returns the
@@ -194,6 +197,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   Router router;
   Pipeline pipeline;
   std::atomic<bool> draining{false};
+  Authenticator* authenticator = nullptr;
+  LiveEndpoint* live_endpoint = nullptr;
   std::vector<std::function<void()>> shutdown_hooks;  // set before run()
   std::mutex sessions_mu;
   std::uint64_t next_session_id = 0;
@@ -214,6 +219,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   std::optional<std::uint64_t> add_session(const std::shared_ptr<SessionHandle>& h);
   void remove_session(std::uint64_t id);
   Task<void> linger(beast::tcp_stream& stream);
+  Task<void> serve_upgraded(beast::tcp_stream& stream, SessionHandle& handle);
   Task<bool> serve_one(beast::tcp_stream& stream, beast::flat_buffer& buffer,
                        const std::string& remote_ip, SessionHandle& handle);
   Task<bool> write_streamed(beast::tcp_stream& stream, Exchange& ex, Response res, unsigned version,
@@ -364,8 +370,34 @@ Task<void> Server::Impl::session(tcp::socket socket, std::shared_ptr<SessionHand
   } unregister{this, handle.get(), id};
   while (!draining && co_await serve_one(stream, buffer, handle->ip, *handle)) {
   }
+  if (handle->upgrade && !draining) {
+    co_await serve_upgraded(stream, *handle);
+    co_return;
+  }
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
   if (handle->unread_body) co_await linger(stream);
+}
+
+// A live socket (live_socket.cpp) takes the connection over; it stays counted as a session
+// (toward --max-connections), busy so that it is never closed as idle, and reachable for
+// shutdown, which closes it with 1001.
+Task<void> Server::Impl::serve_upgraded(beast::tcp_stream& stream, SessionHandle& handle) {
+  handle.busy = true;
+  handle.stream = nullptr;
+  auto socket = stream.release_socket();
+  beast::error_code ec;
+  const auto local = socket.local_endpoint(ec);
+  const bool v6 = !ec && local.address().is_v6();
+  const auto ex = socket.get_executor();
+  const int fd = socket.release();
+  LiveContext ctx{&options.live, authenticator, live_endpoint,
+                  [this, &handle](std::shared_ptr<LiveSocket> s) {
+                    std::lock_guard lock(sessions_mu);
+                    handle.live = std::move(s);
+                    if (handle.live && draining)
+                      handle.live->close(live_close::kGoingAway, "server shutting down");
+                  }};
+  co_await serve_live(ex, fd, v6, std::move(*handle.upgrade), std::move(ctx));
 }
 
 // After answering a request whose body was left unread (413), closing at once would make the
@@ -418,6 +450,13 @@ Task<bool> Server::Impl::serve_one(beast::tcp_stream& stream, beast::flat_buffer
     ex.target = std::move(req.target);
     ex.headers = std::move(req.headers);
     pipeline.prepare(ex);
+    if (live_endpoint && !ex.early_error && ex.path == kLivePath &&
+        wants_websocket(ex.method, ex.headers)) {
+      pipeline.finish(ex, 101, 0);
+      handle.upgrade = RequestHead{std::move(ex.method), std::move(ex.target), version, true,
+                                   std::move(ex.headers)};
+      co_return false;
+    }
     if (!ex.early_error && !parser.done()) {
       const auto limit = ex.body_limit;
       if (parser.content_length() && *parser.content_length() > limit) {
@@ -604,6 +643,7 @@ Task<bool> Server::Impl::write_streamed(beast::tcp_stream& stream, Exchange& ex,
 void Server::Impl::close_idle_sessions() {
   std::lock_guard lock(sessions_mu);
   for (auto& [id, h] : sessions) {
+    if (h->live) h->live->close(live_close::kGoingAway, "server shutting down");
     asio::post(h->executor, [h = h] {
       if (h->stream && !h->busy) h->stream->cancel();
     });
@@ -653,7 +693,11 @@ Router& Server::router() {
   return impl_->router;
 }
 void Server::set_authenticator(Authenticator* a) {
+  impl_->authenticator = a;
   impl_->pipeline.set_authenticator(a);
+}
+void Server::set_live_endpoint(LiveEndpoint* e) {
+  impl_->live_endpoint = e;
 }
 void Server::set_api_key_authenticator(ApiKeyAuthenticator* a) {
   impl_->pipeline.set_api_key_authenticator(a);

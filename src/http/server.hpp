@@ -10,6 +10,7 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include "core/metrics.hpp"
+#include "http/live.hpp"
 #include "http/router.hpp"
 #include "http/types.hpp"
 
@@ -31,6 +32,7 @@ struct ServerOptions {
   std::size_t max_connections_per_ip = 256;  // a further one is closed at once; 0: no limit
   std::vector<std::string> cors_origins;     // exact origins, or "*"
   bool access_log = true;
+  LiveOptions live;  // GET /api/v1/live
 };
 
 class Server {
@@ -44,6 +46,8 @@ class Server {
   Router& router();
   void set_authenticator(Authenticator* authenticator);
   void set_api_key_authenticator(ApiKeyAuthenticator* authenticator);
+  // Serves GET /api/v1/live upgrades (WebSocket); without it the path is an ordinary route.
+  void set_live_endpoint(LiveEndpoint* endpoint);
   // Binds (throws on failure), then serves until SIGTERM/SIGINT or stop(), then drains.
   void run();
   void stop();

@@ -110,6 +110,43 @@ Task<void> NotificationService::mark_all_read(UserId user) {
       db::params(user.value, now_ms()));
 }
 
+Task<std::optional<std::vector<Notification>>> NotificationService::newer_than(UserId user,
+                                                                               std::string since_id,
+                                                                               int limit) {
+  const auto anchor =
+      co_await db_.read("SELECT created_at FROM notifications WHERE id = $1 AND user_id = $2",
+                        db::params(since_id, user.value));
+  if (anchor.empty()) co_return std::nullopt;
+  const auto rows = co_await db_.read(
+      std::string("SELECT ") + kColumns +
+          " FROM notifications WHERE user_id = $1 AND (created_at > $2 OR (created_at = $2 AND "
+          "id > $3)) ORDER BY created_at, id LIMIT $4",
+      db::params(user.value, anchor.i64(0, 0), std::move(since_id), std::int64_t{limit}));
+  std::vector<Notification> out;
+  for (int i = 0; i < rows.size(); ++i) out.push_back(from_row(rows, i));
+  co_return out;
+}
+
+Task<std::vector<NotificationService::Committed>> NotificationService::committed_after(
+    std::int64_t pos, std::string id, bool strict, int limit) {
+  const auto rows = co_await db_.read(
+      "SELECT n.id, n.user_id, n.type, n.title, n.body, n.data, n.task_id, n.created_at, "
+      "n.read_at, c.pos FROM sync_changes c JOIN notifications n ON n.id = c.record_id WHERE "
+      "c.table_name = 'notifications' AND c.created = 1 AND (c.pos > $1 OR ($4 = 0 AND c.pos "
+      "= $1 AND c.record_id > $2)) ORDER BY c.pos, c.record_id LIMIT $3",
+      db::params(pos, std::move(id), std::int64_t{limit}, std::int64_t{strict}));
+  std::vector<Committed> out;
+  for (int i = 0; i < rows.size(); ++i) out.push_back({rows.i64(i, 9), from_row(rows, i)});
+  co_return out;
+}
+
+Task<std::int64_t> NotificationService::last_position() {
+  const auto r = co_await db_.read(
+      "SELECT COALESCE(max(pos), 0) FROM sync_changes WHERE table_name = 'notifications' AND "
+      "created = 1");
+  co_return r.i64(0, 0);
+}
+
 Task<void> NotificationService::erase(UserId user) {
   co_await db_.write("DELETE FROM notifications WHERE user_id = $1", db::params(user.value));
 }

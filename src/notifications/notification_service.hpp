@@ -33,6 +33,20 @@ class NotificationService {
   // False when `id` is not one of the user's notifications. Reading twice keeps the first time.
   Task<bool> mark_read(UserId user, std::string id);
   Task<void> mark_all_read(UserId user);
+  // The user's notifications after `since_id` (one of theirs), oldest first, at most `limit`;
+  // nullopt when `since_id` is not one of their notifications.
+  Task<std::optional<std::vector<Notification>>> newer_than(UserId user, std::string since_id,
+                                                            int limit);
+  // Notifications in the order they committed (sync_changes positions), for the live relay.
+  struct Committed {
+    std::int64_t pos = 0;
+    Notification n;
+  };
+  // After (pos, id), or, with `strict`, after every row at `pos`.
+  Task<std::vector<Committed>> committed_after(std::int64_t pos, std::string id, bool strict,
+                                               int limit);
+  // The position of the last committed notification (0 when none).
+  Task<std::int64_t> last_position();
   // GDPR erasure: the user's notifications are removed.
   Task<void> erase(UserId user);
 

@@ -2,6 +2,8 @@
 // live here beside the table they implement, inside one transaction each.
 #include "tasks/task_service.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include <boost/json/serialize.hpp>
@@ -83,6 +85,17 @@ Task<Result<HelpTask>> TaskService::get(std::string user, std::string id) {
   if (t->status != Status::kOpen && !involved(*t, user) && !co_await store_.has_applied(id, user))
     co_return not_found();
   co_return std::move(*t);
+}
+
+Task<std::optional<TaskService::Watched>> TaskService::watched(std::string id) {
+  auto t = co_await store_.find(id);
+  if (!t) co_return std::nullopt;
+  Watched w{std::move(*t), co_await store_.applicant_ids(std::move(id))};
+  w.watchers.push_back(w.task.creator_id);
+  if (w.task.helper_id) w.watchers.push_back(*w.task.helper_id);
+  std::sort(w.watchers.begin(), w.watchers.end());
+  w.watchers.erase(std::unique(w.watchers.begin(), w.watchers.end()), w.watchers.end());
+  co_return w;
 }
 
 Task<Result<HelpTask>> TaskService::patch(std::string user, std::string id, TaskPatch p) {

@@ -68,6 +68,13 @@ class TaskService {
   Task<Result<HelpTask>> create(std::string user, NewTask n);
   Task<Result<HelpTask>> get(std::string user, std::string id);
   Task<Result<HelpTask>> patch(std::string user, std::string id, TaskPatch p);
+  // The task and everyone it concerns (creator, helper, applicants), each of whom may read it:
+  // the audience of a live "task" frame. nullopt when the task is gone.
+  struct Watched {
+    HelpTask task;
+    std::vector<std::string> watchers;
+  };
+  Task<std::optional<Watched>> watched(std::string id);
   Task<std::vector<Found>> search(SearchQuery q) { return store_.search(std::move(q)); }
   Task<std::vector<HelpTask>> mine(std::string user, std::string role,
                                    std::optional<std::string> status, int limit,

@@ -221,6 +221,15 @@ Task<std::optional<Application>> TaskStore::application(db::Tx& tx, std::string 
   co_return application_from_row(r, 0);
 }
 
+Task<std::vector<std::string>> TaskStore::applicant_ids(std::string task_id) {
+  auto r =
+      co_await db_.read("SELECT DISTINCT applicant_id FROM task_applications WHERE task_id = $1",
+                        db::params(std::move(task_id)));
+  std::vector<std::string> out;
+  for (int i = 0; i < r.size(); ++i) out.push_back(r.str(i, 0));
+  co_return out;
+}
+
 Task<std::vector<Application>> TaskStore::applications_by(std::string user_id) {
   auto r = co_await db_.read(std::string("SELECT ") + kApplicationColumns +
                                  " WHERE applicant_id = $1 ORDER BY created_at, id",

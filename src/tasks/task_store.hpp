@@ -69,6 +69,8 @@ class TaskStore {
       std::string task_id, int limit, std::optional<std::pair<std::int64_t, std::string>> after);
   static Task<std::optional<Application>> application(db::Tx& tx, std::string id);
 
+  // Everyone who applied to the task (whatever became of the application).
+  Task<std::vector<std::string>> applicant_ids(std::string task_id);
   // The user's own applications, for the data export.
   Task<std::vector<Application>> applications_by(std::string user_id);
   // Account erasure: cancel their open tasks, hand back tasks they help with, withdraw their
