@@ -33,7 +33,7 @@ after(async () => {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function waitUntil(what, cond, ms = 8000) {
+async function waitUntil(what, cond, ms = 20000) {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     if (await cond()) return;
@@ -42,7 +42,7 @@ async function waitUntil(what, cond, ms = 8000) {
   assert.fail(`timed out waiting for ${what}; rejected by fakes: ${JSON.stringify(fakes.state.rejected)}`);
 }
 
-// A task taken by `helper` and started: events to the helper (accepted) and creator (started).
+// A task taken by `helper` and started: the creator is told of the application and the start.
 async function startedTask(creator, helper) {
   const task = await A.post('/tasks', {
     token: creator.accessToken,
