@@ -190,6 +190,13 @@ int serve(const Config& config) {
     pruner.start(server.executor());
     server.on_shutdown([&pruner] { pruner.stop(); });
   }
+  // Sessions that ran out end like revoked ones: their devices go, their live sockets close.
+  Periodic session_sweep(
+      "session expiry", std::chrono::milliseconds(config.session_sweep_ms), [&]() -> Task<bool> {
+        co_return co_await auth_service.end_expired_sessions() == auth::AuthService::kExpireBatch;
+      });
+  session_sweep.start(server.executor());
+  server.on_shutdown([&session_sweep] { session_sweep.stop(); });
   server.run();
   if (auto access = spdlog::get("access")) access->flush();
   return 0;

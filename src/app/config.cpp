@@ -144,6 +144,7 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     ("access-token-ttl-s", po::value(&c.auth.access_ttl_s)->default_value(c.auth.access_ttl_s), "access token lifetime")
     ("refresh-token-ttl-s", po::value(&c.auth.refresh_ttl_s)->default_value(c.auth.refresh_ttl_s), "refresh token / session lifetime")
     ("max-task-reward", po::value(&c.tasks.max_reward)->default_value(c.tasks.max_reward), "largest pointsReward a task may offer")
+    ("session-sweep-ms", po::value(&c.session_sweep_ms)->default_value(c.session_sweep_ms), "how often sessions past their expiry are ended (their push devices removed, live sockets closed)")
     ("outbox-poll-ms", po::value(&c.outbox_poll_ms)->default_value(c.outbox_poll_ms), "how often task events are picked up from the outbox and published")
     ("live-poll-ms", po::value(&c.live_poll_ms)->default_value(c.live_poll_ms), "how often live sockets' feeds look for newly committed notifications and changed tasks")
     ("live-auth-timeout-ms", po::value(&c.server.live.auth_timeout_ms)->default_value(c.server.live.auth_timeout_ms), "time a live socket has to send its auth message (then closed with 4000)")
@@ -223,6 +224,7 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
       throw std::invalid_argument("--max-offers-per-partner must be between 1 and 1000");
     if (c.partner_limits.max_live_keys < 1 || c.partner_limits.max_live_keys > 1000)
       throw std::invalid_argument("--max-api-keys-per-partner must be between 1 and 1000");
+    if (c.session_sweep_ms < 100) throw std::invalid_argument("--session-sweep-ms must be at least 100");
     if (c.tasks.earning.max_per_pair < 0)
       throw std::invalid_argument("--max-points-per-pair must be 0 or more");
     if (c.tasks.earning.pair_window_days < 1 || c.tasks.earning.pair_window_days > 3650)

@@ -34,8 +34,9 @@ struct Config {
   partners::PartnerLimits partner_limits;
   push::PushConfig push;
   web::WebOptions web;
-  int outbox_poll_ms = 250;  // how often the task event relay looks for new events
-  int live_poll_ms = 100;    // how often the live feeds look for committed notifications
+  int session_sweep_ms = 60'000;  // how often sessions past their expiry are ended
+  int outbox_poll_ms = 250;       // how often the task event relay looks for new events
+  int live_poll_ms = 100;         // how often the live feeds look for committed notifications
   std::size_t max_sync_push_bytes = 16 * 1024 * 1024;  // largest sync push body (413 beyond)
   int sync_retention_days = 90;              // sync change log kept this long (0: forever)
   std::vector<auth::SigningKey> token_keys;  // empty: generated and kept in the data dir

@@ -219,6 +219,13 @@ void AuthService::forget_sessions() {
   ++cache_generation_;
 }
 
+Task<std::size_t> AuthService::end_expired_sessions() {
+  const auto ended_now = co_await sessions_.end_expired(now_ms(), kExpireBatch);
+  for (const auto& s : ended_now) ended({s.user_id, s.id, std::nullopt});
+  if (!ended_now.empty()) forget_sessions();
+  co_return ended_now.size();
+}
+
 void AuthService::ended(SessionsEnded what) {
   if (!sessions_ended_) return;
   try {

@@ -66,6 +66,10 @@ class AuthService final : public http::Authenticator {
   Task<void> logout_all(std::string user_id);
   Task<Status> change_password(http::Principal who, std::string current, std::string next);
   Task<void> end_all_sessions(std::string user_id, std::string reason);
+  // Sessions past their expiry are ended like revoked ones (their devices go, their live
+  // sockets close), a batch at a time; returns how many. Run periodically by the server.
+  static constexpr int kExpireBatch = 1000;
+  Task<std::size_t> end_expired_sessions();
 
   // A token names its user (sub) and session (sid): the session must be that user's and
   // live. A live pair is cached for session_cache_ms, keyed by both, so a token that pairs

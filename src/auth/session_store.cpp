@@ -78,6 +78,23 @@ Task<void> SessionStore::revoke_all(std::string user_id, std::optional<std::stri
       db::params(std::move(user_id), now_ms, std::move(reason), db::opt(except)));
 }
 
+Task<std::vector<Session>> SessionStore::end_expired(std::int64_t now_ms, int batch) {
+  auto rows = co_await db_.write(
+      "UPDATE sessions SET revoked_at = $1, revoked_reason = 'expired' WHERE id IN (SELECT id "
+      "FROM sessions WHERE revoked_at IS NULL AND expires_at <= $1 LIMIT $2) AND revoked_at IS "
+      "NULL RETURNING id, user_id",
+      db::params(now_ms, std::int64_t{batch}));
+  std::vector<Session> out;
+  for (int i = 0; i < rows.size(); ++i) {
+    Session s;
+    s.id = rows.str(i, 0);
+    s.user_id = rows.str(i, 1);
+    s.revoked_at_ms = now_ms;
+    out.push_back(std::move(s));
+  }
+  co_return out;
+}
+
 Task<bool> SessionStore::is_active(std::string session_id, std::string user_id,
                                    std::int64_t now_ms) {
   auto r = co_await db_.read(

@@ -41,6 +41,9 @@ class SessionStore {
   Task<void> revoke_all(std::string user_id, std::optional<std::string> except_session,
                         std::string reason, std::int64_t now_ms);
   Task<bool> is_active(std::string session_id, std::string user_id, std::int64_t now_ms);
+  // Marks up to `batch` sessions that ran out by now_ms as revoked ('expired'), so that
+  // what ends with a session (its devices: a trigger) ends with them. Returns them.
+  Task<std::vector<Session>> end_expired(std::int64_t now_ms, int batch);
   Task<std::vector<Session>> list(std::string user_id);
 
  private:

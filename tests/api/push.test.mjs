@@ -5,7 +5,7 @@
 // until the notifications feed does.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, api, registerUser, expectStatus, assertProblem, assertFieldError } from './harness.mjs';
+import { startServer, api, registerUser, expectStatus, assertProblem, assertFieldError, runBinary } from './harness.mjs';
 import { startPushFakes } from '../fakes/push_services.mjs';
 
 let fakes;
@@ -270,5 +270,27 @@ describe('delivery', () => {
     // The token is free again: registering it elsewhere makes a new device (201, not 200).
     const v = await registerUser(srv.base);
     expectStatus(await A.post('/users/me/devices', { token: v.accessToken, body: { platform: 'apns', token } }), 201);
+  });
+
+  it('devices end with their session: one that runs out is ended by the sweep', async () => {
+    const short = await startServer({
+      args: [...fakes.serverArgs, '--refresh-token-ttl-s', '2', '--session-sweep-ms', '200'],
+    });
+    try {
+      const T = api(short.base);
+      const u = await registerUser(short.base);
+      expectStatus(await T.post('/users/me/devices', { token: u.accessToken, body: { platform: 'fcm', token: fakes.fcmToken() } }), 201);
+      expectStatus(await T.get('/users/me', { token: u.accessToken }), 200, 'live before it runs out');
+      await sleep(3500);
+      assertProblem(await T.get('/users/me', { token: u.accessToken }), 401, 'TOKEN_INVALID', 'the session ended');
+      const again = await T.post('/auth/login', { body: { email: u.email, password: u.password } });
+      expectStatus(again, 200, 'a new session');
+      const left = await T.get('/users/me/devices', { token: again.body.accessToken });
+      assert.deepEqual(left.body.items, [], 'the expired session took its device along');
+      const help = await runBinary(['serve', '--help']);
+      assert.match(help.stdout, /--session-sweep-ms/);
+    } finally {
+      await short.stop();
+    }
   });
 });
