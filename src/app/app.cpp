@@ -3,15 +3,11 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/program_options.hpp>
 #include <cstdio>
-#include <deque>
 #include <filesystem>
 #include <iostream>
 #include <mutex>

@@ -224,7 +224,8 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
       throw std::invalid_argument("--max-offers-per-partner must be between 1 and 1000");
     if (c.partner_limits.max_live_keys < 1 || c.partner_limits.max_live_keys > 1000)
       throw std::invalid_argument("--max-api-keys-per-partner must be between 1 and 1000");
-    if (c.session_sweep_ms < 100) throw std::invalid_argument("--session-sweep-ms must be at least 100");
+    if (c.session_sweep_ms < 100)
+      throw std::invalid_argument("--session-sweep-ms must be at least 100");
     if (c.tasks.earning.max_per_pair < 0)
       throw std::invalid_argument("--max-points-per-pair must be 0 or more");
     if (c.tasks.earning.pair_window_days < 1 || c.tasks.earning.pair_window_days > 3650)

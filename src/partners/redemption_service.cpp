@@ -51,11 +51,11 @@ namespace {
 
 Error on_hold(const points::RedeemHold& hold) {
   auto e = make_error(ErrorCode::kRedemptionOnHold,
-                      hold.reason == "account_too_new"
+                      hold.reason == points::HoldReason::kAccountTooNew
                           ? "New accounts can redeem points a few days after signing up."
                           : "Points earned from one neighbour only can be redeemed once you have "
                             "helped more people.");
-  e.extra_json = "\"reason\":\"" + hold.reason + "\"";
+  e.extra_json = "\"reason\":\"" + std::string(points::hold_reason_name(hold.reason)) + "\"";
   if (hold.until_ms) e.extra_json += ",\"heldUntil\":\"" + iso8601_ms(*hold.until_ms) + "\"";
   return e;
 }

@@ -4,8 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include "core/check.hpp"
 
+#include "core/check.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "notifications/notification_service.hpp"
@@ -136,6 +136,10 @@ std::string_view reward_cut_name(RewardCut c) {
   return "";
 }
 
+std::string_view hold_reason_name(HoldReason r) {
+  return r == HoldReason::kAccountTooNew ? "account_too_new" : "single_source";
+}
+
 boost::json::object reward_json(const RewardOutcome& r) {
   return {{"requested", r.requested},
           {"credited", r.credited},
@@ -195,7 +199,7 @@ Task<std::optional<RedeemHold>> Ledger::redeem_hold(db::Tx& tx, const std::strin
     auto u = co_await tx.exec("SELECT created_at FROM users WHERE id = $1", db::params(user_id));
     if (!u.empty()) {
       const auto until = u.i64(0, 0) + options.min_account_age_days * kDayMs;
-      if (now_ms() < until) co_return RedeemHold{"account_too_new", until};
+      if (now_ms() < until) co_return RedeemHold{HoldReason::kAccountTooNew, until};
     }
   }
   if (options.min_reward_creators > 1) {
@@ -205,7 +209,7 @@ Task<std::optional<RedeemHold>> Ledger::redeem_hold(db::Tx& tx, const std::strin
         "AND type = 'task_reward' AND amount > 0",
         db::params(user_id));
     if (c.i64(0, 1) > 0 && c.i64(0, 0) < options.min_reward_creators)
-      co_return RedeemHold{"single_source", std::nullopt};
+      co_return RedeemHold{HoldReason::kSingleSource, std::nullopt};
   }
   co_return std::nullopt;
 }

@@ -62,8 +62,10 @@ struct RedeemHoldOptions {
   std::int64_t min_account_age_days = 0;
   std::int64_t min_reward_creators = 0;
 };
+enum class HoldReason { kAccountTooNew, kSingleSource };
+std::string_view hold_reason_name(HoldReason r);  // "account_too_new", "single_source"
 struct RedeemHold {
-  std::string reason;                    // "account_too_new" | "single_source"
+  HoldReason reason;
   std::optional<std::int64_t> until_ms;  // when an age hold ends
 };
 

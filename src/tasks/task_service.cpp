@@ -263,7 +263,6 @@ Task<bool> TaskService::side_effects(db::Tx& tx, const HelpTask& t, const Transi
   // The event first: a confirm's credit locks the helper's row, and holds it until the commit.
   co_await notify(tx, tr, t, reason);
   const auto declined = co_await change_applications(tx, tr, t, now_ms());
-  std::optional<std::int64_t> credited;  // what the helper is told they earned
   if (tr.credits_reward) {
     GD_CHECK(t.helper_id.has_value());
     points::LedgerEntry e;
@@ -274,10 +273,11 @@ Task<bool> TaskService::side_effects(db::Tx& tx, const HelpTask& t, const Transi
     e.actor_id = t.creator_id;  // who gave it: the per-pair limit and the hold read it
     reward = co_await ledger_.credit_reward(tx, e, options_.earning);
     if (!reward) co_return false;
-    credited = reward->credited;
     co_await users::UserStore::count_completed_task(tx, *t.helper_id);
   }
-  co_await tell(tx, tr, t, declined, reason, credited);
+  // The helper is told what they were credited (after any cut).
+  co_await tell(tx, tr, t, declined, reason,
+                reward ? std::optional<std::int64_t>(reward->credited) : std::nullopt);
   co_return true;
 }
 

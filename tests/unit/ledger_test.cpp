@@ -250,7 +250,7 @@ TEST_F(LedgerTest, RedeemingIsHeldForYoungAccountsAndSingleSourceHelpers) {
   EXPECT_FALSE(hold(helper, {0, 1}));
   auto single = hold(helper, {0, 2});
   ASSERT_TRUE(single);
-  EXPECT_EQ(single->reason, "single_source");
+  EXPECT_EQ(single->reason, gd::points::HoldReason::kSingleSource);
   EXPECT_EQ(credit(reward(helper, task(helper, 50, "completed", creator), 50), EarnOptions{}), 50);
   EXPECT_TRUE(hold(helper, {0, 2})) << "the same creator again is still one source";
   EXPECT_EQ(credit(reward(helper, task(helper, 50, "completed"), 50), EarnOptions{}), 50);
@@ -260,7 +260,7 @@ TEST_F(LedgerTest, RedeemingIsHeldForYoungAccountsAndSingleSourceHelpers) {
   sql("UPDATE users SET created_at = $2 WHERE id = $1", gd::db::params(helper, now));
   auto young = hold(helper, {3, 0});
   ASSERT_TRUE(young);
-  EXPECT_EQ(young->reason, "account_too_new");
+  EXPECT_EQ(young->reason, gd::points::HoldReason::kAccountTooNew);
   ASSERT_TRUE(young->until_ms);
   EXPECT_EQ(*young->until_ms, now + 3 * gd::points::kDayMs);
 }
