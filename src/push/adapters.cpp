@@ -7,7 +7,7 @@
 #include <stdexcept>
 
 #include "core/clock.hpp"
-#include "push/address.hpp"
+#include "net/address.hpp"
 #include "push/webpush_crypto.hpp"
 
 namespace gd::push {
@@ -32,7 +32,7 @@ std::string describe(const HttpResponse& res) {
 }
 
 std::string origin_of(const std::string& url) {
-  auto parts = parse_url(url);
+  auto parts = net::parse_url(url);
   if (!parts) return "";
   std::string host =
       parts->host.find(':') != std::string::npos ? "[" + parts->host + "]" : parts->host;

@@ -7,11 +7,16 @@
 #include <mutex>
 #include <string>
 
-#include "push/http_client.hpp"
+#include "net/http_client.hpp"
 #include "push/jose.hpp"
 #include "push/sender.hpp"
 
 namespace gd::push {
+
+using net::HttpClient;
+using net::HttpClientOptions;
+using net::HttpRequest;
+using net::HttpResponse;
 
 // Maps an answer every platform shares: 2xx delivered, 429 and 5xx and no answer retry,
 // 404/410 gone, other 4xx failed. Adapters refine it with their platform's reasons.

@@ -8,7 +8,7 @@
 #include "core/check.hpp"
 #include "core/clock.hpp"
 #include "core/offload.hpp"
-#include "push/address.hpp"
+#include "net/address.hpp"
 #include "push/jose.hpp"
 
 namespace gd::push {
@@ -67,11 +67,13 @@ bool PushService::configured(Platform p) const {
 }
 
 Task<std::string> PushService::check_endpoint(std::string url) {
-  const auto parts = parse_url(url);
+  const auto parts = net::parse_url(url);
   if (!parts || parts->host.empty()) co_return "must be a URL";
   if (parts->scheme != "https") co_return "must be an https URL";
   if (options_.allow_private_endpoints) co_return "";
-  auto resolve = [host = parts->host, port = parts->port] { return check_host_public(host, port); };
+  auto resolve = [host = parts->host, port = parts->port] {
+    return net::check_host_public(host, port);
+  };
   co_return co_await offload(resolver_.get_executor(), std::move(resolve));
 }
 

@@ -5,13 +5,18 @@
 #include <string>
 
 #include "core/metrics.hpp"
+#include "net/http_client.hpp"
 #include "push/adapters.hpp"
 #include "push/delivery_worker.hpp"
-#include "push/http_client.hpp"
 #include "push/push_service.hpp"
 #include "store/db.hpp"
 
 namespace gd::push {
+
+using net::HttpClient;
+using net::HttpClientOptions;
+using net::HttpRequest;
+using net::HttpResponse;
 
 struct PushConfig {
   std::string webpush_vapid_key_file;  // PEM, EC P-256 private key

@@ -12,14 +12,21 @@
 
 #include <future>
 
-#include "push/address.hpp"
+#include "net/address.hpp"
+#include "net/http_client.hpp"
 #include "push/delivery_worker.hpp"
-#include "push/http_client.hpp"
 #include "push/jose.hpp"
 #include "push/webpush_crypto.hpp"
 
 namespace gd::push {
 namespace {
+
+using net::HttpClient;
+using net::HttpClientOptions;
+using net::HttpRequest;
+using net::HttpResponse;
+using net::is_public_address;
+using net::parse_url;
 
 std::string b64(std::string_view s) {
   std::string out;

@@ -1,6 +1,6 @@
 // The libcurl worker: one thread runs a curl multi handle; start() queues a transfer and
 // wakes it. Transfers to user-supplied URLs check every address before connecting.
-#include "push/http_client.hpp"
+#include "net/http_client.hpp"
 
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
@@ -14,9 +14,9 @@
 #include <stdexcept>
 #include <thread>
 
-#include "push/address.hpp"
+#include "net/address.hpp"
 
-namespace gd::push {
+namespace gd::net {
 namespace {
 
 constexpr std::size_t kMaxResponseBytes = 64 * 1024;
@@ -207,4 +207,4 @@ void HttpClient::start(HttpRequest request, std::function<void(HttpResponse)> do
   curl_multi_wakeup(impl_->multi);
 }
 
-}  // namespace gd::push
+}  // namespace gd::net

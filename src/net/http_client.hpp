@@ -1,5 +1,6 @@
-// Outgoing HTTPS for the push adapters: libcurl's multi interface on one worker thread of
-// its own, so no I/O thread ever waits on a push service (docs/architecture.md, "Push").
+// Outgoing HTTPS (push services, OpenID providers, object stores): libcurl's multi interface
+// on one worker thread of its own, so no I/O thread ever waits on another service
+// (docs/architecture.md, "Push").
 // Every transfer has a connect and a total timeout; HTTP/2 is used where the server offers
 // it (APNs requires it), with several requests multiplexed on one connection.
 #pragma once
@@ -15,7 +16,7 @@
 
 #include "core/async.hpp"
 
-namespace gd::push {
+namespace gd::net {
 
 struct HttpRequest {
   std::string method = "POST";
@@ -77,4 +78,4 @@ class HttpClient {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace gd::push
+}  // namespace gd::net

@@ -8,7 +8,7 @@
 
 struct sockaddr;
 
-namespace gd::push {
+namespace gd::net {
 
 bool is_public_address(const sockaddr* addr);
 
@@ -24,4 +24,4 @@ std::optional<UrlParts> parse_url(std::string_view url);
 // public, else what is wrong ("resolves to a private address", "does not resolve").
 std::string check_host_public(const std::string& host, const std::string& port);
 
-}  // namespace gd::push
+}  // namespace gd::net

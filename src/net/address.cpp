@@ -1,5 +1,5 @@
 // The public-address rule and URL parsing for Web Push endpoints.
-#include "push/address.hpp"
+#include "net/address.hpp"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -13,7 +13,7 @@
 #include <cstdint>
 #include <memory>
 
-namespace gd::push {
+namespace gd::net {
 namespace {
 
 bool in4(std::uint32_t a, std::uint32_t net, int bits) {
@@ -120,4 +120,4 @@ std::string check_host_public(const std::string& host, const std::string& port) 
   return "";
 }
 
-}  // namespace gd::push
+}  // namespace gd::net
