@@ -26,6 +26,8 @@ boost::json::value opt_json(const std::optional<std::string>& s) {
 boost::json::object own_profile_json(const User& u) {
   boost::json::array roles;
   for (const auto& r : u.roles) roles.emplace_back(r);
+  boost::json::array identities;
+  for (const auto& p : u.identities) identities.emplace_back(p);
   return {{"id", u.id},
           {"email", opt_json(u.email)},
           {"name", u.name},
@@ -35,7 +37,9 @@ boost::json::object own_profile_json(const User& u) {
           {"pointsBalance", u.points_balance},
           {"createdAt", iso8601_ms(u.created_at_ms)},
           {"roles", std::move(roles)},
-          {"locale", u.locale}};
+          {"emailVerified", u.email_verified},
+          {"locale", u.locale},
+          {"identities", std::move(identities)}};
 }
 
 boost::json::object public_profile_json(const User& u) {

@@ -24,7 +24,9 @@ struct User {
   std::vector<std::string> roles;
   bool is_active = true;
   std::int64_t tasks_completed = 0;
-  std::string locale = "en";  // de | en: the language of notifications
+  std::string locale = "en";            // de | en: the language of notifications
+  bool email_verified = false;          // users.email_verified_at is set
+  std::vector<std::string> identities;  // linked sign-in providers: "google", "apple"
   std::int64_t created_at_ms = 0;
   std::int64_t updated_at_ms = 0;
   std::optional<std::int64_t> deleted_at_ms;

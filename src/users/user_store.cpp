@@ -12,7 +12,10 @@ namespace {
 
 constexpr const char* kColumns =
     "id, email, password_hash, name, bio, avatar_url, lat, lng, points_balance, roles, "
-    "is_active, tasks_completed, created_at, updated_at, deleted_at, locale";
+    "is_active, tasks_completed, created_at, updated_at, deleted_at, locale, email_verified_at, "
+    // The linked sign-in providers (a closed list: the identities table's CHECK).
+    "EXISTS (SELECT 1 FROM identities i WHERE i.user_id = users.id AND i.provider = 'google'), "
+    "EXISTS (SELECT 1 FROM identities i WHERE i.user_id = users.id AND i.provider = 'apple')";
 
 std::vector<std::string> split_roles(std::string_view s) {
   std::vector<std::string> out;
@@ -49,6 +52,9 @@ User from_row(const db::Rows& r, int i) {
   u.updated_at_ms = r.i64(i, 13);
   if (!r.is_null(i, 14)) u.deleted_at_ms = r.i64(i, 14);
   u.locale = r.str(i, 15);
+  u.email_verified = !r.is_null(i, 16);
+  if (r.boolean(i, 17)) u.identities.emplace_back("google");
+  if (r.boolean(i, 18)) u.identities.emplace_back("apple");
   return u;
 }
 

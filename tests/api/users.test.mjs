@@ -60,6 +60,8 @@ describe('GET /users/me', { concurrency: true }, () => {
     assert.equal(p.pointsBalance, 0);
     assert.match(p.createdAt, ISO_MS_Z_RE);
     assert.ok(p.roles.includes('user'));
+    assert.equal(p.emailVerified, false, 'a new address is not verified');
+    assert.deepEqual(p.identities, [], 'no sign-in provider is linked');
     assert.ok(!('password' in p) && !('passwordHash' in p), 'no password material');
   });
 
