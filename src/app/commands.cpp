@@ -135,9 +135,16 @@ int create_user(int argc, char** argv) {
   users::NewUser nu{auth::AuthService::normalize_email(email),
                     auth::hash_password_blocking(password, auth::HashOptions{}),
                     name,
-                    {"user"}};
-  for (const auto& r : roles)
-    if (r != "user") nu.roles.push_back(r);
+                    {Role::kUser}};
+  for (const auto& r : roles) {
+    const auto role = parse_role(r);
+    // A person's account is a user and perhaps an admin; `partner` is a point of sale's key.
+    if (!role || *role == Role::kPartner) {
+      std::cerr << "unknown role '" << r << "' (user, admin)\n";
+      return 2;
+    }
+    nu.roles.add(*role);
+  }
   boost::asio::io_context ioc;
   auto database = db::open_database(ioc.get_executor(), {url});
   auto result = run_to_end(ioc, create_admin(database.get(), std::move(nu)));

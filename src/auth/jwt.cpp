@@ -66,7 +66,7 @@ const SigningKey* TokenSigner::find_key(std::string_view kid) const {
 
 std::string TokenSigner::sign(const AccessClaims& c) const {
   boost::json::array roles;
-  for (const auto& r : c.roles) roles.emplace_back(r);
+  for (auto r : c.roles.names()) roles.emplace_back(r);
   boost::json::object payload{
       {"iss", issuer_},       {"aud", audience_},          {"sub", c.subject},
       {"sid", c.session_id},  {"roles", std::move(roles)}, {"iat", c.issued_at_s},
@@ -122,7 +122,8 @@ Result<AccessClaims> TokenSigner::verify(std::string_view token, std::int64_t no
   c.expires_at_s = num("exp");
   if (const auto* roles = p.if_contains("roles"); roles && roles->is_array())
     for (const auto& r : roles->as_array())
-      if (r.is_string()) c.roles.emplace_back(r.as_string());
+      if (r.is_string())
+        if (auto role = parse_role(r.get_string())) c.roles.add(*role);
   if (c.subject.empty() || c.session_id.empty() || c.expires_at_s == 0)
     return invalid("The token lacks required claims.");
   if (c.expires_at_s <= now_s)

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "core/role.hpp"
 
 namespace gd::auth {
 
@@ -19,7 +20,7 @@ struct SigningKey {
 struct AccessClaims {
   std::string subject;     // user id
   std::string session_id;  // sid
-  std::vector<std::string> roles;
+  Roles roles;
   std::int64_t issued_at_s = 0;
   std::int64_t expires_at_s = 0;
 };

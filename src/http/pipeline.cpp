@@ -184,14 +184,15 @@ Task<std::optional<Response>> Pipeline::authenticate(const Route& route, Request
   if (api_key) {
     principal.emplace(co_await api_key_authenticator_->authenticate_key(std::move(credential)));
   } else {
-    principal.emplace(
-        co_await authenticator_->authenticate(std::move(credential), !route.options.role.empty()));
+    principal.emplace(co_await authenticator_->authenticate(std::move(credential),
+                                                            route.options.role.has_value()));
   }
   if (!*principal) co_return refuse(principal->error());
   req.principal = std::move(principal->value());
-  if (!route.options.role.empty() && !req.principal->has_role(route.options.role))
-    co_return refuse(make_error(ErrorCode::kForbidden,
-                                "This needs the " + std::string(route.options.role) + " role."));
+  if (route.options.role && !req.principal->has_role(*route.options.role))
+    co_return refuse(
+        make_error(ErrorCode::kForbidden,
+                   "This needs the " + std::string(role_name(*route.options.role)) + " role."));
   co_return std::nullopt;
 }
 

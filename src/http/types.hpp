@@ -12,6 +12,7 @@
 #include "core/async.hpp"
 #include "core/byte_sink.hpp"
 #include "core/result.hpp"
+#include "core/role.hpp"
 
 namespace gd::http {
 
@@ -23,13 +24,9 @@ namespace gd::http {
 struct Principal {
   std::string user_id;
   std::string session_id;
-  std::vector<std::string> roles;
+  Roles roles;
   std::string partner_id;
-  bool has_role(std::string_view role) const {
-    for (const auto& r : roles)
-      if (r == role) return true;
-    return false;
-  }
+  bool has_role(Role role) const { return roles.has(role); }
 };
 
 struct Request {
@@ -82,7 +79,7 @@ struct RouteOptions {
   Auth auth = Auth::kRequired;
   bool json_body = false;          // a POST/PATCH whose body must be application/json
   std::size_t max_body_bytes = 0;  // 0: the server-wide limit
-  std::string_view role = {};      // a role the caller's token must carry (403 otherwise)
+  std::optional<Role> role = {};   // a role the caller's account must have (403 otherwise)
   // Responses carry `Cache-Control: no-store` and `Pragma: no-cache` (RFC 6749 §5.1, ASVS
   // 8.2.1): for open routes that hand out secrets (tokens). Routes that need a token get them
   // whatever this says, since what they answer is someone's own data (exports, discount

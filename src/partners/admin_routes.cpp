@@ -186,8 +186,8 @@ void add_admin_routes(http::RouteTable& routes, PartnerService& partners,
   PartnerService* p = &partners;
   RedemptionService* r = &redemptions;
   const CursorCodec* c = &cursors;
-  const http::RouteOptions json_in{Auth::kRequired, true, 0, "admin"};
-  const http::RouteOptions no_body{Auth::kRequired, false, 0, "admin"};
+  const http::RouteOptions json_in{Auth::kRequired, true, 0, Role::kAdmin};
+  const http::RouteOptions no_body{Auth::kRequired, false, 0, Role::kAdmin};
   routes.add("GET", "/api/v1/admin/partners", no_body,
              [p, c](Request q) { return list_all(p, c, std::move(q)); });
   routes.add("POST", "/api/v1/admin/partners", json_in,

@@ -133,7 +133,7 @@ Task<Result<http::Principal>> PartnerService::authenticate_key(std::string api_k
   http::Principal partner;
   partner.partner_id = owner->second;
   partner.session_id = owner->first;  // the key's id
-  partner.roles = {"partner"};
+  partner.roles = {Role::kPartner};
   co_return partner;
 }
 

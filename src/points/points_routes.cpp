@@ -69,7 +69,7 @@ Task<Response> adjust(Ledger* ledger, Request req) {
 
 void add_admin_routes(http::RouteTable& routes, Ledger& ledger, IdempotencyStore& keys) {
   routes.add(
-      "POST", "/api/v1/admin/users/{id}/points", {http::Auth::kRequired, true, 0, "admin"},
+      "POST", "/api/v1/admin/users/{id}/points", {http::Auth::kRequired, true, 0, Role::kAdmin},
       http::with_idempotency(&keys, [l = &ledger](Request r) { return adjust(l, std::move(r)); }));
 }
 

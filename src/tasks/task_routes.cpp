@@ -260,7 +260,7 @@ Task<Response> deactivate(TaskService* svc, Request req) {
 
 void add_admin_routes(http::RouteTable& routes, TaskService& service) {
   routes.add("POST", "/api/v1/admin/tasks/{id}/deactivate",
-             {http::Auth::kRequired, false, 0, "admin"},
+             {http::Auth::kRequired, false, 0, Role::kAdmin},
              [s = &service](Request r) { return deactivate(s, std::move(r)); });
 }
 

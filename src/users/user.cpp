@@ -5,12 +5,6 @@
 
 namespace gd::users {
 
-bool User::has_role(std::string_view role) const {
-  for (const auto& r : roles)
-    if (r == role) return true;
-  return false;
-}
-
 boost::json::value point_json(const std::optional<GeoPoint>& p) {
   if (!p) return nullptr;
   return boost::json::object{{"lat", p->lat}, {"lng", p->lng}};
@@ -25,7 +19,7 @@ boost::json::value opt_json(const std::optional<std::string>& s) {
 
 boost::json::object own_profile_json(const User& u) {
   boost::json::array roles;
-  for (const auto& r : u.roles) roles.emplace_back(r);
+  for (auto r : u.roles.names()) roles.emplace_back(r);
   boost::json::array identities;
   for (const auto& p : u.identities) identities.emplace_back(p);
   return {{"id", u.id},

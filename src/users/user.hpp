@@ -9,6 +9,7 @@
 #include <boost/json/object.hpp>
 
 #include "core/geo.hpp"
+#include "core/role.hpp"
 
 namespace gd::users {
 
@@ -21,7 +22,7 @@ struct User {
   std::optional<std::string> avatar_url;
   std::optional<GeoPoint> location;
   std::int64_t points_balance = 0;
-  std::vector<std::string> roles;
+  Roles roles;
   bool is_active = true;
   std::int64_t tasks_completed = 0;
   std::string locale = "en";            // de | en: the language of notifications
@@ -31,7 +32,7 @@ struct User {
   std::int64_t updated_at_ms = 0;
   std::optional<std::int64_t> deleted_at_ms;
 
-  bool has_role(std::string_view role) const;
+  bool has_role(Role role) const { return roles.has(role); }
 };
 
 boost::json::object own_profile_json(const User& u);

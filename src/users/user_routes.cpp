@@ -156,9 +156,9 @@ Result<bool> read_admin_patch(const boost::json::object& o) {
 
 void add_admin_routes(http::RouteTable& routes, UserStore& store, EndSessions end_sessions) {
   auto d = std::make_shared<AdminDeps>(AdminDeps{&store, std::move(end_sessions)});
-  routes.add("GET", "/api/v1/admin/users/{id}", {http::Auth::kRequired, false, 0, "admin"},
+  routes.add("GET", "/api/v1/admin/users/{id}", {http::Auth::kRequired, false, 0, Role::kAdmin},
              [d](Request r) { return admin_get(d.get(), std::move(r)); });
-  routes.add("PATCH", "/api/v1/admin/users/{id}", {http::Auth::kRequired, true, 0, "admin"},
+  routes.add("PATCH", "/api/v1/admin/users/{id}", {http::Auth::kRequired, true, 0, Role::kAdmin},
              [d](Request r) { return admin_patch(d.get(), std::move(r)); });
 }
 

@@ -17,24 +17,6 @@ constexpr const char* kColumns =
     "EXISTS (SELECT 1 FROM identities i WHERE i.user_id = users.id AND i.provider = 'google'), "
     "EXISTS (SELECT 1 FROM identities i WHERE i.user_id = users.id AND i.provider = 'apple')";
 
-std::vector<std::string> split_roles(std::string_view s) {
-  std::vector<std::string> out;
-  std::size_t i = 0;
-  while (i <= s.size()) {
-    const auto j = s.find(',', i);
-    const auto end = j == std::string_view::npos ? s.size() : j;
-    if (end > i) out.emplace_back(s.substr(i, end - i));
-    i = end + 1;
-  }
-  return out;
-}
-
-std::string join_roles(const std::vector<std::string>& roles) {
-  std::string out;
-  for (const auto& r : roles) out += (out.empty() ? "" : ",") + r;
-  return out;
-}
-
 User from_row(const db::Rows& r, int i) {
   User u;
   u.id = r.str(i, 0);
@@ -45,7 +27,7 @@ User from_row(const db::Rows& r, int i) {
   u.avatar_url = r.opt(i, 5);
   if (!r.is_null(i, 6) && !r.is_null(i, 7)) u.location = GeoPoint{r.f64(i, 6), r.f64(i, 7)};
   u.points_balance = r.i64(i, 8);
-  u.roles = split_roles(r.text(i, 9));
+  u.roles = Roles::from_list(r.text(i, 9));
   u.is_active = r.boolean(i, 10);
   u.tasks_completed = r.i64(i, 11);
   u.created_at_ms = r.i64(i, 12);
@@ -94,8 +76,7 @@ Task<Result<User>> UserStore::create(NewUser n) {
         std::string("INSERT INTO users (id, email, password_hash, name, roles, created_at, "
                     "updated_at, locale) VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING ") +
             kColumns,
-        db::params(uuid_v7(), n.email, n.password_hash, n.name, join_roles(n.roles), now,
-                   n.locale));
+        db::params(uuid_v7(), n.email, n.password_hash, n.name, n.roles.to_list(), now, n.locale));
     co_return from_row(rows, 0);
   } catch (const db::DbError& e) {
     if (!e.unique_violation()) throw;
@@ -131,9 +112,9 @@ Task<void> UserStore::set_password_hash(std::string id, std::string hash) {
                      db::params(std::move(id), std::move(hash), now_ms()));
 }
 
-Task<void> UserStore::set_roles(std::string id, std::vector<std::string> roles) {
+Task<void> UserStore::set_roles(std::string id, Roles roles) {
   co_await db_.write("UPDATE users SET roles = $2, updated_at = $3 WHERE id = $1",
-                     db::params(std::move(id), join_roles(roles), now_ms()));
+                     db::params(std::move(id), roles.to_list(), now_ms()));
 }
 
 Task<std::optional<User>> UserStore::set_active(std::string id, bool active) {

@@ -19,7 +19,7 @@ struct NewUser {
   std::string email;  // already trimmed and lowercased
   std::string password_hash;
   std::string name;
-  std::vector<std::string> roles = {"user"};
+  Roles roles = {Role::kUser};
   std::string locale = "en";  // from the registration's Accept-Language
 };
 
@@ -42,7 +42,7 @@ class UserStore {
   Task<Result<User>> create(NewUser u);  // EMAIL_TAKEN on a duplicate
   Task<std::optional<User>> update_profile(std::string id, ProfileUpdate update);
   Task<void> set_password_hash(std::string id, std::string hash);
-  Task<void> set_roles(std::string id, std::vector<std::string> roles);
+  Task<void> set_roles(std::string id, Roles roles);
   // An admin's (de)activation; nullopt for an unknown or erased user.
   Task<std::optional<User>> set_active(std::string id, bool active);
   // GDPR erasure: personal data removed, the row kept (anonymised) for ledger references.

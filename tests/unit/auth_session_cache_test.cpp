@@ -23,6 +23,8 @@ namespace {
 using gd::Result;
 using gd::Task;
 using gd::http::Principal;
+using gd::Role;
+using gd::Roles;
 
 template <class T>
 Task<std::optional<T>> wrap(Task<T> task) {
@@ -66,7 +68,7 @@ class AuthSessionCache : public ::testing::TestWithParam<std::string> {
   }
   void run(Task<void> task) { gd::testing::run(*ioc_, std::move(task)); }
 
-  std::string user(std::vector<std::string> roles = {"user"}) {
+  std::string user(Roles roles = {Role::kUser}) {
     const auto id = gd::uuid_v7();
     auto created =
         run(users_->create({id + "@example.test", "no-password", "U", std::move(roles)}));
@@ -84,8 +86,7 @@ class AuthSessionCache : public ::testing::TestWithParam<std::string> {
   }
   // A token signed with the server's key, for any sub and sid: what a forger with a leaked
   // key, or this test, can make.
-  std::string token(const std::string& sub, const std::string& sid,
-                    std::vector<std::string> roles = {"user"}) {
+  std::string token(const std::string& sub, const std::string& sid, Roles roles = {Role::kUser}) {
     const auto now_s = gd::now_ms() / 1000;
     return signer_.sign({sub, sid, std::move(roles), now_s, now_s + 900});
   }
@@ -117,25 +118,25 @@ TEST_P(AuthSessionCache, AVictimsSubWithTheAttackersCachedSidIsRefused) {
 }
 
 TEST_P(AuthSessionCache, ADemotedAdminLosesAdminRoutesAtOnce) {
-  const auto admin = user({"user", "admin"});
+  const auto admin = user({Role::kUser, Role::kAdmin});
   const auto sid = session(admin);
-  const auto bearer = token(admin, sid, {"user", "admin"});
+  const auto bearer = token(admin, sid, {Role::kUser, Role::kAdmin});
   auto before = authenticate(bearer, true);
   ASSERT_TRUE(before);
-  EXPECT_TRUE(before->has_role("admin"));
+  EXPECT_TRUE(before->has_role(Role::kAdmin));
   ASSERT_TRUE(authenticate(bearer));  // cached for ordinary routes
-  run(users_->set_roles(admin, {"user"}));
+  run(users_->set_roles(admin, {Role::kUser}));
   auto after = authenticate(bearer, true);
   ASSERT_TRUE(after) << "still signed in";
-  EXPECT_FALSE(after->has_role("admin")) << "roles come from the account, not the token";
+  EXPECT_FALSE(after->has_role(Role::kAdmin)) << "roles come from the account, not the token";
 }
 
 TEST_P(AuthSessionCache, ATokenCannotClaimARoleTheAccountLacks) {
   const auto someone = user();
   const auto sid = session(someone);
-  auto p = authenticate(token(someone, sid, {"user", "admin"}), true);
+  auto p = authenticate(token(someone, sid, {Role::kUser, Role::kAdmin}), true);
   ASSERT_TRUE(p);
-  EXPECT_FALSE(p->has_role("admin"));
+  EXPECT_FALSE(p->has_role(Role::kAdmin));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, AuthSessionCache, ::testing::Values("sqlite", "postgres"),

@@ -12,6 +12,8 @@
 
 namespace {
 
+using gd::Role;
+using gd::Roles;
 using gd::auth::AccessClaims;
 using gd::auth::base64url;
 using gd::auth::base64url_decode;
@@ -35,7 +37,7 @@ AccessClaims claims(std::int64_t exp = kNow + 900) {
   AccessClaims c;
   c.subject = "0190c0de-0000-7000-8000-000000000001";
   c.session_id = "0190c0de-0000-7000-8000-0000000000aa";
-  c.roles = {"user", "admin"};
+  c.roles = {Role::kUser, Role::kAdmin};
   c.issued_at_s = kNow - 10;
   c.expires_at_s = exp;
   return c;
@@ -86,7 +88,7 @@ TEST(Jwt, SignVerifyRoundTripKeepsClaims) {
   ASSERT_TRUE(r.ok()) << r.error().code << ": " << r.error().detail;
   EXPECT_EQ(r->subject, claims().subject);
   EXPECT_EQ(r->session_id, claims().session_id);
-  EXPECT_EQ(r->roles, (std::vector<std::string>{"user", "admin"}));
+  EXPECT_EQ(r->roles, (Roles{Role::kUser, Role::kAdmin}));
   EXPECT_EQ(r->issued_at_s, kNow - 10);
   EXPECT_EQ(r->expires_at_s, kNow + 900);
 }
@@ -316,4 +318,14 @@ TEST(Base64Url, DecodeRejectsForeignAlphabetAndPadding) {
   EXPECT_FALSE(base64url_decode("Z", out));  // a single character cannot encode a byte
 }
 
+}  // namespace
+
+namespace {
+TEST(Roles, AClosedListReadFromTextDropsNamesOutsideIt) {
+  EXPECT_EQ(Roles::from_list("user,admin"), (Roles{Role::kUser, Role::kAdmin}));
+  EXPECT_EQ(Roles::from_list("admin,,superuser,user"), (Roles{Role::kUser, Role::kAdmin}));
+  EXPECT_TRUE(Roles::from_list("Admin, user").empty()) << "names are exact";
+  EXPECT_EQ((Roles{Role::kAdmin, Role::kUser}).to_list(), "user,admin");
+  EXPECT_EQ(Roles::from_list(Roles{Role::kPartner}.to_list()), Roles{Role::kPartner});
+}
 }  // namespace

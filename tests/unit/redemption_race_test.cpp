@@ -25,7 +25,7 @@ struct Ids {
 Task<Ids> seed(db::Database& db) {
   users::UserStore users(db);
   auto u = co_await users.create(
-      users::NewUser{"race-" + uuid_v4() + "@example.test", "not-a-hash", "Racer", {"user"}});
+      users::NewUser{"race-" + uuid_v4() + "@example.test", "not-a-hash", "Racer", {gd::Role::kUser}});
   partners::PartnerStore store(db);
   const auto now = now_ms();
   partners::Partner p{uuid_v4(), "Bakery", std::nullopt, "Bread", true, now, now};
