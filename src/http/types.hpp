@@ -11,6 +11,7 @@
 
 #include "core/async.hpp"
 #include "core/byte_sink.hpp"
+#include "core/ids.hpp"
 #include "core/result.hpp"
 #include "core/role.hpp"
 
@@ -27,6 +28,7 @@ struct Principal {
   Roles roles;
   std::string partner_id;
   bool has_role(Role role) const { return roles.has(role); }
+  UserId user() const { return UserId(user_id); }
 };
 
 struct Request {

@@ -107,7 +107,7 @@ Task<bool> LiveService::send_task_changes() {
     ids.swap(changed_->ids);
   }
   for (auto& id : ids) {
-    const auto w = co_await tasks_.watched(std::move(id));
+    const auto w = co_await tasks_.watched(TaskId(std::move(id)));
     if (!w) continue;
     for (const auto& user : w->watchers) {
       hub_.publish(user, {boost::json::serialize(boost::json::object{

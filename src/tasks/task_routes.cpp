@@ -43,14 +43,14 @@ Task<Response> create(TaskService* svc, Request req) {
             *fields->points_reward,
             fields->image_urls.value_or(std::vector<std::string>{}),
             project};
-  auto t = co_await svc->create(req.principal->user_id, std::move(n));
+  auto t = co_await svc->create(req.principal->user(), std::move(n));
   if (!t) co_return fail(req, t.error());
   co_return task_response(201, *t, req.principal->user_id);
 }
 
 Task<Response> get_one(TaskService* svc, Request req) {
   if (!is_uuid(req.param(0))) co_return fail(req, invalid_id());
-  auto t = co_await svc->get(req.principal->user_id, req.param(0));
+  auto t = co_await svc->get(req.principal->user(), TaskId(req.param(0)));
   if (!t) co_return fail(req, t.error());
   co_return task_response(200, *t, req.principal->user_id);
 }
@@ -61,7 +61,8 @@ Task<Response> patch(TaskService* svc, Request req) {
   if (!body) co_return fail(req, body.error());
   auto fields = read_task_fields(*body, false, svc->options().max_reward, nullptr);
   if (!fields) co_return fail(req, fields.error());
-  auto t = co_await svc->patch(req.principal->user_id, req.param(0), std::move(fields.value()));
+  auto t =
+      co_await svc->patch(req.principal->user(), TaskId(req.param(0)), std::move(fields.value()));
   if (!t) co_return fail(req, t.error());
   co_return task_response(200, *t, req.principal->user_id);
 }
@@ -160,15 +161,15 @@ Task<Response> mine(TaskService* svc, const CursorCodec* cursors, Request req) {
   const auto role = req.query_param("role").value_or("");
   if (role != "" && role != "creator" && role != "helper")
     co_return fail(req, validation_error("role", "must be creator or helper"));
-  const auto status = req.query_param("status");
-  if (status && !parse_status(*status))
+  const auto status_param = req.query_param("status");
+  const auto status = status_param ? parse_status(*status_param) : std::nullopt;
+  if (status_param && !status)
     co_return fail(req, validation_error("status", "is not a task status"));
   const ListCursor list{kTimeId, query_shape(req, {"role", "status"})};
   auto page = read_page(req, *cursors, list);
   if (!page) co_return fail(req, page.error());
-  auto rows = co_await svc->mine(req.principal->user_id, std::string(role),
-                                 status ? std::optional<std::string>(*status) : std::nullopt,
-                                 page->limit, time_key(*page));
+  auto rows = co_await svc->mine(req.principal->user(), std::string(role), status, page->limit,
+                                 time_key(*page));
   boost::json::array items;
   for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(page->limit); ++i)
     items.push_back(task_json(rows[i], req.principal->user_id));
@@ -201,7 +202,7 @@ Task<Response> apply(TaskService* svc, Request req) {
   if (!body) co_return fail(req, body.error());
   auto message = read_application(*body);
   if (!message) co_return fail(req, message.error());
-  auto a = co_await svc->apply(req.principal->user_id, req.param(0), std::move(*message));
+  auto a = co_await svc->apply(req.principal->user(), TaskId(req.param(0)), std::move(*message));
   if (!a) co_return fail(req, a.error());
   co_return Response::json(201, boost::json::serialize(application_json(*a)));
 }
@@ -211,7 +212,7 @@ Task<Response> list_applications(TaskService* svc, const CursorCodec* cursors, R
   const ListCursor list{kTimeId, {}};
   auto page = read_page(req, *cursors, list);
   if (!page) co_return fail(req, page.error());
-  auto rows = co_await svc->applications(req.principal->user_id, req.param(0), page->limit,
+  auto rows = co_await svc->applications(req.principal->user(), TaskId(req.param(0)), page->limit,
                                          time_key(*page));
   if (!rows) co_return fail(req, rows.error());
   boost::json::array items;
@@ -226,7 +227,8 @@ Task<Response> list_applications(TaskService* svc, const CursorCodec* cursors, R
 
 Task<Response> accept(TaskService* svc, Request req) {
   if (!is_uuid(req.param(0)) || !is_uuid(req.param(1))) co_return fail(req, invalid_id());
-  auto t = co_await svc->accept(req.principal->user_id, req.param(0), req.param(1));
+  auto t = co_await svc->accept(req.principal->user(), TaskId(req.param(0)),
+                                ApplicationId(req.param(1)));
   if (!t) co_return fail(req, t.error());
   co_return task_response(200, *t, req.principal->user_id);
 }
@@ -241,7 +243,7 @@ Task<Response> act(TaskService* svc, Action action, Request req) {
     if (!read) co_return fail(req, read.error());
     reason = std::move(*read);
   }
-  auto moved = co_await svc->act(req.principal->user_id, req.param(0), action, reason);
+  auto moved = co_await svc->act(req.principal->user(), TaskId(req.param(0)), action, reason);
   if (!moved) co_return fail(req, moved.error());
   auto body = task_json(moved->task, req.principal->user_id);
   // On confirm: what the helper was credited, and whether an earning limit cut it.
@@ -251,7 +253,7 @@ Task<Response> act(TaskService* svc, Action action, Request req) {
 
 Task<Response> deactivate(TaskService* svc, Request req) {
   if (!is_uuid(req.param(0))) co_return fail(req, invalid_id());
-  auto t = co_await svc->deactivate(req.principal->user_id, req.param(0));
+  auto t = co_await svc->deactivate(req.principal->user(), TaskId(req.param(0)));
   if (!t) co_return fail(req, t.error());
   co_return task_response(200, *t, req.principal->user_id);
 }

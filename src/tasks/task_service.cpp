@@ -59,8 +59,9 @@ void TaskService::attach_metrics(Metrics& m) {
   completed_ = &m.counter("gooddeeds_tasks_completed_total", "Help tasks confirmed as completed.");
 }
 
-Task<Result<HelpTask>> TaskService::create(std::string user, NewTask n) {
-  if (n.project_id && !co_await projects_.owned_live(UserId(user), ProjectId(*n.project_id)))
+Task<Result<HelpTask>> TaskService::create(UserId user_id, NewTask n) {
+  std::string& user = user_id.value;
+  if (n.project_id && !co_await projects_.owned_live(user_id, ProjectId(*n.project_id)))
     co_return validation_error("projectId", "is not one of your projects");
   HelpTask t;
   t.id = uuid_v7();
@@ -79,7 +80,9 @@ Task<Result<HelpTask>> TaskService::create(std::string user, NewTask n) {
   co_return t;
 }
 
-Task<Result<HelpTask>> TaskService::get(std::string user, std::string id) {
+Task<Result<HelpTask>> TaskService::get(UserId user_id, TaskId task_id) {
+  const std::string& user = user_id.value;
+  const std::string& id = task_id.value;
   auto t = co_await store_.find(id);
   if (!t) co_return not_found();
   if (t->status != Status::kOpen && !involved(*t, user) && !co_await store_.has_applied(id, user))
@@ -87,10 +90,10 @@ Task<Result<HelpTask>> TaskService::get(std::string user, std::string id) {
   co_return std::move(*t);
 }
 
-Task<std::optional<TaskService::Watched>> TaskService::watched(std::string id) {
-  auto t = co_await store_.find(id);
+Task<std::optional<TaskService::Watched>> TaskService::watched(TaskId id) {
+  auto t = co_await store_.find(id.value);
   if (!t) co_return std::nullopt;
-  Watched w{std::move(*t), co_await store_.applicant_ids(std::move(id))};
+  Watched w{std::move(*t), co_await store_.applicant_ids(std::move(id.value))};
   w.watchers.push_back(w.task.creator_id);
   if (w.task.helper_id) w.watchers.push_back(*w.task.helper_id);
   std::sort(w.watchers.begin(), w.watchers.end());
@@ -98,8 +101,10 @@ Task<std::optional<TaskService::Watched>> TaskService::watched(std::string id) {
   co_return w;
 }
 
-Task<Result<HelpTask>> TaskService::patch(std::string user, std::string id, TaskPatch p) {
-  auto t = co_await get(user, id);
+Task<Result<HelpTask>> TaskService::patch(UserId user_id, TaskId task_id, TaskPatch p) {
+  auto t = co_await get(user_id, task_id);
+  const std::string& user = user_id.value;
+  const std::string& id = task_id.value;
   if (!t) co_return std::move(t).error();
   if (t->creator_id != user) co_return forbidden("Only the creator can edit a task.");
   if (t->status != Status::kOpen) co_return wrong_status(t->status, true);
@@ -111,9 +116,10 @@ Task<Result<HelpTask>> TaskService::patch(std::string user, std::string id, Task
   co_return std::move(*updated);
 }
 
-Task<Result<Application>> TaskService::apply(std::string user, std::string id,
-                                             std::string message) {
-  auto t = co_await get(user, id);
+Task<Result<Application>> TaskService::apply(UserId user_id, TaskId task_id, std::string message) {
+  auto t = co_await get(user_id, task_id);
+  const std::string& user = user_id.value;
+  const std::string& id = task_id.value;
   if (!t) co_return std::move(t).error();
   if (t->creator_id == user)
     co_return make_error(ErrorCode::kCannotApplyToOwnTask, "You cannot apply to your own task.");
@@ -131,16 +137,18 @@ Task<Result<Application>> TaskService::apply(std::string user, std::string id,
 }
 
 Task<Result<std::vector<Application>>> TaskService::applications(
-    std::string user, std::string id, int limit,
-    std::optional<std::pair<std::int64_t, std::string>> after) {
+    UserId user, TaskId id, int limit, std::optional<std::pair<std::int64_t, std::string>> after) {
   auto t = co_await get(user, id);
   if (!t) co_return std::move(t).error();
-  if (t->creator_id != user) co_return forbidden("Only the creator sees the applications.");
-  co_return co_await store_.applications(id, limit, std::move(after));
+  if (t->creator_id != user.value) co_return forbidden("Only the creator sees the applications.");
+  co_return co_await store_.applications(id.value, limit, std::move(after));
 }
 
-Task<Result<HelpTask>> TaskService::accept(std::string user, std::string id,
-                                           std::string application_id) {
+Task<Result<HelpTask>> TaskService::accept(UserId user_id, TaskId task_id,
+                                           ApplicationId application) {
+  const std::string& user = user_id.value;
+  const std::string& id = task_id.value;
+  const std::string& application_id = application.value;
   co_return co_await store_.db().transaction<HelpTask>([&](db::Tx& tx) -> Task<Result<HelpTask>> {
     auto t = co_await TaskStore::find(tx, id);
     if (!t ||
@@ -182,7 +190,7 @@ Task<Result<HelpTask>> TaskService::accept(std::string user, std::string id,
   });
 }
 
-Task<Result<Moved>> TaskService::act(std::string user, std::string id, Action action,
+Task<Result<Moved>> TaskService::act(UserId user, TaskId id, Action action,
                                      std::optional<std::string> reason) {
   auto r = co_await store_.db().transaction<Moved>(
       [&](db::Tx& tx) -> Task<Result<Moved>> { return act_in(tx, user, id, action, reason); });
@@ -192,7 +200,8 @@ Task<Result<Moved>> TaskService::act(std::string user, std::string id, Action ac
   co_return r;
 }
 
-Task<Result<HelpTask>> TaskService::deactivate(std::string admin_id, std::string id) {
+Task<Result<HelpTask>> TaskService::deactivate(UserId admin, TaskId task_id) {
+  const std::string& id = task_id.value;
   auto r = co_await store_.db().transaction<HelpTask>([&](db::Tx& tx) -> Task<Result<HelpTask>> {
     const Transition& tr = transition_for(Action::kDeactivate);
     auto t = co_await TaskStore::find(tx, id);
@@ -215,12 +224,14 @@ Task<Result<HelpTask>> TaskService::deactivate(std::string admin_id, std::string
     check_transition(tr, after);
     co_return after;
   });
-  if (r) spdlog::info("admin {} deactivated task {}", admin_id, id);
+  if (r) spdlog::info("admin {} deactivated task {}", admin.value, id);
   co_return r;
 }
 
-Task<Result<Moved>> TaskService::act_in(db::Tx& tx, const std::string& user, const std::string& id,
+Task<Result<Moved>> TaskService::act_in(db::Tx& tx, const UserId& user_id, const TaskId& task_id,
                                         Action action, const std::optional<std::string>& reason) {
+  const std::string& user = user_id.value;
+  const std::string& id = task_id.value;
   const Transition& tr = transition_for(action);
   auto t = co_await TaskStore::find(tx, id);
   if (!t || (t->status != Status::kOpen && !involved(*t, user) && !co_await applied(tx, id, user)))
@@ -415,7 +426,7 @@ Task<gd::Status> TaskService::put_in(db::Tx& tx, UserId user, TaskRecord rec) {
     const auto action =
         action_for_move(t.status, *target, creator ? Actor::kCreator : Actor::kHelper);
     if (!action) co_return wrong_status(t.status, false);
-    auto moved = co_await act_in(tx, user.value, t.id, *action, std::nullopt);
+    auto moved = co_await act_in(tx, user, TaskId(t.id), *action, std::nullopt);
     if (!moved) co_return std::move(moved).error();
     helper = moved->task.helper_id;
   }
@@ -430,7 +441,7 @@ Task<gd::Status> TaskService::remove_in(db::Tx& tx, UserId user, TaskId id) {
   if (!t) co_return Ok{};
   if (t->creator_id != user.value) co_return forbidden("Only the creator can delete a task.");
   if (t->status == Status::kOpen) {
-    auto cancelled = co_await act_in(tx, user.value, id.value, Action::kCancel, std::nullopt);
+    auto cancelled = co_await act_in(tx, user, id, Action::kCancel, std::nullopt);
     if (!cancelled) co_return std::move(cancelled).error();
   } else if (t->status != Status::kCancelled && t->status != Status::kCompleted) {
     co_return wrong_status(t->status, false);

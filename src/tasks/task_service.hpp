@@ -65,38 +65,38 @@ class TaskService {
   void attach_metrics(Metrics& m);
   const TaskOptions& options() const { return options_; }
 
-  Task<Result<HelpTask>> create(std::string user, NewTask n);
-  Task<Result<HelpTask>> get(std::string user, std::string id);
-  Task<Result<HelpTask>> patch(std::string user, std::string id, TaskPatch p);
+  Task<Result<HelpTask>> create(UserId user, NewTask n);
+  Task<Result<HelpTask>> get(UserId user, TaskId id);
+  Task<Result<HelpTask>> patch(UserId user, TaskId id, TaskPatch p);
   // The task and everyone it concerns (creator, helper, applicants), each of whom may read it:
   // the audience of a live "task" frame. nullopt when the task is gone.
   struct Watched {
     HelpTask task;
     std::vector<std::string> watchers;
   };
-  Task<std::optional<Watched>> watched(std::string id);
+  Task<std::optional<Watched>> watched(TaskId id);
   Task<std::vector<Found>> search(SearchQuery q) { return store_.search(std::move(q)); }
-  Task<std::vector<HelpTask>> mine(std::string user, std::string role,
-                                   std::optional<std::string> status, int limit,
+  Task<std::vector<HelpTask>> mine(UserId user, std::string role, std::optional<Status> status,
+                                   int limit,
                                    std::optional<std::pair<std::int64_t, std::string>> after) {
-    return store_.list_for_user(std::move(user), std::move(role), std::move(status), limit,
-                                std::move(after));
+    std::optional<std::string> status_text;
+    if (status) status_text = std::string(status_name(*status));
+    return store_.list_for_user(std::move(user.value), std::move(role), std::move(status_text),
+                                limit, std::move(after));
   }
 
-  Task<Result<Application>> apply(std::string user, std::string id, std::string message);
+  Task<Result<Application>> apply(UserId user, TaskId id, std::string message);
   Task<Result<std::vector<Application>>> applications(
-      std::string user, std::string id, int limit,
-      std::optional<std::pair<std::int64_t, std::string>> after);
-  Task<Result<HelpTask>> accept(std::string user, std::string id, std::string application_id);
+      UserId user, TaskId id, int limit, std::optional<std::pair<std::int64_t, std::string>> after);
+  Task<Result<HelpTask>> accept(UserId user, TaskId id, ApplicationId application);
   // start, withdraw, complete, confirm, reject, cancel
-  Task<Result<Moved>> act(std::string user, std::string id, Action action,
-                          std::optional<std::string> reason);
+  Task<Result<Moved>> act(UserId user, TaskId id, Action action, std::optional<std::string> reason);
   // An admin takes a task down (-> cancelled); creator and helper are notified.
-  Task<Result<HelpTask>> deactivate(std::string admin_id, std::string id);
+  Task<Result<HelpTask>> deactivate(UserId admin, TaskId id);
 
   // One lifecycle action inside the caller's transaction (offline sync's push applies many in
   // one); the caller counts nothing.
-  Task<Result<Moved>> act_in(db::Tx& tx, const std::string& user, const std::string& id,
+  Task<Result<Moved>> act_in(db::Tx& tx, const UserId& user_id, const TaskId& task_id,
                              Action action, const std::optional<std::string>& reason);
 
   // Offline sync's push, inside its transaction. put_in creates the task as POST /tasks does
