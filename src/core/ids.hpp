@@ -28,5 +28,8 @@ using TaskId = TypedId<struct TaskIdTag>;
 using ApplicationId = TypedId<struct ApplicationIdTag>;
 using ProjectId = TypedId<struct ProjectIdTag>;
 using PartnerId = TypedId<struct PartnerIdTag>;
+using OfferId = TypedId<struct OfferIdTag>;
+using RedemptionId = TypedId<struct RedemptionIdTag>;
+using ApiKeyId = TypedId<struct ApiKeyIdTag>;
 
 }  // namespace gd

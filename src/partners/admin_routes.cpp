@@ -119,7 +119,7 @@ Task<Response> create_partner(PartnerService* svc, Request req) {
 
 Task<Response> get_partner(PartnerService* svc, Request req) {
   if (!ids_ok(req)) co_return fail(req, invalid_id());
-  auto d = co_await svc->admin_view(req.param(0));
+  auto d = co_await svc->admin_view(PartnerId(req.param(0)));
   if (!d) co_return fail(req, d.error());
   co_return ok_json(200, partner_detail_json(*d, true));
 }
@@ -128,7 +128,7 @@ Task<Response> patch_partner(PartnerService* svc, Request req) {
   if (!ids_ok(req)) co_return fail(req, invalid_id());
   auto f = read_partner(req.body, false);
   if (!f) co_return fail(req, f.error());
-  auto p = co_await svc->update_partner(req.param(0), std::move(f.value()));
+  auto p = co_await svc->update_partner(PartnerId(req.param(0)), std::move(f.value()));
   if (!p) co_return fail(req, p.error());
   co_return ok_json(200, partner_json(*p));
 }
@@ -137,7 +137,7 @@ Task<Response> create_offer(PartnerService* svc, Request req) {
   if (!ids_ok(req)) co_return fail(req, invalid_id());
   auto f = read_offer(req.body, true);
   if (!f) co_return fail(req, f.error());
-  auto o = co_await svc->create_offer(req.param(0), std::move(f.value()));
+  auto o = co_await svc->create_offer(PartnerId(req.param(0)), std::move(f.value()));
   if (!o) co_return fail(req, o.error());
   co_return ok_json(201, offer_json(*o));
 }
@@ -146,14 +146,14 @@ Task<Response> patch_offer(PartnerService* svc, Request req) {
   if (!ids_ok(req)) co_return fail(req, invalid_id());
   auto f = read_offer(req.body, false);
   if (!f) co_return fail(req, f.error());
-  auto o = co_await svc->update_offer(req.param(0), std::move(f.value()));
+  auto o = co_await svc->update_offer(OfferId(req.param(0)), std::move(f.value()));
   if (!o) co_return fail(req, o.error());
   co_return ok_json(200, offer_json(*o));
 }
 
 Task<Response> issue_key(PartnerService* svc, Request req) {
   if (!ids_ok(req)) co_return fail(req, invalid_id());
-  auto k = co_await svc->issue_key(req.param(0), req.principal->user_id);
+  auto k = co_await svc->issue_key(PartnerId(req.param(0)), req.principal->user());
   if (!k) co_return fail(req, k.error());
   auto body = api_key_json(k->info);
   body["key"] = k->key;
@@ -162,7 +162,8 @@ Task<Response> issue_key(PartnerService* svc, Request req) {
 
 Task<Response> revoke_key(PartnerService* svc, Request req) {
   if (!ids_ok(req)) co_return fail(req, invalid_id());
-  auto st = co_await svc->revoke_key(req.param(0), req.param(1), req.principal->user_id);
+  auto st = co_await svc->revoke_key(PartnerId(req.param(0)), ApiKeyId(req.param(1)),
+                                     req.principal->user());
   if (!st) co_return fail(req, st.error());
   co_return Response::no_content();
 }
@@ -173,7 +174,8 @@ Task<Response> refund(RedemptionService* svc, Request req) {
   if (!o) co_return fail(req, o.error());
   auto reason = read_refund(*o);
   if (!reason) co_return fail(req, reason.error());
-  auto r = co_await svc->refund(req.principal->user_id, req.param(0), std::move(*reason));
+  auto r =
+      co_await svc->refund(req.principal->user(), RedemptionId(req.param(0)), std::move(*reason));
   if (!r) co_return fail(req, r.error());
   co_return ok_json(200, redemption_json(*r, now_ms()));
 }

@@ -44,7 +44,7 @@ Task<Response> list_partners(PartnerService* svc, const CursorCodec* cursors, Re
 
 Task<Response> get_partner(PartnerService* svc, Request req) {
   if (!is_uuid(req.param(0))) co_return fail(req, invalid_id());
-  auto d = co_await svc->catalogue_entry(req.param(0));
+  auto d = co_await svc->catalogue_entry(PartnerId(req.param(0)));
   if (!d) co_return fail(req, d.error());
   co_return ok_json(200, partner_detail_json(*d, false));
 }
@@ -54,7 +54,7 @@ Task<Response> redeem(RedemptionService* svc, Request req) {
   if (!body) co_return fail(req, body.error());
   auto offer_id = read_redemption(*body);
   if (!offer_id) co_return fail(req, offer_id.error());
-  auto r = co_await svc->redeem(req.principal->user_id, std::move(*offer_id));
+  auto r = co_await svc->redeem(req.principal->user(), OfferId(std::move(*offer_id)));
   if (!r) co_return fail(req, r.error());
   co_return ok_json(201, redemption_json(*r, now_ms()));
 }
@@ -65,7 +65,7 @@ Task<Response> my_redemptions(RedemptionService* svc, const CursorCodec* cursors
   if (!page) co_return fail(req, page.error());
   After<std::int64_t> after;
   if (!page->after.empty()) after = std::make_pair(page->int_after(0), page->text_after(1));
-  auto rows = co_await svc->mine(req.principal->user_id, page->limit, std::move(after));
+  auto rows = co_await svc->mine(req.principal->user(), page->limit, std::move(after));
   const auto now = now_ms();
   boost::json::array items;
   for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(page->limit); ++i)
@@ -125,12 +125,12 @@ boost::json::object verified_json(const Verified& v) {
 Task<Response> partner_verify(RedemptionService* svc, bool consume, Request req) {
   auto code = read_code(req.body);
   if (!code) co_return fail(req, code.error());
-  const auto& partner_id = req.principal->partner_id;
+  const PartnerId partner(req.principal->partner_id);
   std::optional<Result<Verified>> v;
   if (consume) {
-    v.emplace(co_await svc->consume(partner_id, std::move(*code)));
+    v.emplace(co_await svc->consume(partner, std::move(*code)));
   } else {
-    v.emplace(co_await svc->verify(partner_id, std::move(*code)));
+    v.emplace(co_await svc->verify(partner, std::move(*code)));
   }
   if (!*v) co_return fail(req, v->error());
   co_return ok_json(200, verified_json(v->value()));
@@ -165,7 +165,7 @@ Task<void> RedemptionsPart::export_into(std::string user_id, boost::json::object
   After<std::int64_t> after;
   const auto now = now_ms();
   for (;;) {
-    auto page = co_await service_.mine(user_id, 500, after);
+    auto page = co_await service_.mine(UserId(user_id), 500, after);
     for (std::size_t i = 0; i < page.size() && i < 500; ++i)
       all.push_back(redemption_json(page[i], now));
     if (page.size() <= 500) break;

@@ -39,14 +39,16 @@ Task<std::vector<PartnerDetail>> PartnerService::catalogue(int limit, After<std:
   co_return out;
 }
 
-Task<Result<PartnerDetail>> PartnerService::catalogue_entry(std::string id) {
+Task<Result<PartnerDetail>> PartnerService::catalogue_entry(PartnerId partner) {
+  const std::string& id = partner.value;
   auto p = co_await store_.partner(id);
   if (!p || !p->is_active) co_return partner_not_found();
   auto offers = co_await store_.offers_of(id, true, limits_.max_active_offers);
   co_return PartnerDetail{std::move(*p), std::move(offers), {}};
 }
 
-Task<Result<PartnerDetail>> PartnerService::admin_view(std::string id) {
+Task<Result<PartnerDetail>> PartnerService::admin_view(PartnerId partner) {
+  const std::string& id = partner.value;
   auto p = co_await store_.partner(id);
   if (!p) co_return partner_not_found();
   // Inactive offers count against no limit: list a generous number of them too.
@@ -67,13 +69,14 @@ Task<Partner> PartnerService::create_partner(PartnerFields f) {
   co_return p;
 }
 
-Task<Result<Partner>> PartnerService::update_partner(std::string id, PartnerFields f) {
-  auto p = co_await store_.update_partner(std::move(id), std::move(f), now_ms());
+Task<Result<Partner>> PartnerService::update_partner(PartnerId id, PartnerFields f) {
+  auto p = co_await store_.update_partner(std::move(id.value), std::move(f), now_ms());
   if (!p) co_return partner_not_found();
   co_return std::move(*p);
 }
 
-Task<Result<Offer>> PartnerService::create_offer(std::string partner_id, OfferFields f) {
+Task<Result<Offer>> PartnerService::create_offer(PartnerId partner, OfferFields f) {
+  std::string& partner_id = partner.value;
   if (!co_await store_.partner(partner_id)) co_return partner_not_found();
   Offer o;
   o.is_active = f.is_active.value_or(true);
@@ -90,7 +93,8 @@ Task<Result<Offer>> PartnerService::create_offer(std::string partner_id, OfferFi
   co_return o;
 }
 
-Task<Result<Offer>> PartnerService::update_offer(std::string id, OfferFields f) {
+Task<Result<Offer>> PartnerService::update_offer(OfferId offer, OfferFields f) {
+  std::string& id = offer.value;
   auto before = co_await store_.offer(id);
   if (!before) co_return make_error(ErrorCode::kOfferNotFound, "No such offer.");
   if (f.is_active.value_or(false) && !before->is_active &&
@@ -101,7 +105,8 @@ Task<Result<Offer>> PartnerService::update_offer(std::string id, OfferFields f) 
   co_return std::move(*o);
 }
 
-Task<Result<IssuedKey>> PartnerService::issue_key(std::string partner_id, std::string admin_id) {
+Task<Result<IssuedKey>> PartnerService::issue_key(PartnerId partner, UserId admin) {
+  std::string& partner_id = partner.value;
   if (!co_await store_.partner(partner_id)) co_return partner_not_found();
   if (co_await store_.live_keys(partner_id) >= limits_.max_live_keys)
     co_return make_error(ErrorCode::kLimitReached, "A partner has at most " +
@@ -109,7 +114,8 @@ Task<Result<IssuedKey>> PartnerService::issue_key(std::string partner_id, std::s
                                                        " live API keys; revoke one first.");
   auto secret = new_api_key();
   IssuedKey out;
-  out.info = {uuid_v7(), std::move(partner_id), secret.prefix, std::move(admin_id), now_ms(), {}};
+  out.info = {uuid_v7(), std::move(partner_id), secret.prefix, std::move(admin.value), now_ms(),
+              {}};
   out.key = std::move(secret.key);
   co_await store_.insert_key(out.info, std::move(secret.hash));
   spdlog::info("admin {} issued API key {} ({}) for partner {}", out.info.created_by, out.info.id,
@@ -117,8 +123,10 @@ Task<Result<IssuedKey>> PartnerService::issue_key(std::string partner_id, std::s
   co_return out;
 }
 
-Task<Status> PartnerService::revoke_key(std::string partner_id, std::string key_id,
-                                        std::string admin_id) {
+Task<Status> PartnerService::revoke_key(PartnerId partner, ApiKeyId key, UserId admin) {
+  const std::string& partner_id = partner.value;
+  const std::string& key_id = key.value;
+  const std::string& admin_id = admin.value;
   if (!co_await store_.revoke_key(partner_id, key_id, now_ms()))
     co_return make_error(ErrorCode::kApiKeyNotFound, "This partner has no such API key.");
   spdlog::info("admin {} revoked API key {} of partner {}", admin_id, key_id, partner_id);

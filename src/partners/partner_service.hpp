@@ -32,19 +32,19 @@ class PartnerService final : public http::ApiKeyAuthenticator {
   // Public: active partners by name with their active offers (up to limit + 1), and one
   // active partner with its active offers.
   Task<std::vector<PartnerDetail>> catalogue(int limit, After<std::string> after);
-  Task<Result<PartnerDetail>> catalogue_entry(std::string id);
+  Task<Result<PartnerDetail>> catalogue_entry(PartnerId id);
 
   // Admin.
   Task<std::vector<Partner>> all_partners(int limit, After<std::string> after) {
     return store_.partners(false, limit, std::move(after));
   }
-  Task<Result<PartnerDetail>> admin_view(std::string id);
+  Task<Result<PartnerDetail>> admin_view(PartnerId id);
   Task<Partner> create_partner(PartnerFields f);
-  Task<Result<Partner>> update_partner(std::string id, PartnerFields f);
-  Task<Result<Offer>> create_offer(std::string partner_id, OfferFields f);
-  Task<Result<Offer>> update_offer(std::string id, OfferFields f);
-  Task<Result<IssuedKey>> issue_key(std::string partner_id, std::string admin_id);
-  Task<Status> revoke_key(std::string partner_id, std::string key_id, std::string admin_id);
+  Task<Result<Partner>> update_partner(PartnerId id, PartnerFields f);
+  Task<Result<Offer>> create_offer(PartnerId partner, OfferFields f);
+  Task<Result<Offer>> update_offer(OfferId id, OfferFields f);
+  Task<Result<IssuedKey>> issue_key(PartnerId partner, UserId admin);
+  Task<Status> revoke_key(PartnerId partner, ApiKeyId key, UserId admin);
 
   // Partner API: a live key of an active partner. The principal's user_id is the partner's
   // id, its session_id the key's id.

@@ -62,7 +62,9 @@ Error on_hold(const points::RedeemHold& hold) {
 
 }  // namespace
 
-Task<Result<Redemption>> RedemptionService::redeem(std::string user_id, std::string offer_id) {
+Task<Result<Redemption>> RedemptionService::redeem(UserId user, OfferId offer) {
+  const std::string& user_id = user.value;
+  const std::string& offer_id = offer.value;
   auto result =
       co_await store_.db().transaction<Redemption>([&](db::Tx& tx) -> Task<Result<Redemption>> {
         auto found =
@@ -71,7 +73,7 @@ Task<Result<Redemption>> RedemptionService::redeem(std::string user_id, std::str
         const auto& [offer, partner_active] = *found;
         if (!offer.is_active || !partner_active)
           co_return make_error(ErrorCode::kOfferNotAvailable, "This offer is no longer available.");
-        if (auto hold = co_await points::Ledger::redeem_hold(tx, user_id, hold_))
+        if (auto hold = co_await points::Ledger::redeem_hold(tx, user, hold_))
           co_return on_hold(*hold);
         Redemption r;
         r.id = uuid_v7();
@@ -119,14 +121,16 @@ Error RedemptionService::miss(const std::string& partner_id) {
   return code_not_found();
 }
 
-Task<Result<Verified>> RedemptionService::verify(std::string partner_id, std::string code) {
+Task<Result<Verified>> RedemptionService::verify(PartnerId partner, std::string code) {
+  const std::string& partner_id = partner.value;
   if (const int wait = misses_.retry_after_s(partner_id, now_ms())) co_return too_many(wait);
   auto r = co_await store_.redemption_by_code(std::move(code));
   if (!r || r->partner_id != partner_id || r->status == "refunded") co_return miss(partner_id);
   co_return co_await with_offer(std::move(*r));
 }
 
-Task<Result<Verified>> RedemptionService::consume(std::string partner_id, std::string code) {
+Task<Result<Verified>> RedemptionService::consume(PartnerId partner, std::string code) {
+  const std::string& partner_id = partner.value;
   const auto now = now_ms();
   if (const int wait = misses_.retry_after_s(partner_id, now)) co_return too_many(wait);
   auto used = co_await store_.consume(partner_id, code, now);
@@ -146,8 +150,10 @@ Task<Result<Verified>> RedemptionService::consume(std::string partner_id, std::s
                         "This code expired at " + iso8601_ms(r->expires_at_ms) + ".", status);
 }
 
-Task<Result<Redemption>> RedemptionService::refund(std::string admin_id, std::string id,
+Task<Result<Redemption>> RedemptionService::refund(UserId admin, RedemptionId redemption,
                                                    std::string reason) {
+  const std::string& admin_id = admin.value;
+  const std::string& id = redemption.value;
   auto result =
       co_await store_.db().transaction<Redemption>([&](db::Tx& tx) -> Task<Result<Redemption>> {
         auto r = co_await PartnerStore::redemption(tx, id);

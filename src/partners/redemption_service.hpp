@@ -34,19 +34,18 @@ class RedemptionService {
 
   // OFFER_NOT_FOUND, OFFER_NOT_AVAILABLE (offer or partner inactive), REDEMPTION_ON_HOLD,
   // INSUFFICIENT_POINTS.
-  Task<Result<Redemption>> redeem(std::string user_id, std::string offer_id);
-  Task<std::vector<Redemption>> mine(std::string user_id, int limit, After<std::int64_t> after) {
-    return store_.redemptions_of(std::move(user_id), limit, std::move(after));
+  Task<Result<Redemption>> redeem(UserId user, OfferId offer);
+  Task<std::vector<Redemption>> mine(UserId user, int limit, After<std::int64_t> after) {
+    return store_.redemptions_of(std::move(user.value), limit, std::move(after));
   }
   // `code` in its stored form. Another partner's code, or a refunded one, is CODE_NOT_FOUND.
   // A partner whose lookups keep missing (guessing codes) is RATE_LIMITED for a while:
   // RedemptionOptions::unknown_codes per partner, counted per process.
-  Task<Result<Verified>> verify(std::string partner_id, std::string code);
+  Task<Result<Verified>> verify(PartnerId partner, std::string code);
   // active -> used, exactly once: CODE_ALREADY_USED, CODE_EXPIRED otherwise.
-  Task<Result<Verified>> consume(std::string partner_id, std::string code);
+  Task<Result<Verified>> consume(PartnerId partner, std::string code);
   // Gives the points of an unused code back (type refund) and retires the code.
-  Task<Result<Redemption>> refund(std::string admin_id, std::string redemption_id,
-                                  std::string reason);
+  Task<Result<Redemption>> refund(UserId admin, RedemptionId redemption, std::string reason);
 
  private:
   Task<Result<Verified>> with_offer(Redemption r);

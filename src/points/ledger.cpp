@@ -38,7 +38,8 @@ boost::json::object entry_json(const LedgerEntry& e) {
           {"createdAt", iso8601_ms(e.created_at_ms)}};
 }
 
-Task<std::vector<LedgerEntry>> Ledger::history(std::string user_id, PageRequest page) {
+Task<std::vector<LedgerEntry>> Ledger::history(UserId user, PageRequest page) {
+  std::string& user_id = user.value;
   db::Rows rows;
   if (page.after.empty()) {
     rows = co_await db_.read(std::string("SELECT ") + kColumns +
@@ -57,7 +58,8 @@ Task<std::vector<LedgerEntry>> Ledger::history(std::string user_id, PageRequest 
   co_return out;
 }
 
-Task<std::int64_t> Ledger::balance(std::string user_id) {
+Task<std::int64_t> Ledger::balance(UserId user) {
+  std::string& user_id = user.value;
   auto r = co_await db_.read("SELECT points_balance FROM users WHERE id = $1",
                              db::params(std::move(user_id)));
   co_return r.empty() ? 0 : r.i64(0, 0);
@@ -193,8 +195,9 @@ Task<std::optional<RewardOutcome>> Ledger::credit_reward(db::Tx& tx, LedgerEntry
   co_return out;
 }
 
-Task<std::optional<RedeemHold>> Ledger::redeem_hold(db::Tx& tx, const std::string& user_id,
+Task<std::optional<RedeemHold>> Ledger::redeem_hold(db::Tx& tx, const UserId& user,
                                                     RedeemHoldOptions options) {
+  const std::string& user_id = user.value;
   if (options.min_account_age_days > 0) {
     auto u = co_await tx.exec("SELECT created_at FROM users WHERE id = $1", db::params(user_id));
     if (!u.empty()) {
@@ -214,14 +217,14 @@ Task<std::optional<RedeemHold>> Ledger::redeem_hold(db::Tx& tx, const std::strin
   co_return std::nullopt;
 }
 
-Task<Result<LedgerEntry>> Ledger::adjust(std::string admin_id, std::string user_id,
-                                         std::int64_t amount, std::string reason) {
+Task<Result<LedgerEntry>> Ledger::adjust(UserId admin, UserId user, std::int64_t amount,
+                                         std::string reason) {
   LedgerEntry e;
   e.id = uuid_v7();
-  e.user_id = std::move(user_id);
+  e.user_id = std::move(user.value);
   e.amount = amount;
   e.type = "admin_adjustment";
-  e.actor_id = std::move(admin_id);
+  e.actor_id = std::move(admin.value);
   e.note = std::move(reason);
   e.created_at_ms = now_ms();
   auto r = co_await db_.transaction<LedgerEntry>([&](db::Tx& tx) -> Task<Result<LedgerEntry>> {

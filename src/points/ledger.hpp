@@ -12,6 +12,7 @@
 #include <boost/json/object.hpp>
 
 #include "core/async.hpp"
+#include "core/ids.hpp"
 #include "core/metrics.hpp"
 #include "core/page.hpp"
 #include "core/result.hpp"
@@ -88,8 +89,8 @@ class Ledger {
   void attach_metrics(Metrics& m);
 
   // Newest first; returns up to page.limit + 1 entries so the caller knows if more follow.
-  Task<std::vector<LedgerEntry>> history(std::string user_id, PageRequest page);
-  Task<std::int64_t> balance(std::string user_id);
+  Task<std::vector<LedgerEntry>> history(UserId user, PageRequest page);
+  Task<std::int64_t> balance(UserId user);
   // Moves the balance by the entry's amount and appends the entry, inside `tx`. Returns false
   // (and changes nothing) when the balance would go negative, or when there is no such user
   // (callers check that first). Checks the chain on every write: the user's previous row's balance
@@ -97,7 +98,7 @@ class Ledger {
   Task<bool> post(db::Tx& tx, LedgerEntry entry);
   // An admin's adjustment (type admin_adjustment, the admin and reason recorded):
   // USER_NOT_FOUND, or INSUFFICIENT_POINTS when a debit would make the balance negative.
-  Task<Result<LedgerEntry>> adjust(std::string admin_id, std::string user_id, std::int64_t amount,
+  Task<Result<LedgerEntry>> adjust(UserId admin, UserId user, std::int64_t amount,
                                    std::string reason);
   // Credits a task_reward of at most entry.amount (entry.actor_id: the task's creator), cut
   // down so that the user's task rewards of the day (UTC) and those from this creator in the
@@ -108,7 +109,7 @@ class Ledger {
   Task<std::optional<RewardOutcome>> credit_reward(db::Tx& tx, LedgerEntry entry,
                                                    EarnOptions limit);
   // Whether `user_id` may not redeem now, and why; inside the redemption's transaction.
-  static Task<std::optional<RedeemHold>> redeem_hold(db::Tx& tx, const std::string& user_id,
+  static Task<std::optional<RedeemHold>> redeem_hold(db::Tx& tx, const UserId& user,
                                                      RedeemHoldOptions options);
 
  private:

@@ -33,8 +33,8 @@ Task<Response> my_points(Ledger* ledger, const CursorCodec* cursors, Request req
   auto page = read_page(req, *cursors, list);
   if (!page) co_return Response::problem(page.error(), req.request_id);
   const int limit = page->limit;
-  auto entries = co_await ledger->history(req.principal->user_id, std::move(page.value()));
-  const auto balance = co_await ledger->balance(req.principal->user_id);
+  auto entries = co_await ledger->history(req.principal->user(), std::move(page.value()));
+  const auto balance = co_await ledger->balance(req.principal->user());
   boost::json::array items;
   boost::json::value next = nullptr;
   for (int i = 0; i < static_cast<int>(entries.size()) && i < limit; ++i)
@@ -57,7 +57,7 @@ Task<Response> adjust(Ledger* ledger, Request req) {
     co_return Response::problem(
         make_error(ErrorCode::kForbidden, "Admins cannot adjust their own points."),
         req.request_id);
-  auto e = co_await ledger->adjust(req.principal->user_id, req.param(0), adjustment->amount,
+  auto e = co_await ledger->adjust(req.principal->user(), UserId(req.param(0)), adjustment->amount,
                                    std::move(adjustment->reason));
   if (!e) co_return Response::problem(e.error(), req.request_id);
   auto out = entry_json(*e);
@@ -80,7 +80,7 @@ void add_routes(http::RouteTable& routes, Ledger& ledger, const CursorCodec& cur
 
 Task<void> LedgerPart::export_into(std::string user_id, boost::json::object& doc) {
   const auto entries = co_await every_page<LedgerEntry>(
-      [&](PageRequest page) { return ledger_.history(user_id, std::move(page)); },
+      [&](PageRequest page) { return ledger_.history(UserId(user_id), std::move(page)); },
       [](const LedgerEntry& e) {
         return std::vector<CursorValue>{e.created_at_ms, e.id};
       });

@@ -125,14 +125,14 @@ class LedgerTest : public ::testing::Test {
                                                              gd::points::RedeemHoldOptions o) {
     std::optional<gd::points::RedeemHold> out;
     co_await db->transact([&](gd::db::Tx& tx) -> Task<bool> {
-      out = co_await Ledger::redeem_hold(tx, u, o);
+      out = co_await Ledger::redeem_hold(tx, gd::UserId(u), o);
       co_return true;
     });
     co_return out;
   }
   std::int64_t balance(const std::string& u) {
     Ledger ledger(*db_);
-    return run(ledger.balance(u));
+    return run(ledger.balance(gd::UserId(u)));
   }
   gd::points::LedgerReport verify() { return run(gd::points::verify_ledger(*db_)); }
 
@@ -268,15 +268,16 @@ TEST_F(LedgerTest, RedeemingIsHeldForYoungAccountsAndSingleSourceHelpers) {
 TEST_F(LedgerTest, AdjustNeedsAnExistingUserAndEnoughPoints) {
   const auto u = user();
   Ledger ledger(*db_);
-  auto ok = run(ledger.adjust("admin-1", u, 25, "welcome"));
+  auto ok = run(ledger.adjust(gd::UserId("admin-1"), gd::UserId(u), 25, "welcome"));
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(ok->type, "admin_adjustment");
   EXPECT_EQ(ok->actor_id, "admin-1");
   EXPECT_EQ(ok->note, "welcome");
-  EXPECT_EQ(run(ledger.adjust("admin-1", u, -26, "too much")).error().code,
+  EXPECT_EQ(run(ledger.adjust(gd::UserId("admin-1"), gd::UserId(u), -26, "too much")).error().code,
             gd::ErrorCode::kInsufficientPoints);
-  EXPECT_EQ(run(ledger.adjust("admin-1", gd::uuid_v7(), 5, "x")).error().code,
-            gd::ErrorCode::kUserNotFound);
+  EXPECT_EQ(
+      run(ledger.adjust(gd::UserId("admin-1"), gd::UserId(gd::uuid_v7()), 5, "x")).error().code,
+      gd::ErrorCode::kUserNotFound);
   EXPECT_EQ(balance(u), 25);
 }
 

@@ -24,8 +24,8 @@ struct Ids {
 
 Task<Ids> seed(db::Database& db) {
   users::UserStore users(db);
-  auto u = co_await users.create(
-      users::NewUser{"race-" + uuid_v4() + "@example.test", "not-a-hash", "Racer", {gd::Role::kUser}});
+  auto u = co_await users.create(users::NewUser{
+      "race-" + uuid_v4() + "@example.test", "not-a-hash", "Racer", {gd::Role::kUser}});
   partners::PartnerStore store(db);
   const auto now = now_ms();
   partners::Partner p{uuid_v4(), "Bakery", std::nullopt, "Bread", true, now, now};
@@ -39,7 +39,7 @@ Task<std::string> redeem(db::Database& db, Ids ids) {
   partners::PartnerStore store(db);
   points::Ledger ledger(db);
   partners::RedemptionService svc(store, ledger);
-  auto r = co_await svc.redeem(ids.user, ids.offer);
+  auto r = co_await svc.redeem(UserId(ids.user), OfferId(ids.offer));
   co_return r ? std::string("OK") : std::string(name(r.error().code));
 }
 
