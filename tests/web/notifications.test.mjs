@@ -79,6 +79,7 @@ describe('notifications and live updates in the web app', { concurrency: false }
     assert.match(await toast.textContent(), new RegExp(`Someone offered to help with “${TITLE}”`));
     assert.equal(await A.evaluate(() => window.sameDocument), true, 'no reload');
     await A.getByRole('link', { name: 'Notifications (1 unread)' }).waitFor();
+    await screen(A, 'live-notification');
   });
 
   it('A opens the notifications screen: the text is there and the badge clears, on the server too', async () => {

@@ -3,13 +3,14 @@
 // visit. A notification about a task links to it.
 import { useEffect, useState } from 'preact/hooks';
 import { t } from '../i18n';
-import { markRead, useNotes } from '../notes';
+import { markRead, toast, useNotes } from '../notes';
 import { when } from '../ui';
 
 export function NotificationsScreen() {
   const notes = useNotes();
   const [fresh, setFresh] = useState<Set<string>>(new Set());
   useEffect(() => {
+    toast.set(null);  // it is on this screen now
     const unread = (notes ?? []).filter((n) => !n.read).map((n) => n.id);
     if (unread.length === 0) return;
     setFresh((f) => new Set([...f, ...unread]));
