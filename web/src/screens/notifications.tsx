@@ -10,7 +10,7 @@ export function NotificationsScreen() {
   const notes = useNotes();
   const [fresh, setFresh] = useState<Set<string>>(new Set());
   useEffect(() => {
-    toast.set(null);  // it is on this screen now
+    if (toast.get()) toast.set(null);  // it is on this screen now
     const unread = (notes ?? []).filter((n) => !n.read).map((n) => n.id);
     if (unread.length === 0) return;
     setFresh((f) => new Set([...f, ...unread]));
