@@ -6,11 +6,11 @@
 // and B see them; B switches to German and the next notification B gets is German; a live
 // task frame refreshes B's list without a sync click; A, offline, misses a notification,
 // which the socket replays when it reconnects, and reads it offline — the read reaches the
-// server once A is back online.
+// server once A is back online; signing in on a German browser makes the account German.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startServer, api, uniqueEmail, loginOk, PASSWORD, expectStatus } from '../api/harness.mjs';
+import { startServer, api, uniqueEmail, loginOk, registerUser, PASSWORD, expectStatus } from '../api/harness.mjs';
 import { fillTask, launch, newContext, png, screen, signUp, startTileServer, submitTask, synced } from './browser.mjs';
 
 const GERMAN = JSON.parse(readFileSync(new URL('../../src/notifications/texts/de.json', import.meta.url), 'utf8'));
@@ -189,6 +189,25 @@ describe('notifications and live updates in the web app', { concurrency: false }
     await A.getByRole('link', { name: 'My tasks' }).click();
     await A.waitForTimeout(300);
     assert.equal(await badge(A).count(), 0, 'the badge stays clear after the pull');
+  });
+
+  it('signing in on a German browser sets the account to German (the registration had English)', async () => {
+    const person = await registerUser(srv.base, { name: 'Clara' });
+    const R = api(srv.base);
+    assert.equal((await R.get('/users/me', { token: person.accessToken })).body.locale, 'en');
+    const ctx = await newContext(browser, { locale: 'de-DE' });
+    try {
+      const page = await ctx.newPage();
+      await page.goto(srv.origin + '/');
+      await page.getByRole('button', { name: 'Schon ein Konto? Anmelden' }).click();
+      await page.getByLabel('E-Mail').fill(person.email);
+      await page.getByLabel('Passwort').fill(PASSWORD);
+      await page.locator('form').getByRole('button', { name: 'Anmelden' }).click();
+      await page.getByRole('heading', { name: 'Aufgaben in der Nähe' }).waitFor();
+      await eventually(async () => (await R.get('/users/me', { token: person.accessToken })).body.locale === 'de', 'locale de after sign-in');
+    } finally {
+      await ctx.close();
+    }
   });
 
   it('no page error and no Content-Security-Policy violation (the socket is same-origin)', () => {
