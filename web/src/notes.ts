@@ -40,7 +40,7 @@ function saveReads(ids: string[]) {
   pendingReads.set(ids);
 }
 
-let flushing: Promise<void> | null = null;
+let flushing: Promise<void> | null = null;  // one flush at a time
 
 // From this many reads on, one POST /notifications/read-all instead of one request each (a
 // backlog, e.g. after the first pull of the whole table; it also marks any that arrived
@@ -69,7 +69,8 @@ export function flushReads(): Promise<void> {
     // Dropped once the pull has brought `read_at`, so the badge does not flicker meanwhile.
     if (done.length) await sync();
     saveReads(pendingReads.get().filter((id) => !done.includes(id)));
-  })().finally(() => { flushing = null; });
+    return pendingReads.get().some((id) => !pending.includes(id));  // marked meanwhile
+  })().then((more) => { flushing = null; if (more) void flushReads(); }, () => { flushing = null; });
   return flushing;
 }
 online.subscribe(() => void flushReads());
