@@ -34,7 +34,7 @@ try {
   const user = await registerUser(srv.base);
   const R = api(srv.base);
   const auth = { token: user.accessToken };
-  const pull = await R.get('/sync/pull?lastPulledAt=null&schemaVersion=1&migration=null', auth);
+  const pull = await R.get('/sync/pull?lastPulledAt=null&schemaVersion=2&migration=null', auth);
   expectStatus(pull, 200, 'pull');
   const now = Date.now();
   const created = Array.from({ length: TASKS }, (_, i) => ({
@@ -54,7 +54,8 @@ try {
   await page.getByLabel('Password').fill(PASSWORD);
   await page.locator('form').getByRole('button', { name: 'Sign in' }).click();
   await page.waitForFunction(() => window.gdSyncStats && window.gdSyncStats.count >= 1, null, { timeout: 60_000 });
-  const ms = await page.evaluate(() => window.gdSyncStats.lastMs);
+  // The first sync only: the live socket's `ready` starts another, which finds nothing new.
+  const ms = await page.evaluate(() => window.gdSyncStats.firstMs);
   await page.getByRole('link', { name: 'My tasks' }).click();
   await page.getByRole('link', { name: `Task ${TASKS - 1}`, exact: true }).waitFor();
   console.log(`First sync of ${TASKS} tasks into the browser's database: ${ms.toFixed(0)} ms (budget 2000 ms)`);

@@ -7,6 +7,7 @@ import http from 'node:http';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import assert from 'node:assert/strict';
+import { PASSWORD } from '../api/harness.mjs';
 
 const require = createRequire(new URL('../../web/package.json', import.meta.url));
 const { chromium } = require('playwright-core');
@@ -93,4 +94,39 @@ export async function shoot(page, name) {
 export async function screen(page, name) {
   await checkA11y(page, name);
   await shoot(page, name);
+}
+
+// Signs a new person up in the app (English); answers the email.
+export async function signUp(page, origin, name, email) {
+  await page.goto(origin + '/');
+  await page.getByLabel('Your name').fill(name);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.getByRole('heading', { name: 'Tasks nearby' }).waitFor();
+  return email;
+}
+
+// Waits until the task page no longer says that its record is waiting for the server.
+export async function synced(page) {
+  await page.getByText('Not synced yet').waitFor({ state: 'detached', timeout: 15_000 });
+}
+
+// Fills the new-task form, at the device's location; submitTask posts it and answers its
+// id once synced.
+export async function fillTask(page, { title, description, reward, photo }) {
+  await page.getByRole('link', { name: 'Ask for help' }).click();
+  await page.getByLabel('Title').fill(title);
+  await page.getByLabel('Description').fill(description);
+  if (reward) await page.getByLabel('Reward in points').fill(String(reward));
+  if (photo) await page.getByLabel('Photo (optional)').setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: photo });
+  await page.getByRole('button', { name: 'Use my location' }).click();
+  await page.getByText(/Location set: /).waitFor();
+}
+
+export async function submitTask(page) {
+  await page.getByRole('button', { name: 'Post task' }).click();
+  await page.waitForURL(/\/tasks\/[0-9a-f-]{36}$/);
+  await synced(page);
+  return page.url().split('/').pop();
 }

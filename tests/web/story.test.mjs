@@ -9,7 +9,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, createAdmin, api, uniqueEmail, loginOk, registerUser, PASSWORD, expectStatus } from '../api/harness.mjs';
-import { launch, newContext, png, screen, startTileServer } from './browser.mjs';
+import { fillTask, launch, newContext, png, screen, signUp as signUpAs, startTileServer, submitTask, synced } from './browser.mjs';
 
 let srv, tiles, browser, ctxA, ctxB, A, B;
 const TITLE = `Carry shopping upstairs ${Date.now()}`;
@@ -18,13 +18,7 @@ const emails = new Map();
 const cspViolations = [];
 
 async function signUp(page, name) {
-  await page.goto(srv.origin + '/');
-  await page.getByLabel('Your name').fill(name);
-  const email = uniqueEmail(name.toLowerCase());
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign up' }).click();
-  await page.getByRole('heading', { name: 'Tasks nearby' }).waitFor();
+  const email = await signUpAs(page, srv.origin, name, uniqueEmail(name.toLowerCase()));
   emails.set(page, email);
   return email;
 }
@@ -34,10 +28,6 @@ async function syncNow(page) {
   await button.waitFor();
   await button.click();
   await page.getByRole('button', { name: 'Sync now' }).and(page.locator(':enabled')).waitFor();
-}
-
-async function synced(page) {
-  await page.getByText('Not synced yet').waitFor({ state: 'detached', timeout: 15_000 });
 }
 
 // A REST token of the page's person from a sign-in of its own (using the app's refresh
@@ -73,18 +63,10 @@ describe('the web app', { concurrency: false }, () => {
     await A.goto(srv.origin + '/');
     await screen(A, 'signup');
     await signUp(A, 'Anna');
-    await A.getByRole('link', { name: 'Ask for help' }).click();
-    await A.getByLabel('Title').fill(TITLE);
-    await A.getByLabel('Description').fill('Three bags to the fourth floor, no lift.');
-    await A.getByLabel('Reward in points').fill('25');
-    await A.getByLabel('Photo (optional)').setInputFiles({ name: 'bags.png', mimeType: 'image/png', buffer: png() });
-    await A.getByRole('button', { name: 'Use my location' }).click();
+    await fillTask(A, { title: TITLE, description: 'Three bags to the fourth floor, no lift.', reward: 25, photo: png() });
     await A.getByText(/Location set: 52\.5200, 13\.4050/).waitFor();
     await screen(A, 'new-task');
-    await A.getByRole('button', { name: 'Post task' }).click();
-    await A.waitForURL(/\/tasks\/[0-9a-f-]{36}$/);
-    taskId = A.url().split('/').pop();
-    await synced(A);
+    taskId = await submitTask(A);
     await A.locator('img.photo').waitFor();
     assert.match(await A.locator('img.photo').getAttribute('src'), /^\/media\//);
     await screen(A, 'task-creator');
@@ -166,14 +148,8 @@ describe('the web app', { concurrency: false }, () => {
   });
 
   it('B edits an own task offline, reloads, still sees the app and the edit; online, the edit reaches the server', async () => {
-    await B.getByRole('link', { name: 'Ask for help' }).click();
-    await B.getByLabel('Title').fill('Water my plants');
-    await B.getByLabel('Description').fill('While I am away for a week.');
-    await B.getByRole('button', { name: 'Use my location' }).click();
-    await B.getByRole('button', { name: 'Post task' }).click();
-    await B.waitForURL(/\/tasks\/[0-9a-f-]{36}$/);
-    const id = B.url().split('/').pop();
-    await synced(B);
+    await fillTask(B, { title: 'Water my plants', description: 'While I am away for a week.' });
+    const id = await submitTask(B);
     await B.evaluate(() => navigator.serviceWorker.ready);
     await ctxB.setOffline(true);
     await B.getByRole('button', { name: 'Edit' }).click();
@@ -219,14 +195,8 @@ describe('the web app', { concurrency: false }, () => {
   });
 
   it('a change the server refuses (experimentalRejectedIds) is shown, not lost', async () => {
-    await A.getByRole('link', { name: 'Ask for help' }).click();
-    await A.getByLabel('Title').fill('Fix my bike');
-    await A.getByLabel('Description').fill('The chain keeps slipping.');
-    await A.getByRole('button', { name: 'Use my location' }).click();
-    await A.getByRole('button', { name: 'Post task' }).click();
-    await A.waitForURL(/\/tasks\/[0-9a-f-]{36}$/);
-    const id = A.url().split('/').pop();
-    await synced(A);
+    await fillTask(A, { title: 'Fix my bike', description: 'The chain keeps slipping.' });
+    const id = await submitTask(A);
     // Offline, A renames the task; meanwhile (A on another device) a helper is accepted, so
     // the task is no longer open and the rename breaks the edit rule when it arrives.
     await ctxA.setOffline(true);

@@ -55,6 +55,15 @@ async function refresh(): Promise<void> {
   adopt(body);
 }
 
+// The access token for the live socket's auth message (refreshed first when there is none,
+// or when `stale`: the socket was closed with 4001).
+export async function currentAccessToken(stale = false): Promise<string> {
+  if (stale) accessToken = null;
+  if (!accessToken) await (refreshing ??= refresh().finally(() => { refreshing = null; }));
+  if (!accessToken) throw new ApiError(401, { detail: 'signed out' });
+  return accessToken;
+}
+
 export interface CallOptions { method?: string; body?: unknown; raw?: Blob; headers?: Record<string, string>; auth?: boolean }
 
 export async function call<T = any>(path: string, opts: CallOptions = {}): Promise<T> {

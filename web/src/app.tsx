@@ -4,20 +4,22 @@ import { useEffect } from 'preact/hooks';
 import { logout, session } from './api';
 import { database, findRow, rejected, resetLocal, sync, syncing, useLocal } from './db';
 import { lang, setLang, t, type Lang } from './i18n';
+import { startLive, stopLive } from './live';
+import './locale';
+import { flushReads, forgetReads, toast, useUnreadCount } from './notes';
 import { go, onLink, path } from './router';
 import { AuthScreen } from './screens/auth';
 import { MineScreen } from './screens/mine';
+import { NotificationsScreen } from './screens/notifications';
 import { NearbyScreen } from './screens/nearby';
 import { NewTaskScreen } from './screens/newtask';
 import { PartnersScreen, RedemptionScreen, RedemptionsScreen } from './screens/partners';
 import { PointsScreen } from './screens/points';
 import { ProfileScreen } from './screens/profile';
 import { TaskScreen } from './screens/task';
-import { signal, useSignal } from './signal';
+import { online, useSignal } from './signal';
 
-const online = signal(navigator.onLine);
-window.addEventListener('online', () => { online.set(true); void sync(); });
-window.addEventListener('offline', () => online.set(false));
+online.subscribe(() => { if (online.get()) void sync(); });
 
 function Screen(props: { path: string }) {
   const p = props.path;
@@ -27,6 +29,7 @@ function Screen(props: { path: string }) {
   switch (p) {
     case '/new': return <NewTaskScreen />;
     case '/mine': return <MineScreen />;
+    case '/notifications': return <NotificationsScreen />;
     case '/points': return <PointsScreen />;
     case '/partners': return <PartnersScreen />;
     case '/redemptions': return <RedemptionsScreen />;
@@ -44,13 +47,44 @@ function RefusedLink(props: { table: string; id: string }) {
 
 const NAV: [string, Parameters<typeof t>[0]][] = [
   ['/', 'nav.nearby'], ['/new', 'nav.new'], ['/mine', 'nav.mine'], ['/points', 'nav.points'],
-  ['/partners', 'nav.partners'], ['/profile', 'nav.profile'],
+  ['/partners', 'nav.partners'], ['/notifications', 'nav.notifications'], ['/profile', 'nav.profile'],
 ];
+
+// The navigation's link to the notifications, with the unread count.
+function NotificationsLink(props: { current: boolean }) {
+  const unread = useUnreadCount();
+  return (
+    <a href="/notifications" aria-current={props.current ? 'page' : undefined}>
+      {t('nav.notifications')}
+      {unread > 0 && <> <span class="count" data-testid="unread-count" aria-hidden="true">{unread}</span><span class="sr-only">{t('notes.unread', { n: unread })}</span></>}
+    </a>
+  );
+}
+
+// The newest live notification, for a few seconds, under the navigation (a polite live
+// region; in the page's flow, so it never covers a control).
+function Toast() {
+  const n = useSignal(toast);
+  useEffect(() => {
+    if (!n) return;
+    const timer = setTimeout(() => { if (toast.get() === n) toast.set(null); }, 8000);
+    return () => clearTimeout(timer);
+  }, [n]);
+  return (
+    <div role="status">
+      {n && path.get() !== '/notifications' && (
+        <p class="banner toast"><strong>{n.title}</strong> {n.body}{' '}<a href="/notifications" onClick={() => toast.set(null)}>{t('notes.show')}</a></p>
+      )}
+    </div>
+  );
+}
 
 // Sends what is still unsynced, ends the server session, and wipes this account's local
 // database, so the next person on this device finds nothing of it.
 async function signOut() {
+  await flushReads();
   await sync();
+  forgetReads();
   await logout();
   await resetLocal();
   go('/');
@@ -68,8 +102,9 @@ export function App() {
   useEffect(() => {
     if (!userId) return;
     void sync();
+    startLive(userId);
     const timer = setInterval(() => { if (document.visibilityState === 'visible') void sync(); }, 15_000);
-    return () => clearInterval(timer);
+    return () => { clearInterval(timer); stopLive(); };
   }, [userId]);
 
   return (
@@ -97,9 +132,12 @@ export function App() {
       )}
       {s && (
         <nav aria-label={t('nav.main')}>
-          {NAV.map(([href, key]) => <a href={href} aria-current={current === href ? 'page' : undefined}>{t(key)}</a>)}
+          {NAV.map(([href, key]) => (href === '/notifications'
+            ? <NotificationsLink current={current === href} />
+            : <a href={href} aria-current={current === href ? 'page' : undefined}>{t(key)}</a>))}
         </nav>
       )}
+      {s && <Toast />}
       <main id="main" tabIndex={-1}>
         {s ? <Screen path={current} key={userId} /> : <AuthScreen />}
       </main>

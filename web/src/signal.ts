@@ -1,5 +1,5 @@
 // A value that components re-render on (useSignal): the app's few pieces of global state
-// (language, session, path, online) without a state library.
+// (language, session, path, online, live notifications) without a state library.
 import { useEffect, useState } from 'preact/hooks';
 
 export interface Signal<T> { get(): T; set(v: T): void; subscribe(f: () => void): () => void }
@@ -18,3 +18,8 @@ export function useSignal<T>(s: Signal<T>): T {
   useEffect(() => s.subscribe(() => bump((n) => n + 1)), [s]);
   return s.get();
 }
+
+// Whether the browser thinks it has a connection.
+export const online = signal(navigator.onLine);
+window.addEventListener('online', () => online.set(true));
+window.addEventListener('offline', () => online.set(false));

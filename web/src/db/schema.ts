@@ -1,8 +1,9 @@
-// The WatermelonDB client schema of docs/sync-schema.md. A new version (e.g. v2's
-// notifications table) is one more entry in TABLES, `version` raised, and a step in
-// MIGRATIONS (createTable) — the pull then sends the new table whole.
+// The WatermelonDB client schema of docs/sync-schema.md, version 2. A new version is one
+// more entry in TABLES (or more columns), `version` raised, and a step in `migrations`
+// (createTable / addColumns): a database made by an older build is upgraded in place when
+// it opens, and the next pull sends the new table whole.
 import { appSchema, tableSchema } from '@nozbe/watermelondb';
-import { schemaMigrations } from '@nozbe/watermelondb/Schema/migrations';
+import { createTable, schemaMigrations } from '@nozbe/watermelondb/Schema/migrations';
 import type { ColumnSchema } from '@nozbe/watermelondb/Schema';
 
 const str = (name: string, isOptional = false): ColumnSchema => ({ name, type: 'string', isOptional });
@@ -20,12 +21,19 @@ export const TABLES = {
   partners: [str('name'), str('logo_url', true), str('description'), bool('is_active'), num('created_at'), num('updated_at')],
   offers: [str('partner_id'), str('title'), str('description'), num('points_cost'), num('valid_days'), bool('is_active'),
     num('created_at'), num('updated_at')],
+  // Version 2; read-only (marked read through POST /notifications/{id}/read).
+  notifications: [str('user_id'), str('type'), str('title'), str('body'), str('data'), str('task_id', true),
+    num('created_at'), num('read_at', true)],
 } as const;
 export type TableName = keyof typeof TABLES;
 
 export const schema = appSchema({
-  version: 1,
+  version: 2,
   tables: Object.entries(TABLES).map(([name, columns]) => tableSchema({ name, columns: [...columns] })),
 });
 
-export const migrations = schemaMigrations({ migrations: [] });
+export const migrations = schemaMigrations({
+  migrations: [
+    { toVersion: 2, steps: [createTable({ name: 'notifications', columns: [...TABLES.notifications] })] },
+  ],
+});

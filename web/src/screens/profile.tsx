@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { call, errorText, session, signOutLocally, updateUser, type User } from '../api';
 import { resetLocal } from '../db';
 import { lang, setLang, t, type Lang } from '../i18n';
+import { forgetReads } from '../notes';
 import { go } from '../router';
 import { useSignal } from '../signal';
 import { ErrorLine, Field } from '../ui';
@@ -43,6 +44,7 @@ export function ProfileScreen() {
     try {
       await call('/users/me', { method: 'DELETE' });
       await resetLocal();
+      forgetReads();
       signOutLocally();
       go('/');
     } catch (err) { setError(errorText(err)); }

@@ -1,7 +1,8 @@
 // One task: from the local database when it is the person's own (as creator or helper),
 // otherwise from GET /tasks/{id} (kept for offline viewing). Every lifecycle action the
-// person may take: status moves the sync push allows are local writes; apply, accept and
-// reject-with-reason are REST calls.
+// person may take: status moves the sync push allows are local writes, and so are edits
+// (title, text, category, location, photo: only the photo's upload is a REST call); apply,
+// accept and reject-with-reason are REST calls.
 import { useEffect, useState } from 'preact/hooks';
 import { call, errorText, session } from '../api';
 import { findRow, rejected, sync, useLocal, writeRow, type Raw } from '../db';
@@ -9,6 +10,7 @@ import { t } from '../i18n';
 import { useSignal } from '../signal';
 import { MapView } from '../map';
 import { CATEGORIES, CategoryText, ErrorLine, Field, StatusBadge } from '../ui';
+import { LocationField, uploadPhoto } from './newtask';
 
 export interface TaskView {
   id: string; title: string; description: string; category: string; lat: number; lng: number;
@@ -74,7 +76,7 @@ export function TaskScreen(props: { id: string }) {
       {(task.unsynced || refused) && <p class="note" role="status">{refused ? t('task.refused') : t('task.unsynced')}</p>}
       {task.imageUrls.map((u) => <img class="photo" src={u} alt={task.title} />)}
       {editing ? <EditTask task={task} done={() => setEditing(false)} /> : <p class="description">{task.description}</p>}
-      <MapView label={t('nearby.map')} center={[task.lat, task.lng]} pins={[{ id: task.id, lat: task.lat, lng: task.lng, label: task.title }]} />
+      {!editing && <MapView label={t('nearby.map')} center={[task.lat, task.lng]} pins={[{ id: task.id, lat: task.lat, lng: task.lng, label: task.title }]} />}
       {!isCreator && !isHelper && <p class="note">{t('task.coarse')}</p>}
       <ErrorLine error={error} />
       <div class="actions">
@@ -149,8 +151,31 @@ function EditTask(props: { task: TaskView; done: () => void }) {
   const [title, setTitle] = useState(props.task.title);
   const [description, setDescription] = useState(props.task.description);
   const [category, setCategory] = useState(props.task.category);
+  const [picked, setPicked] = useState<[number, number] | null>([props.task.lat, props.task.lng]);
+  const [images, setImages] = useState(props.task.imageUrls);
+  const [photo, setPhoto] = useState<File | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  // Title, text, category, location and photo go as one local write, synced like the rest;
+  // only a new photo's upload needs the connection.
+  const save = async (e: Event) => {
+    e.preventDefault();
+    if (photo && !navigator.onLine) { setError(t('task.photoNeedsConnection')); return; }
+    setBusy(true);
+    setError(null);
+    try {
+      const urls = photo ? [await uploadPhoto(photo)] : images;
+      const [lat, lng] = picked!;
+      await writeRow('tasks', props.task.id, { title, description, category, lat, lng, image_urls: JSON.stringify(urls) });
+      props.done();
+    } catch (err) {
+      setError(navigator.onLine ? errorText(err) : t('error.offline'));
+    } finally {
+      setBusy(false);
+    }
+  };
   return (
-    <form onSubmit={async (e) => { e.preventDefault(); await writeRow('tasks', props.task.id, { title, description, category }); props.done(); }}>
+    <form onSubmit={save}>
       <Field label={t('new.taskTitle')}><input name="title" value={title} required onInput={(e) => setTitle(e.currentTarget.value)} /></Field>
       <Field label={t('new.description')}><textarea name="description" value={description} onInput={(e) => setDescription(e.currentTarget.value)} /></Field>
       <Field label={t('nearby.category')}>
@@ -158,7 +183,12 @@ function EditTask(props: { task: TaskView; done: () => void }) {
           {CATEGORIES.map((c) => <option value={c}><CategoryText c={c} /></option>)}
         </select>
       </Field>
-      <button type="submit" class="primary">{t('task.save')}</button>
+      <Field label={t('task.photo')}><input name="photo" type="file" accept="image/jpeg,image/png,image/webp" onChange={(e) => setPhoto(e.currentTarget.files?.[0] ?? null)} /></Field>
+      {images.length > 0 && !photo && <p><button type="button" onClick={() => setImages([])}>{t('task.removePhoto')}</button></p>}
+      {images.length === 0 && props.task.imageUrls.length > 0 && !photo && <p role="status">{t('task.photoRemoved')}</p>}
+      <LocationField picked={picked} onPick={setPicked} onError={setError} />
+      <ErrorLine error={error} />
+      <button type="submit" class="primary" disabled={busy}>{t('task.save')}</button>
     </form>
   );
 }
