@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "core/check.hpp"
 #include "core/clock.hpp"
 
 namespace gd::tasks {
@@ -25,6 +26,22 @@ std::optional<Status> parse_status(std::string_view s) {
   for (int i = 0; i < 6; ++i)
     if (kStatusNames[i] == s) return static_cast<Status>(i);
   return std::nullopt;
+}
+
+namespace {
+constexpr std::string_view kApplicationStatusNames[] = {"pending", "accepted", "declined",
+                                                        "withdrawn"};
+}  // namespace
+
+std::string_view application_status_name(ApplicationStatus s) {
+  return kApplicationStatusNames[static_cast<int>(s)];
+}
+
+ApplicationStatus application_status_from(std::string_view stored) {
+  for (int i = 0; i < 4; ++i)
+    if (kApplicationStatusNames[i] == stored) return static_cast<ApplicationStatus>(i);
+  GD_CHECK(false && "an application status outside the list");
+  return ApplicationStatus::kPending;
 }
 
 const std::vector<std::string_view>& categories() {
@@ -65,9 +82,12 @@ boost::json::object task_json(const HelpTask& t, std::string_view viewer,
 }
 
 boost::json::object application_json(const Application& a) {
-  return {
-      {"id", a.id},           {"taskId", a.task_id}, {"applicantId", a.applicant_id},
-      {"message", a.message}, {"status", a.status},  {"createdAt", iso8601_ms(a.created_at_ms)}};
+  return {{"id", a.id},
+          {"taskId", a.task_id},
+          {"applicantId", a.applicant_id},
+          {"message", a.message},
+          {"status", application_status_name(a.status)},
+          {"createdAt", iso8601_ms(a.created_at_ms)}};
 }
 
 }  // namespace gd::tasks

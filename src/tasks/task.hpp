@@ -17,6 +17,12 @@ enum class Status { kOpen, kAssigned, kInProgress, kPendingConfirmation, kComple
 std::string_view status_name(Status s);
 std::optional<Status> parse_status(std::string_view s);
 
+// An application to help with a task (docs/tasks.md, "Applications").
+enum class ApplicationStatus { kPending, kAccepted, kDeclined, kWithdrawn };
+std::string_view application_status_name(ApplicationStatus s);
+// The stored form back; a name outside the list is an invariant broken (GD_CHECK).
+ApplicationStatus application_status_from(std::string_view stored);
+
 // The fixed category list (docs/tasks.md).
 bool valid_category(std::string_view c);
 const std::vector<std::string_view>& categories();
@@ -53,7 +59,7 @@ struct Application {
   std::string task_id;
   std::string applicant_id;
   std::string message;
-  std::string status;  // pending | accepted | declined | withdrawn
+  ApplicationStatus status = ApplicationStatus::kPending;
   std::int64_t created_at_ms = 0;
 };
 

@@ -41,7 +41,8 @@ bool involved(const HelpTask& t, const std::string& user) {
 
 std::vector<ApplicationChange> application_changes(const db::Rows& r) {
   std::vector<ApplicationChange> out;
-  for (int i = 0; i < r.size(); ++i) out.push_back({r.str(i, 0), r.str(i, 1), r.str(i, 2)});
+  for (int i = 0; i < r.size(); ++i)
+    out.push_back({r.str(i, 0), r.str(i, 1), application_status_from(r.text(i, 2))});
   return out;
 }
 
@@ -124,7 +125,7 @@ Task<Result<Application>> TaskService::apply(UserId user_id, TaskId task_id, std
   if (t->creator_id == user)
     co_return make_error(ErrorCode::kCannotApplyToOwnTask, "You cannot apply to your own task.");
   if (t->status != Status::kOpen) co_return wrong_status(t->status, true);
-  Application a{uuid_v7(), id, user, std::move(message), "pending", now_ms()};
+  Application a{uuid_v7(), id, user, std::move(message), ApplicationStatus::kPending, now_ms()};
   co_return co_await store_.db().transaction<Application>([&](db::Tx& tx)
                                                               -> Task<Result<Application>> {
     if (!co_await TaskStore::insert_application(tx, a))
@@ -172,9 +173,10 @@ Task<Result<HelpTask>> TaskService::accept(UserId user_id, TaskId task_id,
       co_return wrong_status(current ? current->status : Status::kOpen, true);
     }
     app = co_await TaskStore::application(tx, application_id);  // re-read after the row lock
-    if (app->status != "pending")
-      co_return make_error(ErrorCode::kApplicationNotPending,
-                           "The application is " + app->status + ".");
+    if (app->status != ApplicationStatus::kPending)
+      co_return make_error(
+          ErrorCode::kApplicationNotPending,
+          "The application is " + std::string(application_status_name(app->status)) + ".");
     const auto changed = co_await tx.exec(
         "UPDATE task_applications SET status = CASE WHEN id = $2 THEN 'accepted' ELSE 'declined' "
         "END, updated_at = $3 WHERE task_id = $1 AND status = 'pending' RETURNING id, "
@@ -299,10 +301,11 @@ Task<void> TaskService::tell(db::Tx& tx, const Transition& tr, const HelpTask& t
   using notifications::NotificationService;
   using notifications::Type;
   for (const auto& c : changed) {
-    GD_CHECK(c.status == "accepted" || c.status == "declined");
+    GD_CHECK(c.status == ApplicationStatus::kAccepted || c.status == ApplicationStatus::kDeclined);
     co_await NotificationService::add_in(
         tx, UserId(c.applicant_id),
-        c.status == "accepted" ? Type::kApplicationAccepted : Type::kApplicationDeclined,
+        c.status == ApplicationStatus::kAccepted ? Type::kApplicationAccepted
+                                                 : Type::kApplicationDeclined,
         {.task_id = t.id, .application_id = c.id, .task_title = t.title});
   }
   if (!tr.notification) co_return;

@@ -54,7 +54,7 @@ struct TaskRecord {
 struct ApplicationChange {
   std::string id;
   std::string applicant_id;
-  std::string status;
+  ApplicationStatus status;
 };
 
 class TaskService {

@@ -32,7 +32,8 @@ std::vector<std::string> parse_urls(std::string_view json) {
 }
 
 Application application_from_row(const db::Rows& r, int i) {
-  return {r.str(i, 0), r.str(i, 1), r.str(i, 2), r.str(i, 3), r.str(i, 4), r.i64(i, 5)};
+  return {r.str(i, 0), r.str(i, 1), r.str(i, 2), r.str(i, 3), application_status_from(r.text(i, 4)),
+          r.i64(i, 5)};
 }
 
 constexpr const char* kApplicationColumns =
