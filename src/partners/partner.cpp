@@ -1,6 +1,7 @@
 // JSON forms of partners, offers, keys and redemptions.
 #include "partners/partner.hpp"
 
+#include "core/check.hpp"
 #include "core/clock.hpp"
 #include "partners/code.hpp"
 
@@ -13,8 +14,23 @@ boost::json::value opt_time(const std::optional<std::int64_t>& ms) {
 
 }  // namespace
 
-std::string_view Redemption::status_at(std::int64_t now_ms) const {
-  if (status == "active" && now_ms >= expires_at_ms) return "expired";
+namespace {
+constexpr std::string_view kCodeStatusNames[] = {"active", "used", "refunded", "expired"};
+}  // namespace
+
+std::string_view code_status_name(CodeStatus s) {
+  return kCodeStatusNames[static_cast<int>(s)];
+}
+
+CodeStatus stored_code_status(std::string_view stored) {
+  for (int i = 0; i < 3; ++i)
+    if (kCodeStatusNames[i] == stored) return static_cast<CodeStatus>(i);
+  GD_CHECK(false && "a stored code status outside the list");
+  return CodeStatus::kActive;
+}
+
+CodeStatus Redemption::status_at(std::int64_t now_ms) const {
+  if (status == CodeStatus::kActive && now_ms >= expires_at_ms) return CodeStatus::kExpired;
   return status;
 }
 
@@ -68,7 +84,7 @@ boost::json::object redemption_json(const Redemption& r, std::int64_t now_ms) {
           {"offerId", r.offer_id},
           {"pointsSpent", r.points_spent},
           {"discountCode", display_code(r.code)},
-          {"status", r.status_at(now_ms)},
+          {"status", code_status_name(r.status_at(now_ms))},
           {"redeemedAt", iso8601_ms(r.created_at_ms)},
           {"expiresAt", iso8601_ms(r.expires_at_ms)},
           {"usedAt", opt_time(r.used_at_ms)}};

@@ -43,21 +43,28 @@ struct ApiKeyInfo {
   std::optional<std::int64_t> revoked_at_ms;
 };
 
+// A discount code's state: stored as active, used or refunded; an active code is shown as
+// expired from its expiry on (that one is never stored).
+enum class CodeStatus { kActive, kUsed, kRefunded, kExpired };
+std::string_view code_status_name(CodeStatus s);
+// The stored form back; a name outside the stored three is an invariant broken (GD_CHECK).
+CodeStatus stored_code_status(std::string_view stored);
+
 struct Redemption {
   std::string id;
   std::string user_id;
   std::string partner_id;
   std::string offer_id;
   std::int64_t points_spent = 0;
-  std::string code;    // stored form, without separators
-  std::string status;  // stored: active | used | refunded
+  std::string code;                         // stored form, without separators
+  CodeStatus status = CodeStatus::kActive;  // as stored: never kExpired
   std::int64_t expires_at_ms = 0;
   std::optional<std::int64_t> used_at_ms;
   std::int64_t created_at_ms = 0;  // when it was redeemed
   std::int64_t updated_at_ms = 0;
 
-  // active | used | expired | refunded: an active code is expired from expires_at on.
-  std::string_view status_at(std::int64_t now_ms) const;
+  // The status as shown at `now_ms`: an active code is expired from expires_at on.
+  CodeStatus status_at(std::int64_t now_ms) const;
 };
 
 // A partner with its offers, and for admins its API keys.

@@ -110,8 +110,8 @@ namespace {
 boost::json::object verified_json(const Verified& v) {
   const auto status = v.redemption.status_at(now_ms());
   const auto& r = v.redemption;
-  return {{"valid", status == "active"},
-          {"status", status},
+  return {{"valid", status == CodeStatus::kActive},
+          {"status", code_status_name(status)},
           {"discountCode", display_code(r.code)},
           {"redemptionId", r.id},
           {"offer", offer_json(v.offer)},

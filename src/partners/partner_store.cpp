@@ -31,8 +31,17 @@ ApiKeyInfo key_from(const db::Rows& r, int i) {
 }
 
 Redemption redemption_from(const db::Rows& r, int i) {
-  Redemption x{r.str(i, 0), r.str(i, 1), r.str(i, 2), r.str(i, 3), r.i64(i, 4), r.str(i, 5),
-               r.str(i, 6), r.i64(i, 7), {},          r.i64(i, 9), r.i64(i, 10)};
+  Redemption x{r.str(i, 0),
+               r.str(i, 1),
+               r.str(i, 2),
+               r.str(i, 3),
+               r.i64(i, 4),
+               r.str(i, 5),
+               stored_code_status(r.text(i, 6)),
+               r.i64(i, 7),
+               {},
+               r.i64(i, 9),
+               r.i64(i, 10)};
   if (!r.is_null(i, 8)) x.used_at_ms = r.i64(i, 8);
   return x;
 }

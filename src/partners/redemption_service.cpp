@@ -29,9 +29,9 @@ Error too_many(int seconds) {
   return e;
 }
 
-Error with_status(ErrorCode code, std::string detail, std::string_view status) {
+Error with_status(ErrorCode code, std::string detail, CodeStatus status) {
   Error e = make_error(code, std::move(detail));
-  e.extra_json = "\"currentStatus\":\"" + std::string(status) + "\"";
+  e.extra_json = "\"currentStatus\":\"" + std::string(code_status_name(status)) + "\"";
   return e;
 }
 
@@ -81,7 +81,7 @@ Task<Result<Redemption>> RedemptionService::redeem(UserId user, OfferId offer) {
         r.partner_id = offer.partner_id;
         r.offer_id = offer.id;
         r.points_spent = offer.points_cost;
-        r.status = "active";
+        r.status = CodeStatus::kActive;
         r.created_at_ms = r.updated_at_ms = now_ms();
         r.expires_at_ms = r.created_at_ms + offer.valid_days * points::kDayMs;
         // The code first, the debit last: the debit's row lock on the balance is then held
@@ -125,7 +125,8 @@ Task<Result<Verified>> RedemptionService::verify(PartnerId partner, std::string 
   const std::string& partner_id = partner.value;
   if (const int wait = misses_.retry_after_s(partner_id, now_ms())) co_return too_many(wait);
   auto r = co_await store_.redemption_by_code(std::move(code));
-  if (!r || r->partner_id != partner_id || r->status == "refunded") co_return miss(partner_id);
+  if (!r || r->partner_id != partner_id || r->status == CodeStatus::kRefunded)
+    co_return miss(partner_id);
   co_return co_await with_offer(std::move(*r));
 }
 
@@ -140,9 +141,10 @@ Task<Result<Verified>> RedemptionService::consume(PartnerId partner, std::string
   }
   // Nothing changed: say why, from the row as it is now.
   auto r = co_await store_.redemption_by_code(std::move(code));
-  if (!r || r->partner_id != partner_id || r->status == "refunded") co_return miss(partner_id);
+  if (!r || r->partner_id != partner_id || r->status == CodeStatus::kRefunded)
+    co_return miss(partner_id);
   const auto status = r->status_at(now);
-  if (status == "used")
+  if (status == CodeStatus::kUsed)
     co_return with_status(ErrorCode::kCodeAlreadyUsed,
                           "This code was used at " + iso8601_ms(r->used_at_ms.value_or(0)) + ".",
                           status);
@@ -177,7 +179,7 @@ Task<Result<Redemption>> RedemptionService::refund(UserId admin, RedemptionId re
         co_await notifications::NotificationService::add_in(
             tx, UserId(r->user_id), notifications::Type::kRedemptionRefunded,
             {.redemption_id = r->id, .points = r->points_spent, .reason = reason});
-        r->status = "refunded";
+        r->status = CodeStatus::kRefunded;
         r->updated_at_ms = now;
         co_return std::move(*r);
       });
