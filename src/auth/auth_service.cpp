@@ -173,9 +173,9 @@ Task<Status> AuthService::logout(http::Principal who, std::string refresh_token)
   // Idempotent: a token that is unknown, already ended or someone else's ends nothing and
   // reveals nothing.
   if (auto sid =
-          co_await sessions_.revoke_by_token(who.user_id, token_hash(refresh_token), now_ms())) {
+          co_await sessions_.revoke_by_token(who.user(), token_hash(refresh_token), now_ms())) {
     forget_sessions();
-    ended({who.user_id, std::move(*sid), std::nullopt});
+    ended({who.user_id, std::move(sid->value), std::nullopt});
   }
   co_return Ok{};
 }
@@ -185,7 +185,7 @@ Task<void> AuthService::logout_all(std::string user_id) {
 }
 
 Task<void> AuthService::end_all_sessions(std::string user_id, std::string reason) {
-  co_await sessions_.revoke_all(user_id, std::nullopt, std::move(reason), now_ms());
+  co_await sessions_.revoke_all(UserId(user_id), std::nullopt, std::move(reason), now_ms());
   forget_sessions();
   ended({std::move(user_id), std::nullopt, std::nullopt});
 }
@@ -207,7 +207,7 @@ Task<Status> AuthService::change_password(http::Principal who, std::string curre
   auto hash = co_await hasher_.hash(std::move(next));
   if (!hash) co_return std::move(hash).error();
   co_await users_.set_password_hash(who.user_id, std::move(hash.value()));
-  co_await sessions_.revoke_all(who.user_id, who.session_id, "password_change", now_ms());
+  co_await sessions_.revoke_all(who.user(), SessionId(who.session_id), "password_change", now_ms());
   forget_sessions();
   ended({who.user_id, std::nullopt, who.session_id});
   co_return Ok{};
@@ -253,7 +253,7 @@ Task<Result<http::Principal>> AuthService::authenticate(std::string bearer_token
     generation = cache_generation_;
   }
   bump(counters_.cache_misses);
-  if (!co_await sessions_.is_active(p.session_id, p.user_id, now))
+  if (!co_await sessions_.is_active(SessionId(p.session_id), p.user(), now))
     co_return make_error(ErrorCode::kTokenInvalid, "The session has ended.");
   if (current_roles) {
     auto user = co_await users_.find_by_id(p.user_id);

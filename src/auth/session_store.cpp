@@ -54,28 +54,29 @@ Task<Rotation> SessionStore::rotate(std::string old_hash, std::string new_hash, 
   co_return out;
 }
 
-Task<std::optional<std::string>> SessionStore::revoke_by_token(std::string user_id,
-                                                               std::string token_hash,
-                                                               std::int64_t now_ms) {
+Task<std::optional<SessionId>> SessionStore::revoke_by_token(UserId user, std::string token_hash,
+                                                             std::int64_t now_ms) {
   auto r = co_await db_.read(
       "SELECT s.id FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id "
       "WHERE rt.token_hash = $1 AND s.user_id = $2 AND s.revoked_at IS NULL",
-      db::params(std::move(token_hash), user_id));
+      db::params(std::move(token_hash), std::move(user.value)));
   if (r.empty()) co_return std::nullopt;
   auto id = r.str(0, 0);
   co_await db_.write(
       "UPDATE sessions SET revoked_at = $2, revoked_reason = 'logout' WHERE id = $1 AND "
       "revoked_at IS NULL",
       db::params(id, now_ms));
-  co_return id;
+  co_return SessionId(std::move(id));
 }
 
-Task<void> SessionStore::revoke_all(std::string user_id, std::optional<std::string> except,
+Task<void> SessionStore::revoke_all(UserId user, std::optional<SessionId> except_session,
                                     std::string reason, std::int64_t now_ms) {
+  std::optional<std::string> except;
+  if (except_session) except = std::move(except_session->value);
   co_await db_.write(
       "UPDATE sessions SET revoked_at = $2, revoked_reason = $3 WHERE user_id = $1 AND "
       "revoked_at IS NULL AND id <> COALESCE($4, '')",
-      db::params(std::move(user_id), now_ms, std::move(reason), db::opt(except)));
+      db::params(std::move(user.value), now_ms, std::move(reason), db::opt(except)));
 }
 
 Task<std::vector<Session>> SessionStore::end_expired(std::int64_t now_ms, int batch) {
@@ -95,12 +96,11 @@ Task<std::vector<Session>> SessionStore::end_expired(std::int64_t now_ms, int ba
   co_return out;
 }
 
-Task<bool> SessionStore::is_active(std::string session_id, std::string user_id,
-                                   std::int64_t now_ms) {
+Task<bool> SessionStore::is_active(SessionId session, UserId user, std::int64_t now_ms) {
   auto r = co_await db_.read(
       "SELECT 1 FROM sessions WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND "
       "expires_at > $3",
-      db::params(std::move(session_id), std::move(user_id), now_ms));
+      db::params(std::move(session.value), std::move(user.value), now_ms));
   co_return !r.empty();
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/async.hpp"
+#include "core/ids.hpp"
 #include "store/db.hpp"
 
 namespace gd::auth {
@@ -36,11 +37,11 @@ class SessionStore {
   Task<Rotation> rotate(std::string old_hash, std::string new_hash, std::int64_t now_ms,
                         std::int64_t ttl_ms);
   // Revokes the session that owns token_hash if it belongs to user_id; returns its id.
-  Task<std::optional<std::string>> revoke_by_token(std::string user_id, std::string token_hash,
-                                                   std::int64_t now_ms);
-  Task<void> revoke_all(std::string user_id, std::optional<std::string> except_session,
-                        std::string reason, std::int64_t now_ms);
-  Task<bool> is_active(std::string session_id, std::string user_id, std::int64_t now_ms);
+  Task<std::optional<SessionId>> revoke_by_token(UserId user, std::string token_hash,
+                                                 std::int64_t now_ms);
+  Task<void> revoke_all(UserId user, std::optional<SessionId> except_session, std::string reason,
+                        std::int64_t now_ms);
+  Task<bool> is_active(SessionId session, UserId user, std::int64_t now_ms);
   // Marks up to `batch` sessions that ran out by now_ms as revoked ('expired'), so that
   // what ends with a session (its devices: a trigger) ends with them. Returns them.
   Task<std::vector<Session>> end_expired(std::int64_t now_ms, int batch);

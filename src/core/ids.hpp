@@ -31,5 +31,6 @@ using PartnerId = TypedId<struct PartnerIdTag>;
 using OfferId = TypedId<struct OfferIdTag>;
 using RedemptionId = TypedId<struct RedemptionIdTag>;
 using ApiKeyId = TypedId<struct ApiKeyIdTag>;
+using SessionId = TypedId<struct SessionIdTag>;
 
 }  // namespace gd
