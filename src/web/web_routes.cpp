@@ -103,8 +103,12 @@ StaticFiles load_files(const WebOptions& options) {
   StaticFiles files = options.dir.empty() ? StaticFiles::from_embedded(web_bundle::files())
                                           : StaticFiles::from_directory(options.dir);
   if (files.empty()) files.add("index.html", std::string(kNotBuiltPage));
+  boost::json::object oauth;
+  for (const auto& p : options.oauth)
+    oauth[p.name] = boost::json::object{{"clientId", p.client_id}, {"authUrl", p.auth_url}};
   files.add("config.json",
-            json::serialize(boost::json::object{{"mapTilesUrl", options.map_tiles_url}}));
+            json::serialize(boost::json::object{{"mapTilesUrl", options.map_tiles_url},
+                                                {"oauth", std::move(oauth)}}));
   return files;
 }
 
