@@ -1,31 +1,19 @@
-// ID token checks on OpenSSL 3 (EVP): RSA keys from JWK (n, e), RS256 signatures, claims.
+// ID token checks: RSA keys from JWK (n, e) through push/jose (OpenSSL 3 EVP), claims.
 #include "oauth/id_token.hpp"
 
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/param_build.h>
 
 #include <algorithm>
 #include <boost/json/parse.hpp>
 #include <charconv>
 
 #include "auth/jwt.hpp"
+#include "push/jose.hpp"
 
 namespace gd::oauth {
 namespace {
 
 constexpr int kMinRsaBits = 2048;
-
-template <class T, void (*F)(T*)>
-struct Deleter {
-  void operator()(T* p) const { F(p); }
-};
-using MdCtx = std::unique_ptr<EVP_MD_CTX, Deleter<EVP_MD_CTX, EVP_MD_CTX_free>>;
-using PkeyCtx = std::unique_ptr<EVP_PKEY_CTX, Deleter<EVP_PKEY_CTX, EVP_PKEY_CTX_free>>;
-using ParamBld = std::unique_ptr<OSSL_PARAM_BLD, Deleter<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>>;
-using Params = std::unique_ptr<OSSL_PARAM, Deleter<OSSL_PARAM, OSSL_PARAM_free>>;
-using Bn = std::unique_ptr<BIGNUM, Deleter<BIGNUM, BN_free>>;
 
 Error invalid(std::string detail) {
   return make_error(ErrorCode::kOauthTokenInvalid, std::move(detail));
@@ -36,28 +24,12 @@ std::string_view str(const boost::json::object& o, std::string_view key) {
   return v && v->is_string() ? std::string_view(v->as_string()) : std::string_view();
 }
 
-Bn bignum(std::string_view b64url) {
-  std::string bytes;
-  if (b64url.empty() || !auth::base64url_decode(b64url, bytes) || bytes.empty()) return nullptr;
-  return Bn(BN_bin2bn(reinterpret_cast<const unsigned char*>(bytes.data()),
-                      static_cast<int>(bytes.size()), nullptr));
-}
-
 std::shared_ptr<EVP_PKEY> rsa_public_key(std::string_view n_b64, std::string_view e_b64) {
-  Bn n = bignum(n_b64), e = bignum(e_b64);
-  ParamBld bld(OSSL_PARAM_BLD_new());
-  if (!n || !e || !bld || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) != 1 ||
-      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, e.get()) != 1)
-    return nullptr;
-  Params params(OSSL_PARAM_BLD_to_param(bld.get()));
-  PkeyCtx ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
-  EVP_PKEY* key = nullptr;
-  if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
-      EVP_PKEY_fromdata(ctx.get(), &key, EVP_PKEY_PUBLIC_KEY, params.get()) != 1)
-    return nullptr;
-  std::shared_ptr<EVP_PKEY> out(key, EVP_PKEY_free);
-  if (EVP_PKEY_get_bits(key) < kMinRsaBits) return nullptr;
-  return out;
+  std::string n, e;
+  if (!auth::base64url_decode(n_b64, n) || !auth::base64url_decode(e_b64, e)) return nullptr;
+  std::shared_ptr<EVP_PKEY> key(push::rsa_public_key(n, e).release(), EVP_PKEY_free);
+  if (!key || EVP_PKEY_get_bits(key.get()) < kMinRsaBits) return nullptr;
+  return key;
 }
 
 // A NumericDate: an integer, or a number with a fraction (seconds).
@@ -134,13 +106,6 @@ Result<std::string> rs256_kid(const boost::json::object& header) {
   const auto kid = str(header, "kid");
   if (kid.empty()) return invalid("The ID token names no key.");
   return std::string(kid);
-}
-
-bool rs256_verify(EVP_PKEY* key, std::string_view input, std::string_view sig) {
-  MdCtx ctx(EVP_MD_CTX_new());
-  return ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) == 1 &&
-         EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
-                          reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1;
 }
 
 std::string sha256_hex(std::string_view text) {

@@ -44,7 +44,6 @@ struct Expectations {
 
 // The header's kid when alg is RS256 (the only algorithm taken), else OAUTH_TOKEN_INVALID.
 Result<std::string> rs256_kid(const boost::json::object& header);
-bool rs256_verify(EVP_PKEY* key, std::string_view signing_input, std::string_view signature);
 // Every claim check; OAUTH_TOKEN_INVALID with the reason in the detail.
 Result<IdClaims> check_claims(const boost::json::object& payload, const Expectations& e);
 std::string sha256_hex(std::string_view text);

@@ -50,25 +50,9 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
-// application/x-www-form-urlencoded (RFC 3986 unreserved characters kept).
-std::string form_encode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
 void add_field(std::string& form, std::string_view name, std::string_view value) {
   if (!form.empty()) form.push_back('&');
-  form.append(name).append("=").append(form_encode(value));
+  form.append(name).append("=").append(net::form_escape(value));
 }
 
 void bump(std::atomic<std::uint64_t>* c) {
@@ -193,7 +177,7 @@ Task<Result<IdClaims>> OAuthService::verify(Provider p, std::string id_token,
   if (!kid) co_return std::move(kid).error();
   auto key = co_await state(p).jwks->key(std::move(*kid));
   if (!key) co_return std::move(key).error();
-  if (!rs256_verify(key->get(), jws->signing_input, jws->signature))
+  if (!push::rs256_verify(key->get(), jws->signing_input, jws->signature))
     co_return make_error(ErrorCode::kOauthTokenInvalid, "The ID token's signature is invalid.");
   const ProviderConfig& pc = *state(p).config;
   Expectations e{{pc.issuer}, &pc.client_ids, std::move(nonce), now_ms() / 1000};

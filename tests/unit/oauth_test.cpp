@@ -78,12 +78,12 @@ TEST(OAuthJwks, VerifiesRs256WithTheKeyFromItsJwk) {
   auto jws = auth::decode_jws(token, ErrorCode::kOauthTokenInvalid);
   ASSERT_TRUE(jws.ok());
   EXPECT_EQ(rs256_kid(jws->header).value(), "k1");
-  EXPECT_TRUE(rs256_verify(set->at("k1").get(), jws->signing_input, jws->signature));
+  EXPECT_TRUE(push::rs256_verify(set->at("k1").get(), jws->signing_input, jws->signature));
   auto flipped = jws->signature;
   flipped[5] ^= 1;
-  EXPECT_FALSE(rs256_verify(set->at("k1").get(), jws->signing_input, flipped));
+  EXPECT_FALSE(push::rs256_verify(set->at("k1").get(), jws->signing_input, flipped));
   auto other = auth::decode_jws(b.token({{"sub", "x"}}), ErrorCode::kOauthTokenInvalid);
-  EXPECT_FALSE(rs256_verify(set->at("k1").get(), other->signing_input, other->signature));
+  EXPECT_FALSE(push::rs256_verify(set->at("k1").get(), other->signing_input, other->signature));
 }
 
 TEST(OAuthJwks, OnlyRs256WithAKid) {
