@@ -105,6 +105,23 @@ describe('configuration', () => {
   });
 });
 
+describe('rate limit', () => {
+  it('refused tokens take from the client IP\'s login bucket; then 429 with Retry-After', async () => {
+    const limited = await startServer({ args: [...providerArgs(fake, 'google'), '--auth-rate-per-ip-burst', '3',
+      '--auth-rate-per-ip-per-min', '1'] });
+    try {
+      const L = api(limited.base);
+      for (let i = 0; i < 3; i++)
+        assertProblem(await google({ idToken: fake.google.idToken({ aud: 'other' }) }, L), 401, 'OAUTH_TOKEN_INVALID');
+      const r = await google({ idToken: fake.google.idToken() }, L);
+      assertProblem(r, 429, 'RATE_LIMITED');
+      assert.ok(Number(r.headers.get('retry-after')) > 0);
+    } finally {
+      await limited.stop();
+    }
+  });
+});
+
 describe('ID tokens', () => {
   it('first sign-in creates the account (isNewUser), the next finds it', async () => {
     const email = uniqueEmail('g');
