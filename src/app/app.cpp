@@ -29,6 +29,10 @@
 #include "media/media_service.hpp"
 #include "notifications/notification_routes.hpp"
 #include "notifications/texts.hpp"
+#include "oauth/identities_part.hpp"
+#include "oauth/identity_store.hpp"
+#include "oauth/oauth_routes.hpp"
+#include "oauth/oauth_service.hpp"
 #include "partners/partner_routes.hpp"
 #include "partners/partner_service.hpp"
 #include "partners/partner_store.hpp"
@@ -104,6 +108,10 @@ int serve(const Config& config) {
   auth::AuthService auth_service(user_store, session_store, hasher, signer, config.auth);
   auth_service.attach_metrics(metrics);
   auth::SessionsPart sessions_part(session_store, auth_service);
+  oauth::OAuthService oauth_service(*database, user_store, auth_service, config.oauth,
+                                    config.auth.per_ip, metrics);
+  oauth::IdentityStore identity_store(*database);
+  oauth::IdentitiesPart identities_part(identity_store);
   notifications::NotificationService notification_service(*database);
   notifications::NotificationsPart notifications_part(notification_service);
   (void)notifications::text_tables();  // a text table that lacks a type stops the start here
@@ -130,9 +138,10 @@ int serve(const Config& config) {
   server.set_api_key_authenticator(&partner_service);
   add_ops_routes(server.router(), *database, metrics);
   auth::add_routes(server.router(), auth_service);
+  oauth::add_routes(server.router(), oauth_service);
   users::add_routes(server.router(), user_store,
-                    {&sessions_part, &ledger_part, &projects_part, &tasks_part, &redemptions_part,
-                     &notifications_part, &devices_part});
+                    {&sessions_part, &identities_part, &ledger_part, &projects_part, &tasks_part,
+                     &redemptions_part, &notifications_part, &devices_part});
   push::add_routes(server.router(), push_stack.service(), push_stack.vapid_public_key());
   users::add_admin_routes(server.router(), user_store, [&auth_service](std::string id) {
     return auth_service.end_all_sessions(std::move(id), "account_deactivated");

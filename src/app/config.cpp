@@ -52,6 +52,17 @@ std::string decode_secret(const std::string& text) {
   throw std::invalid_argument("token key is not base64");
 }
 
+// What /config.json tells the web app about the configured providers.
+std::vector<web::SignInProvider> web_sign_in(const oauth::OAuthConfig& c) {
+  std::vector<web::SignInProvider> out;
+  for (const auto p : {oauth::Provider::kGoogle, oauth::Provider::kApple}) {
+    const auto& pc = p == oauth::Provider::kGoogle ? c.google : c.apple;
+    if (pc.configured())
+      out.push_back({std::string(oauth::provider_name(p)), pc.client_ids.front(), pc.auth_url});
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<auth::SigningKey> parse_token_keys(const std::string& spec) {
@@ -97,7 +108,7 @@ std::vector<auth::SigningKey> load_or_create_token_keys(const std::string& data_
 std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
   Config c;
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  std::string listen = "127.0.0.1:8080", database, cors, keys;
+  std::string listen = "127.0.0.1:8080", database, cors, keys, google_ids, apple_ids;
   double ip_per_min = 60, email_ip_per_min = 1, email_per_min = 2;
   double code_misses_per_min = c.redemptions.unknown_codes.refill_per_s * 60;
   po::options_description opts(
@@ -184,7 +195,25 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     ("push-poll-ms", po::value(&c.push.delivery.poll_ms)->default_value(c.push.delivery.poll_ms), "how often due push deliveries are looked for")
     ("push-max-attempts", po::value(&c.push.delivery.max_attempts)->default_value(c.push.delivery.max_attempts), "attempts per push message before it is dropped")
     ("push-retry-base-ms", po::value(&c.push.delivery.retry_base_ms)->default_value(c.push.delivery.retry_base_ms), "first push retry after about this long (doubling, with jitter)")
-    ("push-retry-max-ms", po::value(&c.push.delivery.retry_max_ms)->default_value(c.push.delivery.retry_max_ms), "longest wait between push attempts");
+    ("push-retry-max-ms", po::value(&c.push.delivery.retry_max_ms)->default_value(c.push.delivery.retry_max_ms), "longest wait between push attempts")
+    ("oauth-google-client-ids", po::value(&google_ids), "comma-separated Google OAuth client ids an ID token may be for; the first is the web client's (unset: sign-in with Google off)")
+    ("oauth-google-client-secret", po::value(&c.oauth.google.client_secret), "the web client's secret, for the authorization-code flow (unset: only ID tokens)")
+    ("oauth-google-issuer", po::value(&c.oauth.google.issuer)->default_value(c.oauth.google.issuer), "iss of Google's ID tokens")
+    ("oauth-google-jwks-url", po::value(&c.oauth.google.jwks_url)->default_value(c.oauth.google.jwks_url), "Google's signing keys (JWKS)")
+    ("oauth-google-token-url", po::value(&c.oauth.google.token_url)->default_value(c.oauth.google.token_url), "Google's token endpoint (code exchange)")
+    ("oauth-google-auth-url", po::value(&c.oauth.google.auth_url)->default_value(c.oauth.google.auth_url), "Google's authorization endpoint, published to the web app in /config.json")
+    ("oauth-apple-client-ids", po::value(&apple_ids), "comma-separated Apple client ids (bundle id, services id) an ID token may be for; the first is the web client's (unset: sign-in with Apple off)")
+    ("oauth-apple-team-id", po::value(&c.oauth.apple.team_id), "Apple team id: the client secret's iss (code flow)")
+    ("oauth-apple-key-id", po::value(&c.oauth.apple.key_id), "id of the Sign in with Apple key: the client secret's kid (code flow)")
+    ("oauth-apple-private-key-file", po::value(&c.oauth.apple.private_key_file), "the Sign in with Apple key (.p8, PEM, P-256) that signs the client secret (unset: only ID tokens)")
+    ("oauth-apple-issuer", po::value(&c.oauth.apple.issuer)->default_value(c.oauth.apple.issuer), "iss of Apple's ID tokens (also the client secret's aud)")
+    ("oauth-apple-jwks-url", po::value(&c.oauth.apple.jwks_url)->default_value(c.oauth.apple.jwks_url), "Apple's signing keys (JWKS)")
+    ("oauth-apple-token-url", po::value(&c.oauth.apple.token_url)->default_value(c.oauth.apple.token_url), "Apple's token endpoint (code exchange)")
+    ("oauth-apple-auth-url", po::value(&c.oauth.apple.auth_url)->default_value(c.oauth.apple.auth_url), "Apple's authorization endpoint, published to the web app in /config.json")
+    ("oauth-jwks-refetch-ms", po::value(&c.oauth.jwks_refetch_ms)->default_value(c.oauth.jwks_refetch_ms), "a token with an unknown key id fetches the provider's JWKS again at most this often")
+    ("oauth-jwks-max-age-s", po::value(&c.oauth.jwks_max_age_s)->default_value(c.oauth.jwks_max_age_s), "how long a JWKS is kept when its response has no Cache-Control max-age")
+    ("oauth-connect-timeout-ms", po::value(&c.oauth.http.connect_timeout_ms)->default_value(c.oauth.http.connect_timeout_ms), "connect timeout of a request to a sign-in provider")
+    ("oauth-timeout-ms", po::value(&c.oauth.http.total_timeout_ms)->default_value(c.oauth.http.total_timeout_ms), "total timeout of a request to a sign-in provider (then 502)");
   // clang-format on
   po::variables_map vm;
   try {
@@ -250,6 +279,10 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     if (c.media.max_input_side_px < 1 || c.media.max_pixels < 1 || c.media.max_side_px < 1)
       throw std::invalid_argument("image limits must be at least 1");
     c.auth.per_email.refill_per_s = email_per_min / 60.0;
+    c.oauth.google.client_ids = split(google_ids, ',');
+    c.oauth.apple.client_ids = split(apple_ids, ',');
+    oauth::validate(c.oauth);
+    c.web.oauth = web_sign_in(c.oauth);
     c.token_keys = keys.empty() ? std::vector<auth::SigningKey>{} : parse_token_keys(keys);
   } catch (const std::exception& e) {
     std::cerr << "gooddeeds serve: " << e.what() << "\n(see gooddeeds serve --help)\n";

@@ -12,6 +12,7 @@
 #include "auth/password.hpp"
 #include "http/server.hpp"
 #include "media/media_service.hpp"
+#include "oauth/oauth_config.hpp"
 #include "partners/partner_service.hpp"
 #include "partners/redemption_service.hpp"
 #include "push/push_stack.hpp"
@@ -33,6 +34,7 @@ struct Config {
   partners::RedemptionOptions redemptions;
   partners::PartnerLimits partner_limits;
   push::PushConfig push;
+  oauth::OAuthConfig oauth;
   web::WebOptions web;
   int session_sweep_ms = 60'000;  // how often sessions past their expiry are ended
   int outbox_poll_ms = 250;       // how often the task event relay looks for new events

@@ -132,12 +132,15 @@ Result<PasswordChange> read_password_change(const boost::json::object& o) {
   return PasswordChange{std::move(*current), std::move(*next)};
 }
 
+boost::json::object sign_in_object(const SignIn& s) {
+  return {{"user", users::own_profile_json(s.user)},
+          {"accessToken", s.access_token},
+          {"refreshToken", s.refresh_token},
+          {"accessTokenExpiresIn", s.access_expires_in_s}};
+}
+
 std::string sign_in_json(const SignIn& s) {
-  boost::json::object o{{"user", users::own_profile_json(s.user)},
-                        {"accessToken", s.access_token},
-                        {"refreshToken", s.refresh_token},
-                        {"accessTokenExpiresIn", s.access_expires_in_s}};
-  return boost::json::serialize(o);
+  return boost::json::serialize(sign_in_object(s));
 }
 
 void add_routes(http::RouteTable& routes, AuthService& service) {

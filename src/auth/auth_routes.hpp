@@ -26,5 +26,6 @@ struct PasswordChange {
 Result<PasswordChange> read_password_change(const boost::json::object& o);
 
 // {user, accessToken, refreshToken, accessTokenExpiresIn}
+boost::json::object sign_in_object(const SignIn& s);
 std::string sign_in_json(const SignIn& s);
 }  // namespace gd::auth

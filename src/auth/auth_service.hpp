@@ -62,6 +62,8 @@ class AuthService final : public http::Authenticator {
   Task<Result<SignIn>> register_user(Credentials c, std::string name, std::string locale = "en");
   Task<Result<SignIn>> login(Credentials c);
   Task<Result<SignIn>> refresh(std::string refresh_token);
+  // A new session for a user whose identity another party proved (sign-in with a provider).
+  Task<Result<SignIn>> sign_in_as(users::User user, std::string device);
   Task<Status> logout(http::Principal who, std::string refresh_token);
   Task<void> logout_all(std::string user_id);
   Task<Status> change_password(http::Principal who, std::string current, std::string next);

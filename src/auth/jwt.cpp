@@ -80,31 +80,42 @@ std::string TokenSigner::sign(const AccessClaims& c) const {
   return token;
 }
 
-Result<AccessClaims> TokenSigner::verify(std::string_view token, std::int64_t now_s) const {
+Result<JwsParts> decode_jws(std::string_view token, ErrorCode code) {
   const auto d1 = token.find('.');
   const auto d2 = d1 == std::string_view::npos ? d1 : token.find('.', d1 + 1);
   if (d2 == std::string_view::npos || token.find('.', d2 + 1) != std::string_view::npos)
-    return invalid("The token is not a JWT.");
-  std::string header_json, payload_json, sig;
+    return make_error(code, "The token is not a JWT.");
+  std::string header_json, payload_json;
+  JwsParts out;
   if (!base64url_decode(token.substr(0, d1), header_json) ||
       !base64url_decode(token.substr(d1 + 1, d2 - d1 - 1), payload_json) ||
-      !base64url_decode(token.substr(d2 + 1), sig))
-    return invalid("The token is not valid base64url.");
+      !base64url_decode(token.substr(d2 + 1), out.signature))
+    return make_error(code, "The token is not valid base64url.");
   boost::system::error_code ec;
-  const auto header = boost::json::parse(header_json, ec);
-  if (ec || !header.is_object()) return invalid("The token header is not JSON.");
-  const auto* alg = header.as_object().if_contains("alg");
-  const auto* kid = header.as_object().if_contains("kid");
+  auto header = boost::json::parse(header_json, ec);
+  if (ec || !header.is_object()) return make_error(code, "The token header is not JSON.");
+  auto payload = boost::json::parse(payload_json, ec);
+  if (ec || !payload.is_object()) return make_error(code, "The token payload is not JSON.");
+  out.header = std::move(header.as_object());
+  out.payload = std::move(payload.as_object());
+  out.signing_input = token.substr(0, d2);
+  return out;
+}
+
+Result<AccessClaims> TokenSigner::verify(std::string_view token, std::int64_t now_s) const {
+  auto jws = decode_jws(token, ErrorCode::kTokenInvalid);
+  if (!jws) return std::move(jws).error();
+  const auto* alg = jws->header.if_contains("alg");
+  const auto* kid = jws->header.if_contains("kid");
   if (!alg || !alg->is_string() || alg->as_string() != "HS256")
     return invalid("The token algorithm is not accepted.");
   const SigningKey* key = kid && kid->is_string() ? find_key(kid->as_string()) : nullptr;
   if (!key) return invalid("The token key is unknown.");
-  const auto expected = hmac_sha256(key->secret, token.substr(0, d2));
+  const auto expected = hmac_sha256(key->secret, jws->signing_input);
+  const auto& sig = jws->signature;
   if (sig.size() != expected.size() || sodium_memcmp(sig.data(), expected.data(), sig.size()) != 0)
     return invalid("The token signature is invalid.");
-  const auto payload = boost::json::parse(payload_json, ec);
-  if (ec || !payload.is_object()) return invalid("The token payload is not JSON.");
-  const auto& p = payload.as_object();
+  const auto& p = jws->payload;
   const auto str = [&](std::string_view k) -> std::string {
     const auto* v = p.if_contains(k);
     return v && v->is_string() ? std::string(v->as_string()) : std::string();

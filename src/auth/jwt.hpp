@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/json/object.hpp>
+
 #include "core/result.hpp"
 #include "core/role.hpp"
 
@@ -39,6 +41,18 @@ class TokenSigner {
   std::string audience_;
   std::string header_b64_;  // precomputed for the signing key
 };
+
+// A compact JWS taken apart: header and payload as JSON objects, the signed input
+// ("header.payload") and the raw signature. Says nothing about the signature's validity: the
+// caller checks it with the key the header names (our HS256 tokens, providers' RS256 ID
+// tokens). Errors carry `code`.
+struct JwsParts {
+  boost::json::object header;
+  boost::json::object payload;
+  std::string_view signing_input;  // a view into the token
+  std::string signature;
+};
+Result<JwsParts> decode_jws(std::string_view token, ErrorCode code);
 
 std::string base64url(std::string_view bytes);
 bool base64url_decode(std::string_view text, std::string& out);

@@ -24,6 +24,7 @@ namespace gd {
   X(kRefreshTokenInvalid, "REFRESH_TOKEN_INVALID", 401, "Invalid refresh token")                 \
   X(kRefreshTokenReused, "REFRESH_TOKEN_REUSED", 401, "Refresh token reused")                    \
   X(kApiKeyInvalid, "API_KEY_INVALID", 401, "Invalid API key")                                   \
+  X(kOauthTokenInvalid, "OAUTH_TOKEN_INVALID", 401, "Provider token refused")                    \
   X(kForbidden, "FORBIDDEN", 403, "Forbidden")                                                   \
   X(kCurrentPasswordWrong, "CURRENT_PASSWORD_WRONG", 403, "Current password is incorrect")       \
   X(kCannotApplyToOwnTask, "CANNOT_APPLY_TO_OWN_TASK", 403, "Cannot apply to own task")          \
@@ -61,6 +62,7 @@ namespace gd {
   X(kRateLimited, "RATE_LIMITED", 429, "Too many requests")                                      \
   X(kHeadersTooLarge, "HEADERS_TOO_LARGE", 431, "Request header fields too large")               \
   X(kInternal, "INTERNAL", 500, "Internal server error")                                         \
+  X(kOauthProviderUnavailable, "OAUTH_PROVIDER_UNAVAILABLE", 502, "Provider unavailable")        \
   X(kServiceUnavailable, "SERVICE_UNAVAILABLE", 503, "Service unavailable")
 
 enum class ErrorCode : std::uint8_t {

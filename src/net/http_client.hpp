@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -44,6 +45,10 @@ struct HttpClientOptions {
   std::string ca_file;         // CA bundle for TLS (empty: the system's)
   bool allow_private = false;  // public_only is not enforced (tests)
 };
+
+// A value for an application/x-www-form-urlencoded body: RFC 3986's unreserved characters
+// as they are, every other byte as %XX.
+std::string form_escape(std::string_view s);
 
 class HttpClient {
  public:

@@ -51,21 +51,6 @@ boost::json::object string_map(const PushMessage& m) {
   return out;
 }
 
-std::string form_escape(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 SendResult classify(const HttpResponse& res) {
@@ -164,8 +149,8 @@ Task<std::string> FcmSender::access_token(std::string* why) {
   HttpRequest req;
   req.url = account_.token_uri;
   req.headers = {"Content-Type: application/x-www-form-urlencoded"};
-  req.body = "grant_type=" + form_escape("urn:ietf:params:oauth:grant-type:jwt-bearer") +
-             "&assertion=" + form_escape(signer_.sign({{"typ", "JWT"}}, claims));
+  req.body = "grant_type=" + net::form_escape("urn:ietf:params:oauth:grant-type:jwt-bearer") +
+             "&assertion=" + net::form_escape(signer_.sign({{"typ", "JWT"}}, claims));
   const HttpResponse res = co_await http_.send(std::move(req));
   if (res.status != 200) {
     *why = "token endpoint: " + describe(res);

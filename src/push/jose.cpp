@@ -46,9 +46,9 @@ bool is_p256(EVP_PKEY* key) {
          std::string_view(group.data(), len) == "prime256v1";
 }
 
-Pkey from_params(OSSL_PARAM_BLD* bld, int selection) {
+Pkey from_params(OSSL_PARAM_BLD* bld, int selection, const char* type = "EC") {
   Params params(OSSL_PARAM_BLD_to_param(bld));
-  PkeyCtx ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  PkeyCtx ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
   EVP_PKEY* key = nullptr;
   if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
       EVP_PKEY_fromdata(ctx.get(), &key, selection, params.get()) != 1)
@@ -148,6 +148,30 @@ std::string JwtSigner::signature(std::string_view input) const {
 
 std::string JwtSigner::public_point() const {
   return es256_ ? p256_point(key_.get()) : std::string();
+}
+
+Pkey rsa_public_key(std::string_view n, std::string_view e) {
+  const auto bn = [](std::string_view bytes) {
+    return bytes.empty() ? nullptr
+                         : Bn(BN_bin2bn(reinterpret_cast<const unsigned char*>(bytes.data()),
+                                        static_cast<int>(bytes.size()), nullptr));
+  };
+  Bn n_bn = bn(n), e_bn = bn(e);
+  ParamBld bld(OSSL_PARAM_BLD_new());
+  if (!n_bn || !e_bn || !bld ||
+      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, n_bn.get()) != 1 ||
+      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, e_bn.get()) != 1)
+    return nullptr;
+  return from_params(bld.get(), EVP_PKEY_PUBLIC_KEY, "RSA");
+}
+
+bool rs256_verify(EVP_PKEY* key, std::string_view input, std::string_view signature) {
+  MdCtx ctx(EVP_MD_CTX_new());
+  return ctx && EVP_PKEY_is_a(key, "RSA") &&
+         EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) == 1 &&
+         EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
+                          signature.size(), reinterpret_cast<const unsigned char*>(input.data()),
+                          input.size()) == 1;
 }
 
 Pkey p256_public_key(std::string_view point) {

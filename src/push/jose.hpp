@@ -1,6 +1,7 @@
-// JOSE pieces the push adapters share, on OpenSSL 3: base64url, one JWT signer for ES256
-// (VAPID, APNs provider tokens) and RS256 (FCM service-account assertions), and P-256 keys
-// as raw points.
+// JOSE pieces on OpenSSL 3, shared by the push adapters and sign-in with a provider:
+// base64url, one JWT signer for ES256 (VAPID, APNs provider tokens, Apple's client secret)
+// and RS256 (FCM service-account assertions), RS256 verification with RSA keys from JWKs
+// (providers' ID tokens), and P-256 keys as raw points.
 #pragma once
 #include <memory>
 #include <string>
@@ -42,6 +43,12 @@ class JwtSigner {
   std::shared_ptr<EVP_PKEY> key_;
   bool es256_ = false;
 };
+
+// An RSA public key from its modulus and public exponent as big-endian bytes (a JWK's n and
+// e, base64url-decoded); null when they are not a key.
+Pkey rsa_public_key(std::string_view n, std::string_view e);
+// Whether `signature` is `key`'s RSASSA-PKCS1-v1_5 SHA-256 signature (JWS RS256) of `input`.
+bool rs256_verify(EVP_PKEY* key, std::string_view input, std::string_view signature);
 
 // P-256 keys from raw bytes: a public point (65 bytes, uncompressed) and, for a private
 // key, the scalar (32 bytes) with its public point. Null when the bytes are not a key.

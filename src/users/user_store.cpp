@@ -40,6 +40,10 @@ User from_row(const db::Rows& r, int i) {
   return u;
 }
 
+std::string by_email_sql() {
+  return std::string("SELECT ") + kColumns + " FROM users WHERE email = $1 AND deleted_at IS NULL";
+}
+
 std::optional<User> first(const db::Rows& r) {
   if (r.empty()) return std::nullopt;
   return from_row(r, 0);
@@ -64,24 +68,52 @@ Task<std::optional<User>> UserStore::find_by_id(std::string id) {
 }
 
 Task<std::optional<User>> UserStore::find_by_email(std::string email_lower) {
-  co_return first(co_await db_.read(
-      std::string("SELECT ") + kColumns + " FROM users WHERE email = $1 AND deleted_at IS NULL",
-      db::params(std::move(email_lower))));
+  co_return first(co_await db_.read(by_email_sql(), db::params(std::move(email_lower))));
 }
 
+namespace {
+
+std::string insert_sql() {
+  return std::string(
+             "INSERT INTO users (id, email, password_hash, name, roles, created_at, updated_at, "
+             "locale, email_verified_at) VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8) RETURNING ") +
+         kColumns;
+}
+
+db::Params insert_params(const NewUser& n) {
+  return db::params(uuid_v7(), db::opt(n.email), db::opt(n.password_hash), n.name,
+                    n.roles.to_list(), now_ms(), n.locale,
+                    n.email_verified_at_ms ? db::Value(*n.email_verified_at_ms) : db::null());
+}
+
+}  // namespace
+
 Task<Result<User>> UserStore::create(NewUser n) {
-  const auto now = now_ms();
   try {
-    auto rows = co_await db_.write(
-        std::string("INSERT INTO users (id, email, password_hash, name, roles, created_at, "
-                    "updated_at, locale) VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING ") +
-            kColumns,
-        db::params(uuid_v7(), n.email, n.password_hash, n.name, n.roles.to_list(), now, n.locale));
+    auto rows = co_await db_.write(insert_sql(), insert_params(n));
     co_return from_row(rows, 0);
   } catch (const db::DbError& e) {
     if (!e.unique_violation()) throw;
   }
   co_return make_error(ErrorCode::kEmailTaken, "An account with this email already exists.");
+}
+
+Task<std::optional<User>> UserStore::find_by_email_in(db::Tx& tx, std::string email_lower) {
+  co_return first(co_await tx.exec(by_email_sql(), db::params(std::move(email_lower))));
+}
+
+Task<User> UserStore::create_in(db::Tx& tx, NewUser n) {
+  co_return from_row(co_await tx.exec(insert_sql(), insert_params(n)), 0);
+}
+
+Task<void> UserStore::prove_email_in(db::Tx& tx, std::string id, std::int64_t now,
+                                     bool drop_password) {
+  const auto r = co_await tx.exec(
+      "UPDATE users SET email_verified_at = COALESCE(email_verified_at, $2), "
+      "password_hash = CASE WHEN $3 = 1 THEN NULL ELSE password_hash END, updated_at = $2 "
+      "WHERE id = $1 AND deleted_at IS NULL",
+      db::params(std::move(id), now, std::int64_t{drop_password}));
+  GD_CHECK(r.affected() == 1);
 }
 
 Task<std::optional<User>> UserStore::update_profile(std::string id, ProfileUpdate up) {

@@ -16,11 +16,12 @@ class BatchedLookup;
 namespace gd::users {
 
 struct NewUser {
-  std::string email;  // already trimmed and lowercased
-  std::string password_hash;
+  std::optional<std::string> email;          // already trimmed and lowercased; none: not known
+  std::optional<std::string> password_hash;  // none: signs in only through a provider
   std::string name;
   Roles roles = {Role::kUser};
-  std::string locale = "en";  // from the registration's Accept-Language
+  std::string locale = "en";                         // from the registration's Accept-Language
+  std::optional<std::int64_t> email_verified_at_ms;  // a provider vouched for the email
 };
 
 struct ProfileUpdate {
@@ -47,6 +48,14 @@ class UserStore {
   Task<std::optional<User>> set_active(std::string id, bool active);
   // GDPR erasure: personal data removed, the row kept (anonymised) for ledger references.
   Task<bool> erase(std::string id);
+  // find_by_email() in the caller's transaction.
+  static Task<std::optional<User>> find_by_email_in(db::Tx& tx, std::string email_lower);
+  // create() in the caller's transaction; a duplicate email throws db::DbError (unique).
+  static Task<User> create_in(db::Tx& tx, NewUser u);
+  // The email is now proven its owner's (a provider vouched for it). With `drop_password` the
+  // password hash goes too: whoever set it never proved the address (docs/auth.md).
+  static Task<void> prove_email_in(db::Tx& tx, std::string id, std::int64_t now_ms,
+                                   bool drop_password);
   // One more task completed as a helper (their confirmed reward), in the caller's transaction.
   static Task<void> count_completed_task(db::Tx& tx, std::string id);
   // The user's language for notifications, read in the caller's transaction ("en" for an

@@ -103,8 +103,12 @@ StaticFiles load_files(const WebOptions& options) {
   StaticFiles files = options.dir.empty() ? StaticFiles::from_embedded(web_bundle::files())
                                           : StaticFiles::from_directory(options.dir);
   if (files.empty()) files.add("index.html", std::string(kNotBuiltPage));
-  files.add("config.json",
-            json::serialize(boost::json::object{{"mapTilesUrl", options.map_tiles_url}}));
+  boost::json::object config{{"mapTilesUrl", options.map_tiles_url}};
+  boost::json::object oauth;  // only the configured providers; none: no "oauth" at all
+  for (const auto& p : options.oauth)
+    oauth[p.name] = boost::json::object{{"clientId", p.client_id}, {"authUrl", p.auth_url}};
+  if (!oauth.empty()) config["oauth"] = std::move(oauth);
+  files.add("config.json", json::serialize(config));
   return files;
 }
 

@@ -4,15 +4,24 @@
 // never answered from here.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "http/types.hpp"
 #include "web/static_files.hpp"
 
 namespace gd::web {
 
+// A sign-in provider the web app may offer: its web client id and authorization endpoint.
+struct SignInProvider {
+  std::string name;  // google | apple
+  std::string client_id;
+  std::string auth_url;
+};
+
 struct WebOptions {
   std::string dir;  // empty: the bundle compiled into the binary
   std::string map_tiles_url = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
+  std::vector<SignInProvider> oauth;  // the configured ones, in /config.json
 };
 
 // The files to serve for `options`, /config.json included; a placeholder index.html when the

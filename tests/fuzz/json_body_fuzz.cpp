@@ -1,8 +1,9 @@
 // Fuzzes request bodies through the shared JSON reader (core/json.hpp) and the decode and
 // validate functions of the route handlers: tasks, applications, rejections, profiles,
 // partners, offers, discount codes, redemptions, refunds, admin adjustments, account
-// switches, registration, sign-in, refresh and password changes. Nothing may crash or leak, and
-// whatever the reader accepts must obey its rule (length in code points, no refused characters).
+// switches, registration, sign-in (password, Google, Apple), refresh and password changes. Nothing
+// may crash or leak, and whatever the reader accepts must obey its rule (length in code points, no
+// refused characters).
 #include <cstdint>
 #include <cstdlib>
 #include <optional>
@@ -12,6 +13,7 @@
 #include "core/ids.hpp"
 #include "core/json.hpp"
 #include "core/text.hpp"
+#include "oauth/oauth_routes.hpp"
 #include "partners/partner_routes.hpp"
 #include "points/points_routes.hpp"
 #include "tasks/task_fields.hpp"
@@ -83,6 +85,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)gd::auth::read_login(o.value());
   (void)gd::auth::read_refresh_token(o.value());
   (void)gd::auth::read_password_change(o.value());
+  for (const auto p : {gd::oauth::Provider::kGoogle, gd::oauth::Provider::kApple}) {
+    // Exactly one form; a code always with its redirect URI.
+    if (auto r = gd::oauth::read_sign_in(o.value(), p)) {
+      if (r->id_token.has_value() == r->code.has_value()) std::abort();
+      if (r->code && !r->redirect_uri) std::abort();
+      if (r->name && p != gd::oauth::Provider::kApple) std::abort();
+      check_string(r->name, {1, 100, true});
+    }
+  }
   read_every_member(o.value());
   return 0;
 }

@@ -96,6 +96,11 @@ export async function login(email: string, password: string) {
   adopt(await call<AuthAnswer>('/auth/login', { method: 'POST', body: { email, password }, auth: false }));
 }
 
+// POST /auth/oauth/{provider} with an ID token or an authorization code (oauth.ts).
+export async function signInWith(provider: 'google' | 'apple', body: Record<string, string>) {
+  adopt(await call<AuthAnswer>(`/auth/oauth/${provider}`, { method: 'POST', body, auth: false }));
+}
+
 export async function logout() {
   const s = session.get();
   if (s) await call('/auth/logout', { method: 'POST', body: { refreshToken: s.refreshToken } }).catch(() => {});

@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { errorText, login, register } from '../api';
 import { t } from '../i18n';
 import { ErrorLine, Field } from '../ui';
+import { OAuthButtons } from './oauth_buttons';
 
 export function AuthScreen() {
   const [mode, setMode] = useState<'in' | 'up'>('up');
@@ -35,6 +36,7 @@ export function AuthScreen() {
         <ErrorLine error={error} />
         <button type="submit" class="primary" disabled={busy}>{mode === 'up' ? t('auth.signUp') : t('auth.signIn')}</button>
       </form>
+      <OAuthButtons />
       <button type="button" class="link" onClick={() => setMode(mode === 'up' ? 'in' : 'up')}>
         {mode === 'up' ? t('auth.haveAccount') : t('auth.noAccount')}
       </button>
