@@ -137,13 +137,12 @@ int serve(const Config& config) {
   add_ops_routes(server.router(), *database, metrics);
   auth::add_routes(server.router(), auth_service);
   auth::add_email_routes(server.router(), email_flows);
-  users::add_routes(
-      server.router(), user_store,
-      {&sessions_part, &ledger_part, &projects_part, &tasks_part, &redemptions_part,
-       &notifications_part, &devices_part, &mail_stack.part()},
-      [&email_flows](http::Principal who, users::EmailChangeRequest change, std::string ip) {
-        return email_flows.change_email(std::move(who), std::move(change), std::move(ip));
-      });
+  users::add_routes(server.router(), user_store,
+                    {&sessions_part, &ledger_part, &projects_part, &tasks_part, &redemptions_part,
+                     &notifications_part, &devices_part, &mail_stack.part()},
+                    [&email_flows](http::Principal who, users::EmailChangeRequest change) {
+                      return email_flows.change_email(std::move(who), std::move(change));
+                    });
   push::add_routes(server.router(), push_stack.service(), push_stack.vapid_public_key());
   users::add_admin_routes(server.router(), user_store, [&auth_service](std::string id) {
     return auth_service.end_all_sessions(std::move(id), "account_deactivated");

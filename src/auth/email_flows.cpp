@@ -89,6 +89,8 @@ Task<Status> EmailFlows::confirm_password_reset(std::string token, std::string n
   if (!co_await mail_.reset_token_valid(token)) co_return invalid_reset();
   auto hash = co_await hasher_.hash(std::move(new_password));
   if (!hash) co_return std::move(hash).error();
+  // Used first, then the password set: a failure between leaves the old password and a used
+  // link (the user asks for another), never a link that works twice.
   auto user_id = co_await mail_.use_reset_token(std::move(token));
   if (!user_id) co_return std::move(user_id).error();
   co_await users_.set_password_hash(*user_id, std::move(hash.value()));
@@ -98,9 +100,7 @@ Task<Status> EmailFlows::confirm_password_reset(std::string token, std::string n
   co_return Ok{};
 }
 
-Task<Status> EmailFlows::change_email(http::Principal who, users::EmailChangeRequest change,
-                                      std::string ip) {
-  (void)ip;  // the current password's limit is per user (AuthService)
+Task<Status> EmailFlows::change_email(http::Principal who, users::EmailChangeRequest change) {
   const auto email = AuthService::normalize_email(change.email);
   if (!plausible_email(email)) co_return validation_error("email", "is not a valid email address");
   if (auto st = co_await auth_.check_current_password(who, std::move(change.current_password)); !st)

@@ -39,7 +39,7 @@ class EmailFlows {
   Task<Status> request_password_reset(std::string email, std::string ip, std::string locale);
   Task<Status> confirm_password_reset(std::string token, std::string new_password);
   // PATCH /users/me {email, currentPassword}.
-  Task<Status> change_email(http::Principal who, users::EmailChangeRequest change, std::string ip);
+  Task<Status> change_email(http::Principal who, users::EmailChangeRequest change);
 
  private:
   std::optional<Error> limited(RateLimiter& limiter, const std::string& key);

@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -54,6 +55,12 @@ bool loopback(const std::string& host) {
   return host == "localhost" || host == "[::1]" || host == "::1" || host.rfind("127.", 0) == 0;
 }
 
+// Ends a transfer in progress when the mailer shuts down, so that a mail server that hangs
+// does not hold the process's exit for the whole --smtp-timeout-ms.
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<const std::atomic<bool>*>(user)->load() ? 1 : 0;
+}
+
 struct Upload {
   std::string data;
   std::size_t at = 0;
@@ -100,6 +107,7 @@ struct SmtpMailer::Impl {
   std::condition_variable wake;
   std::deque<std::pair<Message, std::function<void(SendResult)>>> queue;
   bool stopping = false;
+  std::atomic<bool> abort{false};  // stopping, readable without the lock
   std::thread thread;
 
   SendResult transfer(const Message& m);
@@ -127,6 +135,9 @@ SendResult SmtpMailer::Impl::transfer(const Message& m) {
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(options.total_timeout_ms));
   if (!options.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, options.ca_file.c_str());
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, error);
+  curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt(e, CURLOPT_XFERINFODATA, &abort);
   const CURLcode code = curl_easy_perform(e);
   long status = 0;
   curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
@@ -169,6 +180,7 @@ SmtpMailer::~SmtpMailer() {
     std::lock_guard lock(impl_->mu);
     impl_->stopping = true;
   }
+  impl_->abort = true;
   impl_->wake.notify_all();
   impl_->thread.join();
 }

@@ -81,7 +81,7 @@ namespace {
 Task<Response> change_email(Deps* d, Request req, boost::json::object body) {
   auto in = parse_email_change(body);
   if (!in) co_return fail(req, in.error());
-  auto r = co_await d->email_change(*req.principal, std::move(*in), req.remote_ip);
+  auto r = co_await d->email_change(*req.principal, std::move(*in));
   if (!r) co_return fail(req, r.error());
   co_return Response::json(202, R"({"status":"accepted"})");
 }

@@ -18,8 +18,7 @@ namespace gd::users {
 struct EmailChangeRequest {
   std::string email, current_password;
 };
-using EmailChange =
-    std::function<Task<Status>(http::Principal who, EmailChangeRequest change, std::string ip)>;
+using EmailChange = std::function<Task<Status>(http::Principal who, EmailChangeRequest change)>;
 
 void add_routes(http::RouteTable& routes, UserStore& store, std::vector<AccountPart*> parts,
                 EmailChange email_change = {});
