@@ -238,6 +238,22 @@ describe('delivery', () => {
     assert.match(metrics, /gooddeeds_mail_attempts_total\{outcome="sent"\} [1-9]/);
   });
 
+  it('two processes on one database split the outbox: every message goes out once', async () => {
+    const second = await startServer({ sameDatabaseAs: srv, args: ['--smtp-url', smtp.url,
+      '--smtp-ca-file', smtp.caFile, '--mail-poll-ms', '50', '--public-url', 'https://app.gooddeeds.test'] });
+    try {
+      const users = await Promise.all(Array.from({ length: 12 }, (_, i) =>
+        registerUser(i % 2 ? second.base : srv.base)));
+      for (const u of users) await smtp.waitFor(u.email);
+      await sleep(500);
+      for (const u of users) {
+        assert.equal(smtp.messages.filter((m) => m.to.includes(u.email)).length, 1, `one message to ${u.email}`);
+      }
+    } finally {
+      await second.stop();
+    }
+  });
+
   it('wrong SMTP credentials are refused by the server and the mail is retried, not lost', async () => {
     const other = await startServer({ args: ['--smtp-url', smtp.badUrl, '--smtp-ca-file', smtp.caFile,
       '--mail-poll-ms', '50', '--mail-retry-base-ms', '100', '--mail-retry-max-ms', '200'] });
