@@ -1,12 +1,15 @@
 // The mail module's pure parts: the MIME rendering every transport sends (line lengths,
 // encoded subject, both parts), the text tables (every template in every language, no
-// placeholder left unfilled, values escaped in HTML), the SMTP URL rules and the back-off.
+// placeholder left unfilled, values escaped in HTML), the SMTP URL rules and the back-off;
+// and, on a real SQLite database, what a composed request sends and what its token does.
 #include <gtest/gtest.h>
 
 #include <sodium.h>
 
 #include <sstream>
 
+#include "db_fixture.hpp"
+#include "mail/account_mail.hpp"
 #include "mail/mail_store.hpp"
 #include "mail/mail_worker.hpp"
 #include "mail/mailer.hpp"
@@ -117,6 +120,74 @@ TEST(MailWorker, BackoffDoublesWithinHalfAndFullAndIsCapped) {
   EXPECT_EQ(MailWorker::backoff_ms(o, 1, 1.0), 1000);
   EXPECT_EQ(MailWorker::backoff_ms(o, 3, 1.0), 4000);
   EXPECT_EQ(MailWorker::backoff_ms(o, 10, 1.0), 8000);
+}
+
+// Runs the queued requests through compose(), as the worker does; the messages to send.
+Task<std::vector<Message>> compose_all(MailStore& store, AccountMail& mail) {
+  std::vector<Message> out;
+  for (auto& row : co_await store.claim(100, now_ms(), 60'000))
+    if (auto m = co_await mail.compose(row)) out.push_back(std::move(*m));
+  co_return out;
+}
+
+std::string token_of(const Message& m) {
+  const auto at = m.text.find("#token=");
+  EXPECT_NE(at, std::string::npos) << m.text;
+  return m.text.substr(at + 7, m.text.find('\n', at) - at - 7);
+}
+
+// Result is not default-constructible, as co_spawn needs: the error's code, or nullopt.
+template <class T>
+Task<std::optional<ErrorCode>> code_of(Task<Result<T>> t) {
+  const auto r = co_await std::move(t);
+  if (r.ok()) co_return std::nullopt;
+  co_return r.error().code;
+}
+
+Task<users::User> new_user(users::UserStore& users, std::string email) {
+  co_return (co_await users.create({std::move(email), "hash", "Ada", {"user"}, "en"})).value();
+}
+
+TEST(AccountMail, ResetGoesOnlyToAnAccountAndItsTokenWorksOnce) {
+  gd::testing::TempSqlite t;
+  users::UserStore users(*t.db);
+  MailStore store(*t.db);
+  AccountMail mail(store, users, {"https://x.test", 3600, 600});
+  (void)gd::testing::run(t.ioc, new_user(users, "ada@x.test"));
+  const auto sent = gd::testing::run(t.ioc, [&]() -> Task<std::vector<Message>> {
+    co_await mail.request({Kind::kPasswordReset, std::nullopt, "nobody@x.test", {}, "de"});
+    co_await mail.request({Kind::kPasswordReset, std::nullopt, "ada@x.test", {}, "de"});
+    co_return co_await compose_all(store, mail);
+  }());
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].to, "ada@x.test");
+  EXPECT_NE(sent[0].text.find("https://x.test/reset-password#token="), std::string::npos);
+  const auto token = token_of(sent[0]);
+  EXPECT_TRUE(gd::testing::run(t.ioc, mail.reset_token_valid(token)));
+  EXPECT_EQ(gd::testing::run(t.ioc, code_of(mail.use_reset_token(token))), std::nullopt);
+  EXPECT_EQ(gd::testing::run(t.ioc, code_of(mail.use_reset_token(token))),
+            ErrorCode::kResetTokenInvalid);
+}
+
+TEST(AccountMail, AnEmailChangeToAnAddressTakenMeanwhileIsRefused) {
+  gd::testing::TempSqlite t;
+  users::UserStore users(*t.db);
+  MailStore store(*t.db);
+  AccountMail mail(store, users, {"https://x.test", 3600, 600});
+  const auto ada = gd::testing::run(t.ioc, new_user(users, "ada@x.test"));
+  const auto sent = gd::testing::run(t.ioc, [&]() -> Task<std::vector<Message>> {
+    co_await mail.request_email_change(ada.id, "new@x.test");
+    co_return co_await compose_all(store, mail);
+  }());
+  ASSERT_EQ(sent.size(), 2u);  // the link to the new address, the notice to the old one
+  const auto& link = sent[0].to == "new@x.test" ? sent[0] : sent[1];
+  const auto& notice = sent[0].to == "new@x.test" ? sent[1] : sent[0];
+  EXPECT_EQ(notice.to, "ada@x.test");
+  EXPECT_EQ(notice.text.find("#token="), std::string::npos);
+  (void)gd::testing::run(t.ioc, new_user(users, "new@x.test"));
+  EXPECT_EQ(gd::testing::run(t.ioc, code_of(mail.verify_email(token_of(link)))),
+            ErrorCode::kEmailTaken);
+  EXPECT_EQ(gd::testing::run(t.ioc, users.find_by_id(ada.id))->email, "ada@x.test");
 }
 
 }  // namespace
