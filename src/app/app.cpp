@@ -16,6 +16,7 @@
 #include "app/ops_routes.hpp"
 #include "auth/auth_routes.hpp"
 #include "auth/auth_service.hpp"
+#include "auth/email_flows.hpp"
 #include "auth/session_store.hpp"
 #include "auth/sessions_part.hpp"
 #include "core/clock.hpp"
@@ -24,6 +25,7 @@
 #include "core/periodic.hpp"
 #include "live/hub.hpp"
 #include "live/live_service.hpp"
+#include "mail/mail_stack.hpp"
 #include "media/blob_store.hpp"
 #include "media/media_routes.hpp"
 #include "media/media_service.hpp"
@@ -112,6 +114,10 @@ int serve(const Config& config) {
                                     config.auth.per_ip, metrics);
   oauth::IdentityStore identity_store(*database);
   oauth::IdentitiesPart identities_part(identity_store);
+  mail::MailStack mail_stack(*database, user_store, config.mail, metrics);
+  auth::EmailFlows email_flows(auth_service, user_store, hasher, mail_stack.accounts(),
+                               config.email_flows);
+  email_flows.attach();
   notifications::NotificationService notification_service(*database);
   notifications::NotificationsPart notifications_part(notification_service);
   (void)notifications::text_tables();  // a text table that lacks a type stops the start here
@@ -139,9 +145,13 @@ int serve(const Config& config) {
   add_ops_routes(server.router(), *database, metrics);
   auth::add_routes(server.router(), auth_service);
   oauth::add_routes(server.router(), oauth_service);
+  auth::add_email_routes(server.router(), email_flows);
   users::add_routes(server.router(), user_store,
                     {&sessions_part, &identities_part, &ledger_part, &projects_part, &tasks_part,
-                     &redemptions_part, &notifications_part, &devices_part});
+                     &redemptions_part, &notifications_part, &devices_part, &mail_stack.part()},
+                    [&email_flows](http::Principal who, users::EmailChangeRequest change) {
+                      return email_flows.change_email(std::move(who), std::move(change));
+                    });
   push::add_routes(server.router(), push_stack.service(), push_stack.vapid_public_key());
   users::add_admin_routes(server.router(), user_store, [&auth_service](std::string id) {
     return auth_service.end_all_sessions(std::move(id), "account_deactivated");
@@ -186,6 +196,8 @@ int serve(const Config& config) {
   });
   push_stack.worker().start(server.executor());
   server.on_shutdown([&push_stack] { push_stack.worker().stop(); });
+  mail_stack.worker().start(server.executor());
+  server.on_shutdown([&mail_stack] { mail_stack.worker().stop(); });
   // Hourly, a batch at a time; each process prunes (harmless when several do).
   const std::int64_t retention_ms = std::int64_t{config.sync_retention_days} * 86'400'000;
   Periodic pruner("sync change-log pruning", std::chrono::hours(1), [&]() -> Task<bool> {

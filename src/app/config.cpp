@@ -111,6 +111,9 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
   std::string listen = "127.0.0.1:8080", database, cors, keys, google_ids, apple_ids;
   double ip_per_min = 60, email_ip_per_min = 1, email_per_min = 2;
   double code_misses_per_min = c.redemptions.unknown_codes.refill_per_s * 60;
+  double reset_ip_per_h = c.email_flows.reset_per_ip.refill_per_s * 3600;
+  double reset_email_per_h = c.email_flows.reset_per_email.refill_per_s * 3600;
+  double mail_user_per_h = c.email_flows.mail_per_user.refill_per_s * 3600;
   po::options_description opts(
       "gooddeeds serve [options]\n\nEvery option can also be set as "
       "GOODDEEDS_<NAME> (e.g. --data-dir -> GOODDEEDS_DATA_DIR)");
@@ -213,7 +216,25 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     ("oauth-jwks-refetch-ms", po::value(&c.oauth.jwks_refetch_ms)->default_value(c.oauth.jwks_refetch_ms), "a token with an unknown key id fetches the provider's JWKS again at most this often")
     ("oauth-jwks-max-age-s", po::value(&c.oauth.jwks_max_age_s)->default_value(c.oauth.jwks_max_age_s), "how long a JWKS is kept when its response has no Cache-Control max-age")
     ("oauth-connect-timeout-ms", po::value(&c.oauth.http.connect_timeout_ms)->default_value(c.oauth.http.connect_timeout_ms), "connect timeout of a request to a sign-in provider")
-    ("oauth-timeout-ms", po::value(&c.oauth.http.total_timeout_ms)->default_value(c.oauth.http.total_timeout_ms), "total timeout of a request to a sign-in provider (then 502)");
+    ("oauth-timeout-ms", po::value(&c.oauth.http.total_timeout_ms)->default_value(c.oauth.http.total_timeout_ms), "total timeout of a request to a sign-in provider (then 502)")
+    ("smtp-url", po::value(&c.mail.smtp.url), "smtp[s]://user:password@host:port of the mail server (unset: messages are written to the log); smtp:// must offer STARTTLS unless the host is loopback")
+    ("mail-from", po::value(&c.mail.smtp.from)->default_value(c.mail.smtp.from), "the From of outgoing mail, e.g. \"Good Deeds <noreply@example.org>\"")
+    ("public-url", po::value(&c.mail.links.public_url), "base of the links in mail (default http://localhost:<port>)")
+    ("smtp-ca-file", po::value(&c.mail.smtp.ca_file), "CA bundle for the mail server's TLS (default: the system's)")
+    ("smtp-connect-timeout-ms", po::value(&c.mail.smtp.connect_timeout_ms)->default_value(c.mail.smtp.connect_timeout_ms), "connect timeout of one SMTP delivery")
+    ("smtp-timeout-ms", po::value(&c.mail.smtp.total_timeout_ms)->default_value(c.mail.smtp.total_timeout_ms), "total timeout of one SMTP delivery")
+    ("mail-poll-ms", po::value(&c.mail.delivery.poll_ms)->default_value(c.mail.delivery.poll_ms), "how often due mail is looked for (new mail is sent at once)")
+    ("mail-max-attempts", po::value(&c.mail.delivery.max_attempts)->default_value(c.mail.delivery.max_attempts), "attempts per message before it is dropped")
+    ("mail-retry-base-ms", po::value(&c.mail.delivery.retry_base_ms)->default_value(c.mail.delivery.retry_base_ms), "first mail retry after about this long (doubling, with jitter)")
+    ("mail-retry-max-ms", po::value(&c.mail.delivery.retry_max_ms)->default_value(c.mail.delivery.retry_max_ms), "longest wait between mail attempts")
+    ("verify-token-ttl-s", po::value(&c.mail.links.verify_ttl_s)->default_value(c.mail.links.verify_ttl_s), "lifetime of an email verification link")
+    ("reset-token-ttl-s", po::value(&c.mail.links.reset_ttl_s)->default_value(c.mail.links.reset_ttl_s), "lifetime of a password reset link")
+    ("password-reset-rate-per-ip-burst", po::value(&c.email_flows.reset_per_ip.burst)->default_value(c.email_flows.reset_per_ip.burst), "password reset requests per IP before 429")
+    ("password-reset-rate-per-ip-per-h", po::value(&reset_ip_per_h)->default_value(reset_ip_per_h), "refill of that budget per hour")
+    ("password-reset-rate-per-email-burst", po::value(&c.email_flows.reset_per_email.burst)->default_value(c.email_flows.reset_per_email.burst), "password reset requests per email address before 429")
+    ("password-reset-rate-per-email-per-h", po::value(&reset_email_per_h)->default_value(reset_email_per_h), "refill of that budget per hour")
+    ("mail-rate-per-user-burst", po::value(&c.email_flows.mail_per_user.burst)->default_value(c.email_flows.mail_per_user.burst), "verification resends + email changes per user before 429")
+    ("mail-rate-per-user-per-h", po::value(&mail_user_per_h)->default_value(mail_user_per_h), "refill of that budget per hour");
   // clang-format on
   po::variables_map vm;
   try {
@@ -284,6 +305,28 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     oauth::validate(c.oauth);
     c.web.oauth = web_sign_in(c.oauth);
     c.token_keys = keys.empty() ? std::vector<auth::SigningKey>{} : parse_token_keys(keys);
+    if (c.mail.links.public_url.empty())
+      c.mail.links.public_url = "http://localhost:" + std::to_string(c.server.port);
+    if (c.mail.links.public_url.rfind("https://", 0) != 0 &&
+        c.mail.links.public_url.rfind("http://", 0) != 0)
+      throw std::invalid_argument("--public-url must be an http(s) URL");
+    if (!c.mail.smtp.url.empty()) mail::check_smtp_url(c.mail.smtp.url);
+    const auto sender = mail::envelope_address(c.mail.smtp.from);
+    if (sender.find('@') == std::string::npos ||
+        sender.find_first_of("\r\n <>") != std::string::npos)
+      throw std::invalid_argument("--mail-from must be an address or \"Name <address>\"");
+    if (c.mail.links.verify_ttl_s < 1 || c.mail.links.reset_ttl_s < 1)
+      throw std::invalid_argument(
+          "--verify-token-ttl-s and --reset-token-ttl-s must be at least 1");
+    if (c.mail.delivery.max_attempts < 1 || c.mail.delivery.retry_base_ms < 1 ||
+        c.mail.delivery.retry_max_ms < c.mail.delivery.retry_base_ms || c.mail.delivery.poll_ms < 1)
+      throw std::invalid_argument("mail retry settings: attempts and delays must be positive");
+    if (c.mail.smtp.connect_timeout_ms < 1 || c.mail.smtp.total_timeout_ms < 1)
+      throw std::invalid_argument("SMTP timeouts must be at least 1 ms");
+    c.mail.delivery.lease_ms = std::max(60'000, 2 * c.mail.smtp.total_timeout_ms);
+    c.email_flows.reset_per_ip.refill_per_s = reset_ip_per_h / 3600.0;
+    c.email_flows.reset_per_email.refill_per_s = reset_email_per_h / 3600.0;
+    c.email_flows.mail_per_user.refill_per_s = mail_user_per_h / 3600.0;
   } catch (const std::exception& e) {
     std::cerr << "gooddeeds serve: " << e.what() << "\n(see gooddeeds serve --help)\n";
     exit_code = 2;

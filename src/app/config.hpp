@@ -8,9 +8,11 @@
 #include <vector>
 
 #include "auth/auth_service.hpp"
+#include "auth/email_flows.hpp"
 #include "auth/jwt.hpp"
 #include "auth/password.hpp"
 #include "http/server.hpp"
+#include "mail/mail_stack.hpp"
 #include "media/media_service.hpp"
 #include "oauth/oauth_config.hpp"
 #include "partners/partner_service.hpp"
@@ -35,6 +37,8 @@ struct Config {
   partners::PartnerLimits partner_limits;
   push::PushConfig push;
   oauth::OAuthConfig oauth;
+  mail::MailConfig mail;
+  auth::EmailFlowOptions email_flows;
   web::WebOptions web;
   int session_sweep_ms = 60'000;  // how often sessions past their expiry are ended
   int outbox_poll_ms = 250;       // how often the task event relay looks for new events

@@ -19,13 +19,6 @@ constexpr json::StringRule kPasswordShape{0, 4096, false,
 constexpr json::StringRule kName{1, 100, true};
 constexpr json::StringRule kToken{1, 512, false, TextKind::kOpaque};
 
-bool plausible_email(std::string_view e) {
-  const auto at = e.find('@');
-  return at != std::string_view::npos && at > 0 && at + 1 < e.size() &&
-         e.find('@', at + 1) == std::string_view::npos && e.find(' ') == std::string_view::npos &&
-         e.find('.', at) != std::string_view::npos && e.back() != '.';
-}
-
 Response signed_in(int status, const SignIn& s) {
   return Response::json(status, sign_in_json(s));
 }
@@ -94,6 +87,13 @@ Task<Response> handle_change_password(AuthService* svc, Request req) {
 }
 
 }  // namespace
+
+bool plausible_email(std::string_view e) {
+  const auto at = e.find('@');
+  return at != std::string_view::npos && at > 0 && at + 1 < e.size() &&
+         e.find('@', at + 1) == std::string_view::npos && e.find(' ') == std::string_view::npos &&
+         e.find('.', at) != std::string_view::npos && e.back() != '.';
+}
 
 Result<Registration> read_registration(const boost::json::object& o) {
   json::Reader in(o);

@@ -25,6 +25,9 @@ struct PasswordChange {
 };
 Result<PasswordChange> read_password_change(const boost::json::object& o);
 
+// One @, something before it, a dot after it, no spaces: the shape every address must have.
+bool plausible_email(std::string_view e);
+
 // {user, accessToken, refreshToken, accessTokenExpiresIn}
 boost::json::object sign_in_object(const SignIn& s);
 std::string sign_in_json(const SignIn& s);

@@ -126,6 +126,7 @@ Task<Result<SignIn>> AuthService::register_user(Credentials c, std::string name,
   auto user = co_await users_.create(std::move(nu));
   if (!user) co_return std::move(user).error();
   bump(counters_.registrations);
+  if (registered_) co_await registered_(user->id);
   co_return co_await start_session(std::move(user.value()), std::move(c.device));
 }
 
@@ -197,8 +198,7 @@ Task<void> AuthService::end_all_sessions(std::string user_id, std::string reason
   ended({std::move(user_id), std::nullopt, std::nullopt});
 }
 
-Task<Status> AuthService::change_password(http::Principal who, std::string current,
-                                          std::string next) {
+Task<Status> AuthService::check_current_password(http::Principal who, std::string current) {
   auto user = co_await users_.find_by_id(who.user_id);
   if (!user) co_return make_error(ErrorCode::kUnauthenticated, "The account no longer exists.");
   // Guessing the current password with a stolen access token is limited like logins are.
@@ -211,12 +211,19 @@ Task<Status> AuthService::change_password(http::Principal who, std::string curre
     per_email_ip_.take(key, now_ms());
     co_return make_error(ErrorCode::kCurrentPasswordWrong, "The current password is incorrect.");
   }
+  co_return Ok{};
+}
+
+Task<Status> AuthService::change_password(http::Principal who, std::string current,
+                                          std::string next) {
+  if (auto st = co_await check_current_password(who, std::move(current)); !st) co_return st;
   auto hash = co_await hasher_.hash(std::move(next));
   if (!hash) co_return std::move(hash).error();
   co_await users_.set_password_hash(who.user_id, std::move(hash.value()));
   co_await sessions_.revoke_all(who.user(), SessionId(who.session_id), "password_change", now_ms());
   forget_sessions();
   ended({who.user_id, std::nullopt, who.session_id});
+  if (password_changed_) co_await password_changed_(who.user_id);
   co_return Ok{};
 }
 

@@ -87,6 +87,14 @@ class AuthService final : public http::Authenticator {
   static std::string normalize_email(std::string_view email);
   void attach_metrics(Metrics& metrics);
 
+  // Account mail (auth/email_flows.hpp) hooks in here; set at start-up.
+  using UserHook = std::function<Task<void>(std::string user_id)>;
+  void on_registered(UserHook f) { registered_ = std::move(f); }
+  void on_password_changed(UserHook f) { password_changed_ = std::move(f); }
+  // The current password of the caller, limited like logins are (a stolen access token
+  // guessing it): CURRENT_PASSWORD_WRONG, RATE_LIMITED.
+  Task<Status> check_current_password(http::Principal who, std::string current);
+
  private:
   Task<Result<SignIn>> start_session(users::User user, std::string device);
   std::optional<Error> limited(const std::string& ip, const std::string& email);
@@ -107,6 +115,8 @@ class AuthService final : public http::Authenticator {
   std::unordered_map<std::string, std::int64_t> active_sessions_;
   std::uint64_t cache_generation_ = 0;
   std::function<void(const SessionsEnded&)> sessions_ended_;
+  UserHook registered_;
+  UserHook password_changed_;
   struct Counters {
     std::atomic<std::uint64_t>* registrations = nullptr;
     std::atomic<std::uint64_t>* logins_ok = nullptr;

@@ -17,6 +17,8 @@ namespace gd {
   X(kInvalidImage, "INVALID_IMAGE", 400, "Invalid image")                                        \
   X(kImageTooLarge, "IMAGE_TOO_LARGE", 400, "Image dimensions too large")                        \
   X(kPlatformNotConfigured, "PLATFORM_NOT_CONFIGURED", 400, "Push platform not configured")      \
+  X(kVerifyTokenInvalid, "VERIFY_TOKEN_INVALID", 400, "Invalid verification link")               \
+  X(kResetTokenInvalid, "RESET_TOKEN_INVALID", 400, "Invalid password reset link")               \
   X(kUnauthenticated, "UNAUTHENTICATED", 401, "Authentication required")                         \
   X(kTokenInvalid, "TOKEN_INVALID", 401, "Invalid access token")                                 \
   X(kTokenExpired, "TOKEN_EXPIRED", 401, "Access token expired")                                 \

@@ -20,6 +20,7 @@ using http::Response;
 struct Deps {
   UserStore* store;
   std::vector<AccountPart*> parts;
+  EmailChange email_change;
 };
 
 Response gone(const Request& req) {
@@ -77,7 +78,20 @@ Result<ProfileUpdate> parse_update(const std::string& body) {
 
 namespace {
 
+Task<Response> change_email(Deps* d, Request req, boost::json::object body) {
+  auto in = parse_email_change(body);
+  if (!in) co_return fail(req, in.error());
+  auto r = co_await d->email_change(*req.principal, std::move(*in));
+  if (!r) co_return fail(req, r.error());
+  co_return Response::json(202, R"({"status":"accepted"})");
+}
+
 Task<Response> patch_me(Deps* d, Request req) {
+  if (d->email_change) {
+    auto obj = json::parse_object(req.body);
+    if (obj && (obj->contains("email") || obj->contains("currentPassword")))
+      co_return co_await change_email(d, std::move(req), std::move(*obj));
+  }
   auto up = parse_update(req.body);
   if (!up) co_return fail(req, up.error());
   auto user = co_await d->store->update_profile(req.principal->user_id, std::move(up.value()));
@@ -144,6 +158,17 @@ Task<Response> admin_patch(AdminDeps* d, Request req) {
 
 }  // namespace
 
+Result<EmailChangeRequest> parse_email_change(const boost::json::object& o) {
+  json::Reader in(o);
+  auto email = in.required_string("email", {3, 254, true});
+  auto current = in.required_string("currentPassword", {0, 4096, false, TextKind::kOpaque});
+  for (const auto& [key, value] : o)
+    if (key != "email" && key != "currentPassword")
+      in.fail(std::string(key), "cannot be changed together with the email");
+  if (auto st = in.finish(); !st) return std::move(st).error();
+  return EmailChangeRequest{std::move(*email), std::move(*current)};
+}
+
 Result<bool> read_admin_patch(const boost::json::object& o) {
   json::Reader in(o);
   auto active = in.optional_bool("isActive");
@@ -162,9 +187,10 @@ void add_admin_routes(http::RouteTable& routes, UserStore& store, EndSessions en
              [d](Request r) { return admin_patch(d.get(), std::move(r)); });
 }
 
-void add_routes(http::RouteTable& routes, UserStore& store, std::vector<AccountPart*> parts) {
+void add_routes(http::RouteTable& routes, UserStore& store, std::vector<AccountPart*> parts,
+                EmailChange email_change) {
   using http::Auth;
-  auto d = std::make_shared<Deps>(Deps{&store, std::move(parts)});
+  auto d = std::make_shared<Deps>(Deps{&store, std::move(parts), std::move(email_change)});
   routes.add("GET", "/api/v1/users/me", {},
              [d](Request r) { return get_me(d.get(), std::move(r)); });
   routes.add("PATCH", "/api/v1/users/me", {Auth::kRequired, true},

@@ -178,4 +178,20 @@ Task<std::string> UserStore::locale_in(db::Tx& tx, std::string id) {
   co_return r.empty() ? std::string(kLocales[0]) : r.str(0, 0);
 }
 
+Task<EmailProof> UserStore::prove_email_in(db::Tx& tx, std::string id, std::string email,
+                                           bool replace, std::int64_t now) {
+  if (replace) {
+    const auto holder = co_await tx.exec("SELECT 1 FROM users WHERE email = $1 AND id <> $2",
+                                         db::params(email, id));
+    if (!holder.empty()) co_return EmailProof::kTaken;
+  }
+  // Verified stays from the first proof while the address stays; a new address is proven now.
+  const auto r = co_await tx.exec(
+      "UPDATE users SET email_verified_at = CASE WHEN email = $2 THEN "
+      "COALESCE(email_verified_at, $3) ELSE $3 END, email = $2, updated_at = $3 "
+      "WHERE id = $1 AND deleted_at IS NULL AND ($4 = 1 OR email = $2)",
+      db::params(std::move(id), std::move(email), now, std::int64_t{replace}));
+  co_return r.affected() == 1 ? EmailProof::kVerified : EmailProof::kNoMatch;
+}
+
 }  // namespace gd::users

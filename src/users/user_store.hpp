@@ -33,6 +33,9 @@ struct ProfileUpdate {
   bool empty() const { return !name && !bio && !avatar_url && !location && !locale; }
 };
 
+// What a link sent to an address proves (UserStore::prove_email_in).
+enum class EmailProof { kVerified, kNoMatch, kTaken };
+
 class UserStore {
  public:
   explicit UserStore(db::Database& db);
@@ -61,6 +64,12 @@ class UserStore {
   // The user's language for notifications, read in the caller's transaction ("en" for an
   // unknown id).
   static Task<std::string> locale_in(db::Tx& tx, std::string id);
+  // A verification link sent to `email` was used, in the caller's transaction: with
+  // `replace`, `email` becomes the account's address (an email change); without, it must
+  // still be the account's address (kNoMatch otherwise). Either way it counts as verified
+  // from `now`. kTaken: another account has the address; kNoMatch also for an erased user.
+  static Task<EmailProof> prove_email_in(db::Tx& tx, std::string id, std::string email,
+                                         bool replace, std::int64_t now);
 
  private:
   db::Database& db_;
