@@ -12,6 +12,7 @@
 #include "auth/password.hpp"
 #include "http/server.hpp"
 #include "media/media_service.hpp"
+#include "media/s3_blob_store.hpp"
 #include "partners/partner_service.hpp"
 #include "partners/redemption_service.hpp"
 #include "push/push_stack.hpp"
@@ -30,6 +31,8 @@ struct Config {
   auth::AuthOptions auth;
   tasks::TaskOptions tasks;
   media::MediaOptions media;
+  media::MediaStoreSpec media_store;  // default: dir:<data-dir>/media
+  media::S3Options s3;
   partners::RedemptionOptions redemptions;
   partners::PartnerLimits partner_limits;
   push::PushConfig push;
