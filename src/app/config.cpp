@@ -81,6 +81,8 @@ void read_media_store(Config& c, const std::string& spec) {
     throw std::invalid_argument(
         "--s3-connect-timeout-ms, --s3-timeout-ms and --s3-retry-base-ms must be at least 1, "
         "--s3-retries between 0 and 10");
+  if (c.s3.get_chunk_bytes < 1024 || c.s3.get_chunk_bytes > 64u * 1024 * 1024)
+    throw std::invalid_argument("--s3-get-chunk-bytes must be between 1 KiB and 64 MiB");
 }
 
 }  // namespace
@@ -173,6 +175,7 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     ("s3-retries", po::value(&c.s3.retries)->default_value(c.s3.retries), "further attempts of a media store request after a 5xx, 429 or no answer (then 503)")
     ("s3-retry-base-ms", po::value(&c.s3.retry_base_ms)->default_value(c.s3.retry_base_ms), "first media store retry after up to this long (doubling, with jitter)")
     ("s3-ca-file", po::value(&c.s3.ca_file), "CA bundle for an https media store endpoint (default: the system's)")
+    ("s3-get-chunk-bytes", po::value(&c.s3.get_chunk_bytes)->default_value(c.s3.get_chunk_bytes), "/media/{name} reads a stored image in ranged GETs of this size and streams it, holding one piece at a time")
     ("partner-code-misses-burst", po::value(&c.redemptions.unknown_codes.burst)->default_value(c.redemptions.unknown_codes.burst), "unknown discount codes a partner may look up before 429")
     ("partner-code-misses-per-min", po::value(&code_misses_per_min)->default_value(code_misses_per_min), "refill of that budget per minute")
     ("cors-origins", po::value(&cors), "comma-separated allowed origins, or *")

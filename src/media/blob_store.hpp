@@ -3,17 +3,22 @@
 #pragma once
 #include <boost/asio/thread_pool.hpp>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "core/async.hpp"
+#include "core/byte_sink.hpp"
 
 namespace gd::media {
 
 struct Blob {
-  std::string bytes;
+  std::string bytes;  // the whole blob, or its first piece when `rest` is set
   std::string content_type;
+  // For a store that reads in pieces: sends the rest of the blob, after `bytes`, to the sink.
+  // It throws when the store fails midway (the response then ends early).
+  std::function<Task<void>(ByteSink&)> rest;
 };
 
 // Names are <uuid>.<jpg|png|webp> (see valid_media_name), chosen by the server; a blob is
@@ -26,7 +31,7 @@ class BlobStore {
   // Stores atomically: a reader sees the whole blob or none. `name` must be valid. Returns
   // once the store has accepted the blob.
   virtual Task<void> save(std::string name, std::string bytes, std::string content_type) = 0;
-  // nullopt for an unknown or malformed name.
+  // nullopt for an unknown or malformed name. A store failure is known before this returns.
   virtual Task<std::optional<Blob>> load(std::string name) = 0;
   // Whether a blob of this name is stored, without reading it.
   virtual Task<bool> exists(std::string name) = 0;

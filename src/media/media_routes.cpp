@@ -34,6 +34,13 @@ Task<Response> handle_upload(MediaService* svc, Request req) {
   co_return res;
 }
 
+// A blob from a store that reads in pieces: the piece already read, then the rest.
+Task<void> send_pieces(std::string first, std::function<Task<void>(ByteSink&)> rest,
+                       ByteSink& sink) {
+  co_await sink.send(first);
+  co_await rest(sink);
+}
+
 Response not_found(const Request& req) {
   return fail(req, make_error(ErrorCode::kNotFound, "No such media."));
 }
@@ -51,7 +58,12 @@ Task<Response> handle_get(MediaService* svc, Request req) {
     auto blob = co_await svc->get(name);
     if (!blob) co_return not_found(req);
     res.content_type = std::move(blob->content_type);
-    res.body = std::move(blob->bytes);
+    if (blob->rest)
+      res.stream = [first = std::move(blob->bytes), rest = std::move(blob->rest)](ByteSink& sink) {
+        return send_pieces(first, rest, sink);
+      };
+    else
+      res.body = std::move(blob->bytes);
   }
   add_cache_headers(res, etag);
   co_return res;

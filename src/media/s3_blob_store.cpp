@@ -10,6 +10,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <chrono>
+#include <cinttypes>
+#include <cstdio>
 #include <ctime>
 #include <random>
 #include <stdexcept>
@@ -23,7 +25,8 @@ namespace {
 
 namespace asio = boost::asio;
 
-// What a GET keeps of an object: far above any re-encoded upload, as for the local store.
+// What a GET keeps of an object sent whole (a store that ignores Range): far above any
+// re-encoded upload, as for the local store.
 constexpr std::size_t kMaxObjectBytes = 64 * 1024 * 1024;
 constexpr std::size_t kMaxErrorBytes = 16 * 1024;  // an error document, kept for the log
 
@@ -100,6 +103,30 @@ std::string describe(const net::HttpResponse& res) {
   throw InfraError(true, "media store: " + method + " " + name + ": " + describe(res));
 }
 
+struct ContentRange {
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;
+  std::uint64_t total = 0;
+};
+
+// "bytes FIRST-LAST/TOTAL" (RFC 9110 14.4), as a 206 carries it.
+std::optional<ContentRange> parse_content_range(std::string_view v) {
+  ContentRange r;
+  char unit[6] = {};
+  const std::string text(v);
+  int used = 0;
+  if (std::sscanf(text.c_str(), "%5s %" SCNu64 "-%" SCNu64 "/%" SCNu64 "%n", unit, &r.first,
+                  &r.last, &r.total, &used) != 4 ||
+      std::string_view(unit) != "bytes" || static_cast<std::size_t>(used) != text.size() ||
+      r.first > r.last || r.last >= r.total)
+    return std::nullopt;
+  return r;
+}
+
+std::string range_of(std::uint64_t from, std::uint64_t count) {
+  return "bytes=" + std::to_string(from) + "-" + std::to_string(from + count - 1);
+}
+
 std::chrono::milliseconds backoff(int base_ms, int attempt) {
   thread_local std::minstd_rand random{std::random_device{}()};
   const int ceiling = base_ms << std::min(attempt, 10);
@@ -171,7 +198,7 @@ S3BlobStore::S3BlobStore(S3Location location, S3Options options)
 S3BlobStore::~S3BlobStore() = default;
 
 Task<net::HttpResponse> S3BlobStore::call(std::string method, std::string name, std::string body,
-                                          std::string content_type) {
+                                          std::string content_type, std::string range) {
   sigv4::Request signing;
   signing.method = method;
   signing.path = "/" + location_.bucket + "/" + name;
@@ -180,11 +207,13 @@ Task<net::HttpResponse> S3BlobStore::call(std::string method, std::string name, 
   base.method = method;
   base.url = location_.endpoint + sigv4::encode_path(signing.path);
   base.body = std::move(body);
-  base.max_body_bytes = method == "GET" ? kMaxObjectBytes : kMaxErrorBytes;
+  base.max_body_bytes =
+      method == "GET" ? std::max(kMaxObjectBytes, options_.get_chunk_bytes) : kMaxErrorBytes;
   for (int attempt = 0;; ++attempt) {
     sigv4::Request req = signing;
     req.headers = {{"Host", location_.host}, {"X-Amz-Content-Sha256", req.payload_sha256_hex}};
     if (!content_type.empty()) req.headers.emplace_back("Content-Type", content_type);
+    if (!range.empty()) req.headers.emplace_back("Range", range);
     const auto authorization =
         sigv4::sign(req, options_.credentials, location_.region, "s3", amz_date_now());
     net::HttpRequest out = base;
@@ -211,15 +240,52 @@ Task<void> S3BlobStore::save(std::string name, std::string bytes, std::string co
   if (res.status != 200) store_failed("PUT", name, res);
 }
 
+// The first piece is read here, so a missing blob (404) or a store failure (503) is answered
+// before any byte goes out; the rest follows piece by piece as the client takes it.
 Task<std::optional<Blob>> S3BlobStore::load(std::string name) {
   if (!valid_media_name(name)) co_return std::nullopt;
-  auto res = co_await call("GET", name, "", "");
+  auto res = co_await call("GET", name, "", "", range_of(0, options_.get_chunk_bytes));
   if (res.status == 404) co_return std::nullopt;
-  if (res.status != 200) store_failed("GET", name, res);
-  if (res.truncated) co_return std::nullopt;  // larger than anything stored here
   // The type follows from the name, as for the local store, whatever the bucket says.
   const auto format = format_of_extension(name.substr(name.rfind('.') + 1));
-  co_return Blob{std::move(res.body), std::string(content_type_of(*format))};
+  Blob blob{"", std::string(content_type_of(*format)), {}};
+  if (res.status == 200) {                      // a store that ignores Range sends it whole
+    if (res.truncated) co_return std::nullopt;  // larger than anything stored here
+    blob.bytes = std::move(res.body);
+    co_return blob;
+  }
+  const auto range = parse_content_range(res.header("content-range"));
+  if (res.status != 206 || !range || range->first != 0 || res.body.size() != range->last + 1)
+    store_failed("GET", name, res);
+  blob.bytes = std::move(res.body);
+  if (blob.bytes.size() < range->total) {
+    const std::uint64_t from = blob.bytes.size(), total = range->total;
+    blob.rest = [this, name, from, total](ByteSink& sink) {
+      return send_rest(this, name, from, total, sink);
+    };
+  }
+  co_return blob;
+}
+
+Task<std::string> S3BlobStore::get_range(std::string name, std::uint64_t from,
+                                         std::uint64_t total) {
+  const std::uint64_t count = std::min<std::uint64_t>(options_.get_chunk_bytes, total - from);
+  auto res = co_await call("GET", name, "", "", range_of(from, count));
+  const auto range = parse_content_range(res.header("content-range"));
+  // Blobs never change, so every piece must agree with the first one's total.
+  if (res.status != 206 || !range || range->first != from || range->last != from + count - 1 ||
+      range->total != total || res.body.size() != count)
+    store_failed("GET", name, res);
+  co_return std::move(res.body);
+}
+
+Task<void> S3BlobStore::send_rest(S3BlobStore* store, std::string name, std::uint64_t from,
+                                  std::uint64_t total, ByteSink& sink) {
+  while (from < total) {
+    std::string piece = co_await store->get_range(name, from, total);
+    from += piece.size();
+    co_await sink.send(piece);
+  }
 }
 
 Task<bool> S3BlobStore::exists(std::string name) {

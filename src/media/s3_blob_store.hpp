@@ -2,6 +2,8 @@
 // with SigV4, through net::HttpClient, with timeouts and retries; and the --media-store spec
 // that chooses between it and the local directory.
 #pragma once
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,6 +34,9 @@ struct S3Options {
   int retries = 2;          // further attempts after a 5xx, a 429 or no answer
   int retry_base_ms = 100;  // the first retry waits up to this long (doubling, full jitter)
   std::string ca_file;      // CA bundle for https endpoints (empty: the system's)
+  // A GET asks for this many bytes at a time (a Range request), so a blob is streamed to
+  // the client and never held whole.
+  std::size_t get_chunk_bytes = 1024 * 1024;
 };
 
 struct DirStore {
@@ -62,7 +67,11 @@ class S3BlobStore final : public BlobStore {
   // Signs and sends one request for the object `name`, retrying what is worth retrying;
   // returns the last answer, or throws InfraError when the store never answered usefully.
   Task<net::HttpResponse> call(std::string method, std::string name, std::string body,
-                               std::string content_type);
+                               std::string content_type, std::string range = {});
+  // Bytes [from, from + get_chunk_bytes) of a blob of `total` bytes (a 206 for exactly them).
+  Task<std::string> get_range(std::string name, std::uint64_t from, std::uint64_t total);
+  static Task<void> send_rest(S3BlobStore* store, std::string name, std::uint64_t from,
+                              std::uint64_t total, ByteSink& sink);
 
   S3Location location_;
   S3Options options_;

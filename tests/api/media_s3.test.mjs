@@ -6,6 +6,7 @@
 // never a 500, and leaves no profile or task pointing at an object that is not there.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -29,15 +30,15 @@ function chunk(type, data) {
   return Buffer.concat([head, body, crc]);
 }
 
-// 24x16 RGB noise with a text chunk naming a place and an eXIf chunk (a TIFF header whose
+// RGB noise (24x16 unless told) with a text chunk naming a place and an eXIf chunk (a TIFF header whose
 // IFD0 points at a GPS IFD): what the server must strip before anything is stored.
-function pngWithMetadata() {
+function pngWithMetadata(width = 24, height = 16) {
   const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(24, 0);
-  ihdr.writeUInt32BE(16, 4);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
   ihdr.set([8, 2, 0, 0, 0], 8);
-  const raw = Buffer.alloc(16 * (1 + 24 * 3));
-  for (let i = 0; i < raw.length; i++) raw[i] = i % (1 + 24 * 3) === 0 ? 0 : (i * 7919) % 251;
+  const raw = randomBytes(height * (1 + width * 3));
+  for (let row = 0; row < height; row++) raw[row * (1 + width * 3)] = 0;  // filter: none
   const exif = Buffer.from('4d4d002a00000008000188250004000000010000001a00000000000100010002000000024e000000000000', 'hex');
   return Buffer.concat([
     Buffer.from('89504e470d0a1a0a', 'hex'),
@@ -149,9 +150,47 @@ describe('media on an S3-compatible store, two nodes', () => {
     assert.deepEqual([s3.log.at(-1).method, s3.log.at(-1).outcome], ['HEAD', 'ok'], 'a revalidation only asks whether it is there');
   });
 
+  it('a larger image is streamed to the client in ranged GETs of --s3-get-chunk-bytes', async () => {
+    const res = await upload(a, user.accessToken, pngWithMetadata(160, 120));
+    assert.equal(res.status, 201, res.text);
+    const obj = objectOf(s3, res.body.url);
+    assert.ok(obj.body.length > 8 * 1024, `a PNG of ${obj.body.length} bytes`);
+    const c = await startServer({
+      sameDatabaseAs: a,
+      args: storeArgs(s3, ['--s3-get-chunk-bytes', '4096']),
+      env: { AWS_ACCESS_KEY_ID: KEY.accessKeyId, AWS_SECRET_ACCESS_KEY: KEY.secret },
+    });
+    try {
+      const before = s3.log.length;
+      const got = await fetch(c.origin + res.body.url);
+      assert.equal(got.status, 200);
+      assert.equal(got.headers.get('content-type'), 'image/png');
+      assert.equal(got.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+      assert.equal(got.headers.get('x-content-type-options'), 'nosniff');
+      assert.equal(got.headers.get('etag'), `"${res.body.url.slice('/media/'.length)}"`);
+      assert.deepEqual(Buffer.from(await got.arrayBuffer()), obj.body);
+      const ranges = s3.log.slice(before).map((e) => [e.method, e.outcome, e.range]);
+      const expected = [];
+      for (let from = 0; from < obj.body.length; from += 4096) {
+        expected.push(['GET', 'ok', [from, Math.min(from + 4095, obj.body.length - 1)]]);
+      }
+      assert.deepEqual(ranges, expected);
+
+      // The store fails after the first piece: the body ends early, it is never passed off whole.
+      const failing = s3.log.length;
+      s3.failNext(3, 500, 1);
+      const partial = await fetch(c.origin + res.body.url);
+      assert.equal(partial.status, 200);
+      await assert.rejects(partial.arrayBuffer(), 'a body cut short is an error for the client');
+      assert.deepEqual(s3.log.slice(failing).map((e) => e.outcome), ['ok', 'injected', 'injected', 'injected']);
+    } finally {
+      await c.stop();
+    }
+  });
+
   it('every request the store received carried a valid signature', () => {
     assert.ok(s3.log.length >= 3);
-    for (const e of s3.log) assert.equal(e.outcome, 'ok', `${e.method} ${e.path}`);
+    for (const e of s3.log) assert.ok(e.outcome === 'ok' || e.outcome === 'injected', `${e.method} ${e.path}: ${e.outcome}`);
   });
 
   it('an unknown name is a 404 from the store, a malformed one a 404 without asking it', async () => {

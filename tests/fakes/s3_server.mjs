@@ -4,7 +4,8 @@
 // Authorization header is recomputed here, independently of the server under test (canonical
 // request, string to sign, signing key), for a known access key; the scope's date, region and
 // service; X-Amz-Date within 15 minutes; the payload hash in X-Amz-Content-Sha256 against the
-// body received; a session token, for keys that have one. Objects are kept in memory.
+// body received; a session token, for keys that have one. Objects are kept in memory; a GET
+// with a Range header gets 206 and that range.
 // The tests can make it answer 5xx for the next requests, hang without answering, or go down.
 import crypto from 'node:crypto';
 import http from 'node:http';
@@ -102,8 +103,8 @@ export async function startFakeS3({ accounts, buckets, region = 'us-east-1' }) {
       const entry = { method: req.method, path: req.url, outcome: 'ok', contentType: req.headers['content-type'] };
       log.push(entry);
       if (hanging) { entry.outcome = 'hung'; return; }  // never answered; the socket stays open
-      if (injected.length > 0) {
-        const status = injected.shift();
+      const status = injected.shift();
+      if (status) {
         entry.outcome = 'injected';
         return xmlError(res, status, status === 503 ? 'SlowDown' : 'InternalError', 'injected', req.method);
       }
@@ -130,7 +131,22 @@ export async function startFakeS3({ accounts, buckets, region = 'us-east-1' }) {
           entry.outcome = 'NoSuchKey';
           return xmlError(res, 404, 'NoSuchKey', 'The specified key does not exist.', req.method);
         }
-        res.writeHead(200, { 'content-type': obj.contentType, 'content-length': obj.body.length, etag: obj.etag });
+        const headers = { 'content-type': obj.contentType, etag: obj.etag, 'accept-ranges': 'bytes' };
+        const range = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range || '');
+        if (req.method === 'GET' && req.headers.range !== undefined) {
+          // One closed range, as the server under test asks; S3 clips the end to the object.
+          const first = range ? Number(range[1]) : NaN;
+          if (!(first <= Number(range?.[2])) || first >= obj.body.length) {
+            entry.outcome = 'InvalidRange';
+            return xmlError(res, 416, 'InvalidRange', 'The requested range is not satisfiable', req.method);
+          }
+          const last = Math.min(Number(range[2]), obj.body.length - 1);
+          entry.range = [first, last];
+          res.writeHead(206, { ...headers, 'content-length': last - first + 1,
+            'content-range': `bytes ${first}-${last}/${obj.body.length}` });
+          return res.end(obj.body.subarray(first, last + 1));
+        }
+        res.writeHead(200, { ...headers, 'content-length': obj.body.length });
         return res.end(req.method === 'HEAD' ? undefined : obj.body);
       }
       entry.outcome = 'MethodNotAllowed';
@@ -158,8 +174,9 @@ export async function startFakeS3({ accounts, buckets, region = 'us-east-1' }) {
     endpoint: `http://127.0.0.1:${port}`,
     objects,
     log,
-    // The next n requests are answered with `status` before any check.
-    failNext(n, status = 503) { injected = Array(n).fill(status); },
+    // The next n requests (after `skip` that are served as usual) are answered with `status`
+    // before any check.
+    failNext(n, status = 503, skip = 0) { injected = [...Array(skip).fill(0), ...Array(n).fill(status)]; },
     // Requests are read but never answered (a store that stalls).
     hang(on = true) { hanging = on; },
     // Down: connections refused until up() listens on the same port again.
