@@ -34,11 +34,12 @@ Task<Response> handle_upload(MediaService* svc, Request req) {
   co_return res;
 }
 
-// A blob from a store that reads in pieces: the piece already read, then the rest.
+// A blob from a store that reads in pieces: the piece already read, then the rest (none for
+// a HEAD, whose body is not sent: the store is not asked for it).
 Task<void> send_pieces(std::string first, std::function<Task<void>(ByteSink&)> rest,
                        ByteSink& sink) {
   co_await sink.send(first);
-  co_await rest(sink);
+  if (rest) co_await rest(sink);
 }
 
 Response not_found(const Request& req) {
@@ -58,12 +59,14 @@ Task<Response> handle_get(MediaService* svc, Request req) {
     auto blob = co_await svc->get(name);
     if (!blob) co_return not_found(req);
     res.content_type = std::move(blob->content_type);
-    if (blob->rest)
+    if (blob->rest) {
+      if (req.method == "HEAD") blob->rest = {};  // the body is not sent: do not read it
       res.stream = [first = std::move(blob->bytes), rest = std::move(blob->rest)](ByteSink& sink) {
         return send_pieces(first, rest, sink);
       };
-    else
+    } else {
       res.body = std::move(blob->bytes);
+    }
   }
   add_cache_headers(res, etag);
   co_return res;

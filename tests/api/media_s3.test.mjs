@@ -176,6 +176,13 @@ describe('media on an S3-compatible store, two nodes', () => {
       }
       assert.deepEqual(ranges, expected);
 
+      const headStart = s3.log.length;
+      const head = await fetch(c.origin + res.body.url, { method: 'HEAD' });
+      assert.equal(head.status, 200);
+      assert.equal(head.headers.get('content-type'), 'image/png');
+      assert.equal(head.headers.get('etag'), got.headers.get('etag'));
+      assert.deepEqual(s3.log.slice(headStart).map((e) => e.range), [[0, 4095]], 'a HEAD reads no more than the first piece');
+
       // The store fails after the first piece: the body ends early, it is never passed off whole.
       const failing = s3.log.length;
       s3.failNext(3, 500, 1);
