@@ -237,7 +237,7 @@ Task<void> S3BlobStore::save(std::string name, std::string bytes, std::string co
   // The caller chose the name; a bad one is a bug and must never reach the bucket.
   if (!valid_media_name(name)) throw std::invalid_argument("invalid blob name");
   auto res = co_await call("PUT", name, std::move(bytes), std::move(content_type));
-  if (res.status != 200) store_failed("PUT", name, res);
+  if (res.status < 200 || res.status > 299) store_failed("PUT", name, res);
 }
 
 // The first piece is read here, so a missing blob (404) or a store failure (503) is answered
