@@ -29,6 +29,7 @@
 #include "media/blob_store.hpp"
 #include "media/media_routes.hpp"
 #include "media/media_service.hpp"
+#include "media/s3_blob_store.hpp"
 #include "notifications/notification_routes.hpp"
 #include "notifications/texts.hpp"
 #include "oauth/identities_part.hpp"
@@ -166,8 +167,8 @@ int serve(const Config& config) {
   partners::add_routes(server.router(), partner_service, redemption_service, idempotency_keys,
                        cursors);
   partners::add_admin_routes(server.router(), partner_service, redemption_service, cursors);
-  media::LocalBlobStore media_store(std::filesystem::path(config.data_dir) / "media");
-  media::MediaService media_service(media_store, config.media);
+  const auto media_store = media::open_blob_store(config.media_store, config.s3);
+  media::MediaService media_service(*media_store, config.media);
   media::add_routes(server.router(), media_service);
   metrics.gauge("gooddeeds_media_jobs_pending", "Image uploads queued or being processed.",
                 [&media_service] { return static_cast<double>(media_service.pending()); });

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <boost/program_options.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -63,6 +64,38 @@ std::vector<web::SignInProvider> web_sign_in(const oauth::OAuthConfig& c) {
   return out;
 }
 
+std::string env_or_empty(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+// --media-store and the S3 credentials, which fall back to the AWS_* variables every S3 tool
+// reads. A bad spec or missing keys stop the start, not the first upload.
+void read_media_store(Config& c, const std::string& spec) {
+  auto& keys = c.s3.credentials;
+  if (keys.access_key_id.empty()) keys.access_key_id = env_or_empty("AWS_ACCESS_KEY_ID");
+  if (keys.secret_access_key.empty())
+    keys.secret_access_key = env_or_empty("AWS_SECRET_ACCESS_KEY");
+  if (keys.session_token.empty()) keys.session_token = env_or_empty("AWS_SESSION_TOKEN");
+  std::string region = env_or_empty("AWS_REGION");
+  if (region.empty()) region = env_or_empty("AWS_DEFAULT_REGION");
+  c.media_store = media::parse_media_store(
+      spec.empty() ? "dir:" + (std::filesystem::path(c.data_dir) / "media").string() : spec,
+      region);
+  if (std::holds_alternative<media::S3Location>(c.media_store) &&
+      (keys.access_key_id.empty() || keys.secret_access_key.empty()))
+    throw std::invalid_argument(
+        "an s3:// --media-store needs --s3-access-key-id and --s3-secret-access-key "
+        "(or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)");
+  if (c.s3.connect_timeout_ms < 1 || c.s3.timeout_ms < 1 || c.s3.retry_base_ms < 1 ||
+      c.s3.retries < 0 || c.s3.retries > 10)
+    throw std::invalid_argument(
+        "--s3-connect-timeout-ms, --s3-timeout-ms and --s3-retry-base-ms must be at least 1, "
+        "--s3-retries between 0 and 10");
+  if (c.s3.get_chunk_bytes < 1024 || c.s3.get_chunk_bytes > 64u * 1024 * 1024)
+    throw std::invalid_argument("--s3-get-chunk-bytes must be between 1 KiB and 64 MiB");
+}
+
 }  // namespace
 
 std::vector<auth::SigningKey> parse_token_keys(const std::string& spec) {
@@ -108,7 +141,7 @@ std::vector<auth::SigningKey> load_or_create_token_keys(const std::string& data_
 std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
   Config c;
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  std::string listen = "127.0.0.1:8080", database, cors, keys, google_ids, apple_ids;
+  std::string listen = "127.0.0.1:8080", database, cors, keys, google_ids, apple_ids, media_store;
   double ip_per_min = 60, email_ip_per_min = 1, email_per_min = 2;
   double code_misses_per_min = c.redemptions.unknown_codes.refill_per_s * 60;
   double reset_ip_per_h = c.email_flows.reset_per_ip.refill_per_s * 3600;
@@ -147,6 +180,16 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     ("max-image-pixels", po::value(&c.media.max_pixels)->default_value(c.media.max_pixels), "largest width x height accepted (400 IMAGE_TOO_LARGE beyond)")
     ("image-output-side-px", po::value(&c.media.max_side_px)->default_value(c.media.max_side_px), "longer side of a stored image after downscaling")
     ("image-queue", po::value(&c.media.max_pending)->default_value(c.media.max_pending), "uploads queued or being processed before 503 (0: uploads refused)")
+    ("media-store", po::value(&media_store), "where uploads are kept: dir:PATH or s3://BUCKET?endpoint=URL&region=R (default dir:<data-dir>/media; region default $AWS_REGION, else us-east-1)")
+    ("s3-access-key-id", po::value(&c.s3.credentials.access_key_id), "access key of an s3:// media store (default $AWS_ACCESS_KEY_ID)")
+    ("s3-secret-access-key", po::value(&c.s3.credentials.secret_access_key), "its secret key (default $AWS_SECRET_ACCESS_KEY)")
+    ("s3-session-token", po::value(&c.s3.credentials.session_token), "session token for temporary credentials (default $AWS_SESSION_TOKEN)")
+    ("s3-connect-timeout-ms", po::value(&c.s3.connect_timeout_ms)->default_value(c.s3.connect_timeout_ms), "connect timeout of a media store request")
+    ("s3-timeout-ms", po::value(&c.s3.timeout_ms)->default_value(c.s3.timeout_ms), "total timeout of one media store request attempt")
+    ("s3-retries", po::value(&c.s3.retries)->default_value(c.s3.retries), "further attempts of a media store request after a 5xx, 429 or no answer (then 503)")
+    ("s3-retry-base-ms", po::value(&c.s3.retry_base_ms)->default_value(c.s3.retry_base_ms), "first media store retry after up to this long (doubling, with jitter)")
+    ("s3-ca-file", po::value(&c.s3.ca_file), "CA bundle for an https media store endpoint (default: the system's)")
+    ("s3-get-chunk-bytes", po::value(&c.s3.get_chunk_bytes)->default_value(c.s3.get_chunk_bytes), "/media/{name} reads a stored image in ranged GETs of this size and streams it, holding one piece at a time")
     ("partner-code-misses-burst", po::value(&c.redemptions.unknown_codes.burst)->default_value(c.redemptions.unknown_codes.burst), "unknown discount codes a partner may look up before 429")
     ("partner-code-misses-per-min", po::value(&code_misses_per_min)->default_value(code_misses_per_min), "refill of that budget per minute")
     ("cors-origins", po::value(&cors), "comma-separated allowed origins, or *")
@@ -304,6 +347,7 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     c.oauth.apple.client_ids = split(apple_ids, ',');
     oauth::validate(c.oauth);
     c.web.oauth = web_sign_in(c.oauth);
+    read_media_store(c, media_store);
     c.token_keys = keys.empty() ? std::vector<auth::SigningKey>{} : parse_token_keys(keys);
     if (c.mail.links.public_url.empty())
       c.mail.links.public_url = "http://localhost:" + std::to_string(c.server.port);

@@ -15,6 +15,7 @@
 #include "mail/mail_stack.hpp"
 #include "media/media_service.hpp"
 #include "oauth/oauth_config.hpp"
+#include "media/s3_blob_store.hpp"
 #include "partners/partner_service.hpp"
 #include "partners/redemption_service.hpp"
 #include "push/push_stack.hpp"
@@ -33,6 +34,8 @@ struct Config {
   auth::AuthOptions auth;
   tasks::TaskOptions tasks;
   media::MediaOptions media;
+  media::MediaStoreSpec media_store;  // default: dir:<data-dir>/media
+  media::S3Options s3;
   partners::RedemptionOptions redemptions;
   partners::PartnerLimits partner_limits;
   push::PushConfig push;

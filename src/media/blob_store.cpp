@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "core/ids.hpp"
+#include "core/offload.hpp"
 #include "media/image_format.hpp"
 
 namespace gd::media {
@@ -107,6 +108,26 @@ std::optional<Blob> LocalBlobStore::get(std::string_view name) {
   }
   blob.bytes.resize(done);
   return blob;
+}
+
+Task<void> LocalBlobStore::save(std::string name, std::string bytes, std::string content_type) {
+  auto write = [this, name = std::move(name), bytes = std::move(bytes),
+                content_type = std::move(content_type)] { put(name, bytes, content_type); };
+  co_await offload(files_.get_executor(), std::move(write));
+}
+
+Task<std::optional<Blob>> LocalBlobStore::load(std::string name) {
+  auto read = [this, name = std::move(name)] { return get(name); };
+  co_return co_await offload(files_.get_executor(), std::move(read));
+}
+
+Task<bool> LocalBlobStore::exists(std::string name) {
+  auto check = [this, name = std::move(name)] {
+    if (!valid_media_name(name)) return false;
+    struct stat st {};
+    return ::lstat((dir_ / name).c_str(), &st) == 0 && S_ISREG(st.st_mode);
+  };
+  co_return co_await offload(files_.get_executor(), std::move(check));
 }
 
 }  // namespace gd::media

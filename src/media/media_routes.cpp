@@ -34,18 +34,39 @@ Task<Response> handle_upload(MediaService* svc, Request req) {
   co_return res;
 }
 
+// A blob from a store that reads in pieces: the piece already read, then the rest (none for
+// a HEAD, whose body is not sent: the store is not asked for it).
+Task<void> send_pieces(std::string first, std::function<Task<void>(ByteSink&)> rest,
+                       ByteSink& sink) {
+  co_await sink.send(first);
+  if (rest) co_await rest(sink);
+}
+
+Response not_found(const Request& req) {
+  return fail(req, make_error(ErrorCode::kNotFound, "No such media."));
+}
+
 Task<Response> handle_get(MediaService* svc, Request req) {
-  const std::string& name = req.param(0);
-  auto blob = svc->get(name);
-  if (!blob) co_return fail(req, make_error(ErrorCode::kNotFound, "No such media."));
+  const std::string name = req.param(0);
   const std::string etag = "\"" + name + "\"";  // names are unique and contents immutable
   Response res;
+  // A revalidation needs only to know that the blob is there (a HEAD on S3), not its bytes.
   if (etag_matches(req.header("if-none-match").value_or(""), etag)) {
+    if (!co_await svc->exists(name)) co_return not_found(req);
     res.status = 304;
     res.content_type.clear();
   } else {
+    auto blob = co_await svc->get(name);
+    if (!blob) co_return not_found(req);
     res.content_type = std::move(blob->content_type);
-    res.body = std::move(blob->bytes);
+    if (blob->rest) {
+      if (req.method == "HEAD") blob->rest = {};  // the body is not sent: do not read it
+      res.stream = [first = std::move(blob->bytes), rest = std::move(blob->rest)](ByteSink& sink) {
+        return send_pieces(first, rest, sink);
+      };
+    } else {
+      res.body = std::move(blob->bytes);
+    }
   }
   add_cache_headers(res, etag);
   co_return res;

@@ -44,19 +44,26 @@ Task<Result<std::string>> MediaService::upload(std::string bytes,
     co_return invalid("The Content-Type says " + std::string(content_type_of(*declared)) +
                       " but the body is " + std::string(content_type_of(*actual)) + ".");
   const ImageLimits limits{options_.max_input_side_px, options_.max_pixels, options_.max_side_px};
-  BlobStore* store = &store_;
   const ImageFormat format = *actual;
   // Named, not a temporary in the co_await expression: see the note in store/sqlite_db.cpp.
-  auto run = [store, limits, format, body = std::move(bytes)]() -> Result<std::string> {
-    auto image = reencode_image(body, format, limits);
-    if (!image) return std::move(image).error();
-    std::string name = uuid_v4() + "." + std::string(extension_of(format));
-    store->put(name, image->bytes, content_type_of(format));
-    return name;
+  auto run = [limits, format, body = std::move(bytes)]() {
+    return reencode_image(body, format, limits);
   };
   auto done = co_await pool_.run(std::move(run));
   if (!done) co_return busy();
-  co_return std::move(*done);
+  if (!*done) co_return std::move(*done).error();
+  // Stored before the name is handed out: a 201 names a blob every node can read.
+  std::string name = uuid_v4() + "." + std::string(extension_of(format));
+  co_await store_.save(name, std::move((*done)->bytes), std::string(content_type_of(format)));
+  co_return name;
+}
+
+Task<std::optional<Blob>> MediaService::get(std::string name) {
+  co_return co_await store_.load(std::move(name));
+}
+
+Task<bool> MediaService::exists(std::string name) {
+  co_return co_await store_.exists(std::move(name));
 }
 
 }  // namespace gd::media

@@ -34,10 +34,12 @@ class MediaService {
 
   // Checks the bytes against the declared format (nullopt: application/octet-stream, any of
   // the three), re-encodes them and stores the result; returns the blob name
-  // <uuid>.<jpg|png|webp>. Errors: INVALID_IMAGE, IMAGE_TOO_LARGE, SERVICE_UNAVAILABLE.
+  // <uuid>.<jpg|png|webp> once the store has it. Errors: INVALID_IMAGE, IMAGE_TOO_LARGE,
+  // SERVICE_UNAVAILABLE (the image pool is full); a store failure throws (BlobStore).
   Task<Result<std::string>> upload(std::string bytes, std::optional<ImageFormat> declared);
   // A stored image, or nullopt for an unknown or malformed name.
-  std::optional<Blob> get(std::string_view name) { return store_.get(name); }
+  Task<std::optional<Blob>> get(std::string name);
+  Task<bool> exists(std::string name);
 
   const MediaOptions& options() const { return options_; }
   std::size_t pending() const { return pool_.pending(); }

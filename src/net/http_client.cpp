@@ -19,8 +19,6 @@
 namespace gd::net {
 namespace {
 
-constexpr std::size_t kMaxResponseBytes = 64 * 1024;
-
 struct Transfer {
   HttpRequest request;
   std::function<void(HttpResponse)> done;
@@ -39,7 +37,10 @@ std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   const std::size_t len = size * n;
   auto& body = t->response.body;
-  body.append(data, std::min(len, kMaxResponseBytes - std::min(kMaxResponseBytes, body.size())));
+  const std::size_t limit = t->request.max_body_bytes;
+  const std::size_t room = limit - std::min(limit, body.size());
+  if (len > room) t->response.truncated = true;
+  body.append(data, std::min(len, room));
   return len;
 }
 
@@ -105,10 +106,11 @@ void HttpClient::Impl::add(std::unique_ptr<Transfer> t) {
   for (const auto& h : r.headers) t->headers = curl_slist_append(t->headers, h.c_str());
   curl_easy_setopt(e, CURLOPT_URL, r.url.c_str());
   curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r.method.c_str());
-  if (r.method == "POST") {
+  if (r.method == "POST" || r.method == "PUT") {
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, r.body.data());
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
   }
+  if (r.method == "HEAD") curl_easy_setopt(e, CURLOPT_NOBODY, 1L);  // no body will follow
   curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
   curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, r.public_only ? "https" : "https,http");

@@ -27,13 +27,16 @@ struct HttpRequest {
   // Connect only to public addresses (checked on the address actually connected, after
   // resolution), https only: for URLs that came from users (Web Push endpoints).
   bool public_only = false;
+  // Response body bytes kept; the rest is read and dropped (see HttpResponse::truncated).
+  std::size_t max_body_bytes = 64 * 1024;
 };
 
 struct HttpResponse {
   long status = 0;                                           // 0: no response (see error)
   std::vector<std::pair<std::string, std::string>> headers;  // names lowercased
-  std::string body;                                          // at most 64 KiB kept
-  std::string error;                                         // transport failure, if any
+  std::string body;        // at most the request's max_body_bytes kept
+  bool truncated = false;  // the body was longer than that
+  std::string error;       // transport failure, if any
   // public_only and an address was refused (with status 0: every address was)
   bool refused_address = false;
   std::string header(std::string_view lower_name) const;

@@ -437,7 +437,7 @@ TEST(MediaService, StoresTheReencodedImageUnderAFreshName) {
   ASSERT_TRUE(name.ok()) << name.error().code;
   EXPECT_TRUE(gd::media::valid_media_name(*name));
   EXPECT_TRUE(name->ends_with(".jpg"));
-  auto blob = svc.get(*name);
+  auto blob = store.get(*name);
   ASSERT_TRUE(blob.has_value());
   EXPECT_EQ(blob->content_type, "image/jpeg");
   EXPECT_FALSE(contains(blob->bytes, std::string("Exif\0\0", 6)));
