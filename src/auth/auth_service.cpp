@@ -78,20 +78,24 @@ std::string email_ip_key(const std::string& email, const std::string& ip) {
 
 }  // namespace
 
-std::optional<Error> AuthService::limited(const std::string& ip, const std::string& email) {
-  const auto now = now_ms();
-  const int wait = std::max({per_ip_.retry_after_s(ip, now),
-                             per_email_ip_.retry_after_s(email_ip_key(email, ip), now),
-                             per_email_.retry_after_s(email, now)});
-  if (wait > 0) return rate_limited(wait);
-  return std::nullopt;
+Task<std::optional<Error>> AuthService::limited(std::string ip, std::string email) {
+  const int wait =
+      std::max({co_await per_ip_.check(ip), co_await per_email_ip_.check(email_ip_key(email, ip)),
+                co_await per_email_.check(email)});
+  if (wait > 0) co_return rate_limited(wait);
+  co_return std::nullopt;
 }
 
-void AuthService::note_failure(const std::string& ip, const std::string& email) {
-  const auto now = now_ms();
-  per_ip_.take(ip, now);
-  per_email_ip_.take(email_ip_key(email, ip), now);
-  per_email_.take(email, now);
+Task<void> AuthService::note_failure(std::string ip, std::string email) {
+  co_await per_ip_.consume(ip);
+  co_await per_email_ip_.consume(email_ip_key(email, ip));
+  co_await per_email_.consume(email);
+}
+
+void AuthService::share_limits(SharedBuckets* shared) {
+  per_ip_.share(shared, "ip");
+  per_email_ip_.share(shared, "email-ip");
+  per_email_.share(shared, "email");
 }
 
 Task<Result<SignIn>> AuthService::start_session(users::User user, std::string device) {
@@ -113,8 +117,8 @@ Task<Result<SignIn>> AuthService::start_session(users::User user, std::string de
 Task<Result<SignIn>> AuthService::register_user(Credentials c, std::string name,
                                                 std::string locale) {
   const auto email = normalize_email(c.email);
-  if (auto e = limited(c.ip, email)) co_return *e;
-  note_failure(c.ip, email);  // every registration attempt counts against both buckets
+  if (auto e = co_await limited(c.ip, email)) co_return *e;
+  co_await note_failure(c.ip, email);  // every registration attempt counts against both buckets
   auto hash = co_await hasher_.hash(std::move(c.password));
   if (!hash) co_return std::move(hash).error();
   users::NewUser nu;
@@ -130,14 +134,14 @@ Task<Result<SignIn>> AuthService::register_user(Credentials c, std::string name,
 
 Task<Result<SignIn>> AuthService::login(Credentials c) {
   const auto email = normalize_email(c.email);
-  if (auto e = limited(c.ip, email)) co_return *e;
+  if (auto e = co_await limited(c.ip, email)) co_return *e;
   auto user = co_await users_.find_by_email(email);
   std::optional<std::string> hash;
   if (user && user->is_active) hash = user->password_hash;
   auto ok = co_await hasher_.verify(std::move(hash), std::move(c.password));
   if (!ok) co_return std::move(ok).error();
   if (!ok.value()) {
-    note_failure(c.ip, email);
+    co_await note_failure(c.ip, email);
     bump(counters_.logins_failed);
     co_return invalid_credentials();
   }
@@ -196,12 +200,11 @@ Task<Status> AuthService::change_password(http::Principal who, std::string curre
   if (!user) co_return make_error(ErrorCode::kUnauthenticated, "The account no longer exists.");
   // Guessing the current password with a stolen access token is limited like logins are.
   const auto key = "user:" + who.user_id;
-  if (const int wait = per_email_ip_.retry_after_s(key, now_ms()); wait > 0)
-    co_return rate_limited(wait);
+  if (const int wait = co_await per_email_ip_.check(key); wait > 0) co_return rate_limited(wait);
   auto ok = co_await hasher_.verify(user->password_hash, std::move(current));
   if (!ok) co_return std::move(ok).error();
   if (!ok.value()) {
-    per_email_ip_.take(key, now_ms());
+    co_await per_email_ip_.consume(key);
     co_return make_error(ErrorCode::kCurrentPasswordWrong, "The current password is incorrect.");
   }
   auto hash = co_await hasher_.hash(std::move(next));

@@ -84,11 +84,15 @@ class AuthService final : public http::Authenticator {
 
   static std::string normalize_email(std::string_view email);
   void attach_metrics(Metrics& metrics);
+  // The sign-in budgets become the whole service's (--redis-url).
+  void share_limits(SharedBuckets* shared);
+  // Sessions ended in another process (--redis-url): the cache forgets every pair at once.
+  void sessions_ended_elsewhere() { forget_sessions(); }
 
  private:
   Task<Result<SignIn>> start_session(users::User user, std::string device);
-  std::optional<Error> limited(const std::string& ip, const std::string& email);
-  void note_failure(const std::string& ip, const std::string& email);
+  Task<std::optional<Error>> limited(std::string ip, std::string email);
+  Task<void> note_failure(std::string ip, std::string email);
   void forget_sessions();
   void ended(SessionsEnded what);
 

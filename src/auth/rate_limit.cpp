@@ -1,4 +1,5 @@
 // Token buckets with lazy refill; the map is bounded by evicting buckets that are full again.
+// The shared variant runs the same arithmetic as a Lua script inside Redis.
 #include "auth/rate_limit.hpp"
 
 #include <algorithm>
@@ -6,7 +7,77 @@
 #include <utility>
 #include <vector>
 
+#include <fmt/format.h>
+
+#include "core/clock.hpp"
+#include "redis/redis_client.hpp"
+
 namespace gd::auth {
+namespace {
+
+// KEYS[1]: the bucket (a hash: tokens, ms). ARGV: burst, refill per second, take (1|0).
+// Returns the seconds to wait. Redis's clock, not the callers', so processes whose clocks
+// differ share one refill. A full bucket is not stored; a stored one expires once it would be
+// full again, so idle keys cost nothing.
+constexpr const char* kBucketScript = R"lua(
+local burst = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local b = redis.call('HMGET', KEYS[1], 'tokens', 'ms')
+local tokens = tonumber(b[1]) or burst
+local ms = tonumber(b[2]) or now
+if now > ms then
+  tokens = math.min(burst, tokens + (now - ms) / 1000 * rate)
+  ms = now
+end
+local wait = 0
+if tokens < 1 then
+  if rate <= 0 then wait = 3600 else wait = math.max(1, math.ceil((1 - tokens) / rate)) end
+end
+if ARGV[3] == '1' and wait == 0 then
+  tokens = tokens - 1
+  local ttl_ms = 86400000
+  if rate > 0 then ttl_ms = math.ceil((burst - tokens) / rate * 1000) + 1000 end
+  redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens), 'ms', ms)
+  redis.call('PEXPIRE', KEYS[1], ttl_ms)
+end
+return wait
+)lua";
+
+}  // namespace
+
+SharedBuckets::SharedBuckets(redis::Client& redis, std::atomic<std::uint64_t>* local_decisions)
+    : redis_(redis), local_decisions_(local_decisions) {}
+
+Task<std::optional<int>> SharedBuckets::run(std::string key, BucketOptions options, bool take) {
+  auto reply = co_await redis_.eval(kBucketScript, {std::move(key)},
+                                    {fmt::format("{}", options.burst),
+                                     fmt::format("{}", options.refill_per_s), take ? "1" : "0"});
+  if (reply.type == redis::Reply::Type::kInteger) co_return static_cast<int>(reply.integer);
+  if (local_decisions_) local_decisions_->fetch_add(1, std::memory_order_relaxed);
+  co_return std::nullopt;
+}
+
+void RateLimiter::share(SharedBuckets* shared, std::string name) {
+  shared_ = shared;
+  name_ = "gooddeeds:rl:" + std::move(name) + ":";
+}
+
+Task<int> RateLimiter::check(std::string key) {
+  return decide(std::move(key), false);
+}
+Task<int> RateLimiter::consume(std::string key) {
+  return decide(std::move(key), true);
+}
+
+Task<int> RateLimiter::decide(std::string key, bool take_one) {
+  if (shared_) {
+    if (auto wait = co_await shared_->run(name_ + key, options_, take_one)) co_return *wait;
+  }
+  const auto now = now_ms();
+  co_return take_one ? take(key, now) : retry_after_s(key, now);
+}
 
 RateLimiter::RateLimiter(BucketOptions options, std::size_t max_keys)
     : options_(options), max_keys_(max_keys) {}

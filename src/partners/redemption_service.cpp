@@ -114,21 +114,22 @@ Task<Result<Verified>> RedemptionService::with_offer(Redemption r) {
   co_return Verified{std::move(r), std::move(*offer)};
 }
 
-Error RedemptionService::miss(const std::string& partner_id) {
-  misses_.take(partner_id, now_ms());
-  return code_not_found();
+Task<Error> RedemptionService::miss(std::string partner_id) {
+  co_await misses_.consume(std::move(partner_id));
+  co_return code_not_found();
 }
 
 Task<Result<Verified>> RedemptionService::verify(std::string partner_id, std::string code) {
-  if (const int wait = misses_.retry_after_s(partner_id, now_ms())) co_return too_many(wait);
+  if (const int wait = co_await misses_.check(partner_id)) co_return too_many(wait);
   auto r = co_await store_.redemption_by_code(std::move(code));
-  if (!r || r->partner_id != partner_id || r->status == "refunded") co_return miss(partner_id);
+  if (!r || r->partner_id != partner_id || r->status == "refunded")
+    co_return co_await miss(partner_id);
   co_return co_await with_offer(std::move(*r));
 }
 
 Task<Result<Verified>> RedemptionService::consume(std::string partner_id, std::string code) {
   const auto now = now_ms();
-  if (const int wait = misses_.retry_after_s(partner_id, now)) co_return too_many(wait);
+  if (const int wait = co_await misses_.check(partner_id)) co_return too_many(wait);
   auto used = co_await store_.consume(partner_id, code, now);
   if (used) {
     bump(consumed_);
@@ -136,7 +137,8 @@ Task<Result<Verified>> RedemptionService::consume(std::string partner_id, std::s
   }
   // Nothing changed: say why, from the row as it is now.
   auto r = co_await store_.redemption_by_code(std::move(code));
-  if (!r || r->partner_id != partner_id || r->status == "refunded") co_return miss(partner_id);
+  if (!r || r->partner_id != partner_id || r->status == "refunded")
+    co_return co_await miss(partner_id);
   const auto status = r->status_at(now);
   if (status == "used")
     co_return with_status(ErrorCode::kCodeAlreadyUsed,
