@@ -70,7 +70,8 @@ std::optional<std::vector<Cidr>> parse_cidrs(std::string_view list) {
     const auto comma = list.find(',');
     const auto part = trim(list.substr(0, comma));
     list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
-    if (part.empty()) return std::nullopt;
+    if (part.empty() || (comma != std::string_view::npos && trim(list).empty()))
+      return std::nullopt;
     const auto slash = part.find('/');
     const auto ip = parse_ip(part.substr(0, slash));
     if (!ip) return std::nullopt;

@@ -152,10 +152,13 @@ struct Client::Impl {
   std::deque<Command> queued;
   std::vector<std::unique_ptr<Subscription>> subscriptions;  // guarded by mu
   bool subscriptions_changed = false;                        // guarded by mu
+  std::size_t subscribed_count = 0;  // of subscriptions, asked for on this connection (mu)
   std::atomic<bool> stopping{false};
   std::atomic<bool> cmd_up{false};
   std::atomic<bool> sub_up{false};
   std::atomic<std::uint64_t> connect_count{0};
+  std::atomic<std::size_t> wanted_channels{0};     // subscribe() calls so far
+  std::atomic<std::size_t> confirmed_channels{0};  // SUBSCRIBEs confirmed on this connection
   Conn cmd;
   Conn sub;
   std::thread thread;
@@ -240,6 +243,7 @@ void on_message(redisAsyncContext* ac, void* reply, void* privdata) {
   const std::string_view kind(r->element[0]->str, r->element[0]->len);
   if (kind == "subscribe") {
     auto* c = conn_of(ac);
+    c->impl->confirmed_channels.fetch_add(1);
     if (!c->up) c->impl->on_up(*c);
     return;
   }
@@ -276,9 +280,16 @@ void Client::Impl::connect(Conn& c) {
   c.want_write = true;  // the connect completes when the socket becomes writable
   if (&c == &cmd && options.address.db != 0)
     send(c, {{"SELECT", std::to_string(options.address.db)}, [](Reply r) {
-               if (!r.ok()) spdlog::error("redis: SELECT failed: {}", r.str);
+               if (r.type == Reply::Type::kError) spdlog::error("redis: SELECT failed: {}", r.str);
              }});
-  if (&c == &sub) subscribe_all();
+  if (&c == &sub) {
+    {
+      std::lock_guard lock(mu);
+      subscribed_count = 0;
+      confirmed_channels = 0;
+    }
+    subscribe_all();
+  }
 }
 
 // The connection is gone or never came: log once per outage, retry after the back-off.
@@ -326,11 +337,13 @@ void Client::Impl::send(Conn& c, Command command) {
   p.release();  // on_reply owns it now
 }
 
+// Subscribes the subscription connection to the channels it has not asked for yet.
 void Client::Impl::subscribe_all() {
   std::lock_guard lock(mu);
   subscriptions_changed = false;
   if (!sub.ac) return;
-  for (const auto& s : subscriptions) {
+  for (; subscribed_count < subscriptions.size(); ++subscribed_count) {
+    const auto& s = subscriptions[subscribed_count];
     const char* argv[] = {"SUBSCRIBE", s->channel.c_str()};
     const std::size_t lens[] = {9, s->channel.size()};
     redisAsyncCommandArgv(sub.ac, on_message, s.get(), 2, argv, lens);
@@ -343,9 +356,9 @@ void Client::Impl::check_timeouts(Conn& c, Clock::time_point now) {
   const bool stuck = c.up ? (!c.sent.empty() && now - c.sent.front() > limit)
                           : (c.ac->c.flags & REDIS_CONNECTED) == 0 && now - c.started > limit;
   if (!stuck) return;
-  const bool was_up = c.up;
+  // Down first, so that whoever a failed command wakes sees the connection down.
+  drop(c, c.up ? "no reply in time" : "connect timed out");
   discard(c);  // fails every pending command; cleanup() clears c.ac
-  drop(c, was_up ? "no reply in time" : "connect timed out");
 }
 
 void Client::Impl::run() {
@@ -363,13 +376,7 @@ void Client::Impl::run() {
       fresh.swap(queued);
       resubscribe = subscriptions_changed;
     }
-    if (resubscribe && sub.ac) {
-      discard(sub);  // reconnects at once and subscribes to the whole list
-      sub.up = false;
-      sub_up = false;
-      sub.retry_at = now;
-      continue;
-    }
+    if (resubscribe) subscribe_all();
     for (auto& command : fresh) {
       if (cmd.up) {
         send(cmd, std::move(command));
@@ -427,6 +434,7 @@ void Client::subscribe(std::string channel, std::function<void(std::string)> on_
     impl_->subscriptions.push_back(std::make_unique<Impl::Subscription>(
         Impl::Subscription{std::move(channel), std::move(on_message)}));
     impl_->subscriptions_changed = true;
+    impl_->wanted_channels.fetch_add(1);
   }
   impl_->wake();
 }

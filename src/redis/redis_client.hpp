@@ -84,7 +84,7 @@ class Client {
 
   // Whether the command connection is up now.
   bool connected() const;
-  // Whether the subscription connection is up and subscribed now.
+  // Whether the subscription connection is up and every subscribe() is confirmed now.
   bool subscribed() const;
   // Connections made since start (the first one included), both connections counted.
   std::uint64_t connects() const;
