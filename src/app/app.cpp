@@ -131,6 +131,7 @@ int serve(const Config& config) {
   // stops (its worker joined) before anything its callbacks reach is destroyed: see the end.
   std::unique_ptr<redis::Client> redis_client;
   std::unique_ptr<auth::SharedBuckets> shared_buckets;
+  std::unique_ptr<auth::SharedSessions> shared_sessions;
   if (config.redis) {
     redis_client = std::make_unique<redis::Client>(*config.redis);
     shared_buckets = std::make_unique<auth::SharedBuckets>(
@@ -138,6 +139,9 @@ int serve(const Config& config) {
                                         "Rate-limit decisions taken by this process alone "
                                         "because Redis did not answer (--redis-url)."));
     auth_service.share_limits(shared_buckets.get());
+    shared_sessions =
+        std::make_unique<auth::SharedSessions>(*redis_client, config.auth.refresh_ttl_s * 1000);
+    auth_service.share_sessions(shared_sessions.get());
     redemption_service.share_limits(shared_buckets.get());
     metrics.gauge("gooddeeds_redis_connected", "1 while this process's Redis connections are up.",
                   [client = redis_client.get()] {

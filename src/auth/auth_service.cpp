@@ -156,7 +156,7 @@ Task<Result<SignIn>> AuthService::refresh(std::string refresh_token) {
                                        options_.refresh_ttl_s * 1000);
   if (rot.kind == Rotation::Kind::kReused) {
     forget_sessions();
-    ended({rot.user_id, rot.session_id, std::nullopt});
+    co_await ended({rot.user_id, rot.session_id, std::nullopt});
     co_return make_error(ErrorCode::kRefreshTokenReused,
                          "This refresh token was already used; the session has been ended.");
   }
@@ -179,7 +179,7 @@ Task<Status> AuthService::logout(http::Principal who, std::string refresh_token)
   if (auto sid =
           co_await sessions_.revoke_by_token(who.user_id, token_hash(refresh_token), now_ms())) {
     forget_sessions();
-    ended({who.user_id, std::move(*sid), std::nullopt});
+    co_await ended({who.user_id, std::move(*sid), std::nullopt});
   }
   co_return Ok{};
 }
@@ -191,7 +191,7 @@ Task<void> AuthService::logout_all(std::string user_id) {
 Task<void> AuthService::end_all_sessions(std::string user_id, std::string reason) {
   co_await sessions_.revoke_all(user_id, std::nullopt, std::move(reason), now_ms());
   forget_sessions();
-  ended({std::move(user_id), std::nullopt, std::nullopt});
+  co_await ended({std::move(user_id), std::nullopt, std::nullopt});
 }
 
 Task<Status> AuthService::change_password(http::Principal who, std::string current,
@@ -212,7 +212,7 @@ Task<Status> AuthService::change_password(http::Principal who, std::string curre
   co_await users_.set_password_hash(who.user_id, std::move(hash.value()));
   co_await sessions_.revoke_all(who.user_id, who.session_id, "password_change", now_ms());
   forget_sessions();
-  ended({who.user_id, std::nullopt, who.session_id});
+  co_await ended({who.user_id, std::nullopt, who.session_id});
   co_return Ok{};
 }
 
@@ -224,13 +224,14 @@ void AuthService::forget_sessions() {
 
 Task<std::size_t> AuthService::end_expired_sessions() {
   const auto ended_now = co_await sessions_.end_expired(now_ms(), kExpireBatch);
-  for (const auto& s : ended_now) ended({s.user_id, s.id, std::nullopt});
+  for (const auto& s : ended_now) co_await ended({s.user_id, s.id, std::nullopt});
   if (!ended_now.empty()) forget_sessions();
   co_return ended_now.size();
 }
 
-void AuthService::ended(SessionsEnded what) {
-  if (!sessions_ended_) return;
+Task<void> AuthService::ended(SessionsEnded what) {
+  if (shared_sessions_) co_await shared_sessions_->ended(what.user_id);
+  if (!sessions_ended_) co_return;
   try {
     sessions_ended_(what);
   } catch (const std::exception& e) {
@@ -246,10 +247,14 @@ Task<Result<http::Principal>> AuthService::authenticate(std::string bearer_token
   http::Principal p{claims->subject, claims->session_id, claims->roles};
   const std::string cache_key = p.session_id + " " + p.user_id;
   std::uint64_t generation = 0;
+  // With Redis: the user's revocation count now, read before the database (shared_sessions.hpp).
+  std::optional<long long> revoked;
+  if (shared_sessions_ && !current_roles) revoked = co_await shared_sessions_->count(p.user_id);
   {
     std::lock_guard lock(cache_mu_);
     auto it = active_sessions_.find(cache_key);
-    if (!current_roles && it != active_sessions_.end() && it->second > now) {
+    if (!current_roles && it != active_sessions_.end() && it->second.until_ms > now &&
+        (!revoked || *revoked == it->second.revoked)) {
       bump(counters_.cache_hits);
       co_return p;
     }
@@ -268,7 +273,7 @@ Task<Result<http::Principal>> AuthService::authenticate(std::string bearer_token
   // A revocation that ran while we read may have ended this very session: don't cache then.
   if (generation != cache_generation_) co_return p;
   if (active_sessions_.size() > 100'000) active_sessions_.clear();
-  active_sessions_[cache_key] = now + options_.session_cache_ms;
+  active_sessions_[cache_key] = {now + options_.session_cache_ms, revoked.value_or(-1)};
   co_return p;
 }
 

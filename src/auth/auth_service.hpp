@@ -12,6 +12,7 @@
 #include "auth/password.hpp"
 #include "auth/rate_limit.hpp"
 #include "auth/session_store.hpp"
+#include "auth/shared_sessions.hpp"
 #include "core/metrics.hpp"
 #include "http/types.hpp"
 #include "users/user_store.hpp"
@@ -88,13 +89,16 @@ class AuthService final : public http::Authenticator {
   void share_limits(SharedBuckets* shared);
   // Sessions ended in another process (--redis-url): the cache forgets every pair at once.
   void sessions_ended_elsewhere() { forget_sessions(); }
+  // Session ends are counted in Redis and a cached session is trusted only while its user's
+  // count is unchanged (--redis-url; shared_sessions.hpp).
+  void share_sessions(SharedSessions* shared) { shared_sessions_ = shared; }
 
  private:
   Task<Result<SignIn>> start_session(users::User user, std::string device);
   Task<std::optional<Error>> limited(std::string ip, std::string email);
   Task<void> note_failure(std::string ip, std::string email);
   void forget_sessions();
-  void ended(SessionsEnded what);
+  Task<void> ended(SessionsEnded what);
 
   users::UserStore& users_;
   SessionStore& sessions_;
@@ -105,8 +109,14 @@ class AuthService final : public http::Authenticator {
   RateLimiter per_email_ip_;  // also "user:<id>" for guesses at the current password
   RateLimiter per_email_;
   std::mutex cache_mu_;
-  // "<sid> <sub>" -> valid until (ms)
-  std::unordered_map<std::string, std::int64_t> active_sessions_;
+  // "<sid> <sub>" -> valid until (ms), and the user's revocation count in Redis then (-1:
+  // unknown, or no Redis)
+  struct Cached {
+    std::int64_t until_ms;
+    long long revoked;
+  };
+  std::unordered_map<std::string, Cached> active_sessions_;
+  SharedSessions* shared_sessions_ = nullptr;
   std::uint64_t cache_generation_ = 0;
   std::function<void(const SessionsEnded&)> sessions_ended_;
   struct Counters {

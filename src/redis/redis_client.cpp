@@ -308,8 +308,9 @@ void Client::Impl::drop(Conn& c, const std::string& why) {
 
 void Client::Impl::on_up(Conn& c) {
   connect_count.fetch_add(1, std::memory_order_relaxed);
+  // At the level of the warning that said it was gone, so whoever saw that sees this.
   if (c.warned_down)
-    spdlog::info("redis: {} connection to {}:{} is back", c.name, options.address.host,
+    spdlog::warn("redis: {} connection to {}:{} is back", c.name, options.address.host,
                  options.address.port);
   else
     spdlog::info("redis: {} connection to {}:{} is up", c.name, options.address.host,
