@@ -79,17 +79,15 @@ std::string email_ip_key(const std::string& email, const std::string& ip) {
 }  // namespace
 
 Task<std::optional<Error>> AuthService::limited(std::string ip, std::string email) {
-  const int wait =
-      std::max({co_await per_ip_.check(ip), co_await per_email_ip_.check(email_ip_key(email, ip)),
-                co_await per_email_.check(email)});
+  const int wait = co_await RateLimiter::check_all(
+      {{&per_ip_, ip}, {&per_email_ip_, email_ip_key(email, ip)}, {&per_email_, email}});
   if (wait > 0) co_return rate_limited(wait);
   co_return std::nullopt;
 }
 
 Task<void> AuthService::note_failure(std::string ip, std::string email) {
-  co_await per_ip_.consume(ip);
-  co_await per_email_ip_.consume(email_ip_key(email, ip));
-  co_await per_email_.consume(email);
+  co_await RateLimiter::consume_all(
+      {{&per_ip_, ip}, {&per_email_ip_, email_ip_key(email, ip)}, {&per_email_, email}});
 }
 
 void AuthService::share_limits(SharedBuckets* shared) {

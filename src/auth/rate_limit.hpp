@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "core/async.hpp"
 
@@ -28,9 +30,11 @@ struct BucketOptions {
 class SharedBuckets {
  public:
   explicit SharedBuckets(redis::Client& redis, std::atomic<std::uint64_t>* local_decisions);
-  // Seconds until `key` has a token (0: it has one), taking it when `take` and there is one;
+  // The longest wait in seconds until each bucket (key, options) has a token (0: all have
+  // one), taking one from each that has one when `take`; one script run for all of them.
   // nullopt when Redis did not answer (counted: the caller decides in its own process).
-  Task<std::optional<int>> run(std::string key, BucketOptions options, bool take);
+  Task<std::optional<int>> run(std::vector<std::pair<std::string, BucketOptions>> buckets,
+                               bool take);
 
  private:
   redis::Client& redis_;
@@ -51,6 +55,19 @@ class RateLimiter {
   Task<int> check(std::string key);
   Task<int> consume(std::string key);
 
+  // The same for buckets of several limiters at once (the longest wait), in one Redis round
+  // trip when they share one SharedBuckets.
+  struct BucketRef {
+    RateLimiter* limiter;
+    std::string key;
+  };
+  static Task<int> check_all(std::vector<BucketRef> buckets) {
+    return decide_all(std::move(buckets), false);
+  }
+  static Task<int> consume_all(std::vector<BucketRef> buckets) {
+    return decide_all(std::move(buckets), true);
+  }
+
  private:
   struct Bucket {
     double tokens;
@@ -60,7 +77,7 @@ class RateLimiter {
   int wait_s(const Bucket& b) const;
   void evict_full(std::int64_t now_ms);
 
-  Task<int> decide(std::string key, bool take);
+  static Task<int> decide_all(std::vector<BucketRef> buckets, bool take);
 
   BucketOptions options_;
   std::size_t max_keys_;

@@ -240,6 +240,17 @@ TEST(SharedBuckets, OneBudgetForEveryLimiterThatSharesIt) {
   EXPECT_GT(run(ioc, a.consume("1.2.3.4")), 0);
   EXPECT_EQ(run(ioc, b.consume("5.6.7.8")), 0);  // another key has its own budget
   EXPECT_EQ(local.load(), 0u);
+  // Several limiters' buckets in one script run: the longest wait, and a take takes from
+  // each bucket that has a token.
+  gd::auth::RateLimiter email({2, 0.001});
+  email.share(&shared, "email");
+  using Ref = gd::auth::RateLimiter::BucketRef;
+  EXPECT_EQ(run(ioc, gd::auth::RateLimiter::check_all({Ref{&email, "e"}, Ref{&b, "9.9.9.9"}})), 0);
+  EXPECT_GT(run(ioc, gd::auth::RateLimiter::check_all({Ref{&email, "e"}, Ref{&a, "1.2.3.4"}})), 0);
+  EXPECT_GT(run(ioc, gd::auth::RateLimiter::consume_all({Ref{&email, "e"}, Ref{&a, "1.2.3.4"}})),
+            0);
+  EXPECT_EQ(run(ioc, email.consume("e")), 0) << "the refused pair took one from e (2 -> 1)";
+  EXPECT_GT(run(ioc, email.consume("e")), 0);
   // A stored bucket expires once it would be full again.
   const auto ttl = cmd(c, {"PTTL", "gooddeeds:rl:ip:1.2.3.4"});
   EXPECT_GT(ttl.integer, 0);
