@@ -128,7 +128,7 @@ int serve(const Config& config) {
   redemption_service.attach_metrics(metrics);
   partners::RedemptionsPart redemptions_part(redemption_service);
   // --redis-url: the sign-in and code-guessing budgets become the whole service's. The client
-  // stops (its worker joined) before anything its callbacks reach is destroyed: see the end.
+  // stops (its worker joined) before anything its callbacks reach is destroyed (StopRedis).
   std::unique_ptr<redis::Client> redis_client;
   std::unique_ptr<auth::SharedBuckets> shared_buckets;
   std::unique_ptr<auth::SharedSessions> shared_sessions;
@@ -187,6 +187,11 @@ int serve(const Config& config) {
     redis_hub = std::make_unique<live::RedisHub>(
         live_sockets, *redis_client, [&auth_service] { auth_service.sessions_ended_elsewhere(); });
   live::LiveHub& hub = redis_hub ? static_cast<live::LiveHub&>(*redis_hub) : live_sockets;
+  // Whatever ends this function, the client's worker is joined before the hub it calls goes.
+  struct StopRedis {
+    std::unique_ptr<redis::Client>& client;
+    ~StopRedis() { client.reset(); }
+  } stop_redis{redis_client};
   live::LiveService live_service(live_sockets, hub, notification_service, task_service,
                                  std::chrono::milliseconds(config.live_poll_ms));
   live_service.follow(task_events);
