@@ -26,6 +26,7 @@
 #include "live/hub.hpp"
 #include "live/live_service.hpp"
 #include "mail/mail_stack.hpp"
+#include "live/redis_hub.hpp"
 #include "media/blob_store.hpp"
 #include "media/media_routes.hpp"
 #include "media/media_service.hpp"
@@ -46,6 +47,7 @@
 #include "projects/project_service.hpp"
 #include "push/push_routes.hpp"
 #include "push/push_stack.hpp"
+#include "redis/redis_client.hpp"
 #include "store/idempotency_store.hpp"
 #include "store/open.hpp"
 #include "sync/sync_routes.hpp"
@@ -140,6 +142,27 @@ int serve(const Config& config) {
   partners::RedemptionService redemption_service(partner_store, ledger, config.redemptions);
   redemption_service.attach_metrics(metrics);
   partners::RedemptionsPart redemptions_part(redemption_service);
+  // --redis-url: the sign-in and code-guessing budgets become the whole service's. The client
+  // stops (its worker joined) before anything its callbacks reach is destroyed (StopRedis).
+  std::unique_ptr<redis::Client> redis_client;
+  std::unique_ptr<auth::SharedBuckets> shared_buckets;
+  std::unique_ptr<auth::SharedSessions> shared_sessions;
+  if (config.redis) {
+    redis_client = std::make_unique<redis::Client>(*config.redis);
+    shared_buckets = std::make_unique<auth::SharedBuckets>(
+        *redis_client, &metrics.counter("gooddeeds_rate_limit_local_decisions_total",
+                                        "Rate-limit decisions taken by this process alone "
+                                        "because Redis did not answer (--redis-url)."));
+    auth_service.share_limits(shared_buckets.get());
+    shared_sessions =
+        std::make_unique<auth::SharedSessions>(*redis_client, config.auth.refresh_ttl_s * 1000);
+    auth_service.share_sessions(shared_sessions.get());
+    redemption_service.share_limits(shared_buckets.get());
+    metrics.gauge("gooddeeds_redis_connected", "1 while this process's Redis connections are up.",
+                  [client = redis_client.get()] {
+                    return client->connected() && client->subscribed() ? 1.0 : 0.0;
+                  });
+  }
 
   server.set_authenticator(&auth_service);
   server.set_api_key_authenticator(&partner_service);
@@ -176,12 +199,24 @@ int serve(const Config& config) {
   web::add_routes(server.router(), web::load_files(config.web), config.web);
   // Live sockets: fed after commit by the notification relay and the task event bus; closed
   // when their session ends.
+  // With Redis, task frames and session ends reach every process; a session ended elsewhere
+  // also empties this process's session cache.
   live::LocalHub live_sockets;
-  live::LiveService live_service(live_sockets, live_sockets, notification_service, task_service,
+  std::unique_ptr<live::RedisHub> redis_hub;
+  if (redis_client)
+    redis_hub = std::make_unique<live::RedisHub>(
+        live_sockets, *redis_client, [&auth_service] { auth_service.sessions_ended_elsewhere(); });
+  live::LiveHub& hub = redis_hub ? static_cast<live::LiveHub&>(*redis_hub) : live_sockets;
+  // Whatever ends this function, the client's worker is joined before the hub it calls goes.
+  struct StopRedis {
+    std::unique_ptr<redis::Client>& client;
+    ~StopRedis() { client.reset(); }
+  } stop_redis{redis_client};
+  live::LiveService live_service(live_sockets, hub, notification_service, task_service,
                                  std::chrono::milliseconds(config.live_poll_ms));
   live_service.follow(task_events);
-  auth_service.on_sessions_ended([&live_sockets](const auth::SessionsEnded& e) {
-    live_sockets.end_sessions(e.user_id, e.session_id, e.except_session_id);
+  auth_service.on_sessions_ended([&hub](const auth::SessionsEnded& e) {
+    hub.end_sessions(e.user_id, e.session_id, e.except_session_id);
   });
   server.set_live_endpoint(&live_service);
   live::add_routes(server.router());
@@ -216,6 +251,7 @@ int serve(const Config& config) {
   session_sweep.start(server.executor());
   server.on_shutdown([&session_sweep] { session_sweep.stop(); });
   server.run();
+  redis_client.reset();  // joins its worker: no callback runs into what is destroyed next
   if (auto access = spdlog::get("access")) access->flush();
   return 0;
 }

@@ -141,7 +141,9 @@ std::vector<auth::SigningKey> load_or_create_token_keys(const std::string& data_
 std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
   Config c;
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  std::string listen = "127.0.0.1:8080", database, cors, keys, google_ids, apple_ids, media_store;
+  std::string listen = "127.0.0.1:8080", database, cors, keys, google_ids, apple_ids, media_store,
+              redis_url, trusted_proxies;
+  int redis_timeout_ms = redis::ClientOptions{}.command_timeout_ms;
   double ip_per_min = 60, email_ip_per_min = 1, email_per_min = 2;
   double code_misses_per_min = c.redemptions.unknown_codes.refill_per_s * 60;
   double reset_ip_per_h = c.email_flows.reset_per_ip.refill_per_s * 3600;
@@ -192,6 +194,9 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     ("s3-get-chunk-bytes", po::value(&c.s3.get_chunk_bytes)->default_value(c.s3.get_chunk_bytes), "/media/{name} reads a stored image in ranged GETs of this size and streams it, holding one piece at a time")
     ("partner-code-misses-burst", po::value(&c.redemptions.unknown_codes.burst)->default_value(c.redemptions.unknown_codes.burst), "unknown discount codes a partner may look up before 429")
     ("partner-code-misses-per-min", po::value(&code_misses_per_min)->default_value(code_misses_per_min), "refill of that budget per minute")
+    ("redis-url", po::value(&redis_url), "redis://HOST:PORT[/DB]: processes share rate limits, session revocations and live events through this Redis (unset: each process alone)")
+    ("redis-timeout-ms", po::value(&redis_timeout_ms)->default_value(redis_timeout_ms), "Redis connect and reply timeout; slower, the process decides alone meanwhile")
+    ("trusted-proxies", po::value(&trusted_proxies), "CIDR[,CIDR...]: peers whose X-Forwarded-For is believed (rightmost untrusted address), for rate limits and logs (default: none)")
     ("cors-origins", po::value(&cors), "comma-separated allowed origins, or *")
     ("web-dir", po::value(&c.web.dir), "serve the web app from this build directory (read at start) instead of the one built in")
     ("map-tiles-url", po::value(&c.web.map_tiles_url)->default_value(c.web.map_tiles_url), "the web app's map tile URL template ({z}/{x}/{y}, optional {s}); its host is allowed by the CSP")
@@ -336,6 +341,16 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     c.push.delivery.lease_ms = std::max(60'000, 2 * c.push.http.total_timeout_ms);
     c.database.url = database.empty() ? "sqlite:" + c.data_dir + "/gooddeeds.db" : database;
     c.server.cors_origins = split(cors, ',');
+    if (!redis_url.empty()) {
+      auto address = redis::parse_url(redis_url);
+      if (!address) throw std::invalid_argument("--redis-url must be redis://HOST:PORT[/DB]");
+      if (redis_timeout_ms < 1)
+        throw std::invalid_argument("--redis-timeout-ms must be at least 1");
+      c.redis = redis::ClientOptions{std::move(*address), redis_timeout_ms, redis_timeout_ms};
+    }
+    auto proxies = http::parse_cidrs(trusted_proxies);
+    if (!proxies) throw std::invalid_argument("--trusted-proxies must be CIDR[,CIDR...]");
+    c.server.trusted_proxies = std::move(*proxies);
     (void)web::tile_origin(c.web.map_tiles_url);  // throws for an unusable template
     c.auth.per_ip.refill_per_s = ip_per_min / 60.0;
     c.auth.per_email_ip.refill_per_s = email_ip_per_min / 60.0;

@@ -19,6 +19,7 @@
 #include "partners/partner_service.hpp"
 #include "partners/redemption_service.hpp"
 #include "push/push_stack.hpp"
+#include "redis/redis_client.hpp"
 #include "store/db.hpp"
 #include "tasks/task_service.hpp"
 #include "web/web_routes.hpp"
@@ -43,6 +44,8 @@ struct Config {
   mail::MailConfig mail;
   auth::EmailFlowOptions email_flows;
   web::WebOptions web;
+  // --redis-url: shared rate limits, session revocation and live events (docs/scaling.md).
+  std::optional<redis::ClientOptions> redis;
   int session_sweep_ms = 60'000;  // how often sessions past their expiry are ended
   int outbox_poll_ms = 250;       // how often the task event relay looks for new events
   int live_poll_ms = 100;         // how often the live feeds look for committed notifications

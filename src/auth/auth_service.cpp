@@ -79,20 +79,22 @@ std::string email_ip_key(const std::string& email, const std::string& ip) {
 
 }  // namespace
 
-std::optional<Error> AuthService::limited(const std::string& ip, const std::string& email) {
-  const auto now = now_ms();
-  const int wait = std::max({per_ip_.retry_after_s(ip, now),
-                             per_email_ip_.retry_after_s(email_ip_key(email, ip), now),
-                             per_email_.retry_after_s(email, now)});
-  if (wait > 0) return rate_limited(wait);
-  return std::nullopt;
+Task<std::optional<Error>> AuthService::limited(std::string ip, std::string email) {
+  const int wait = co_await RateLimiter::check_all(
+      {{&per_ip_, ip}, {&per_email_ip_, email_ip_key(email, ip)}, {&per_email_, email}});
+  if (wait > 0) co_return rate_limited(wait);
+  co_return std::nullopt;
 }
 
-void AuthService::note_failure(const std::string& ip, const std::string& email) {
-  const auto now = now_ms();
-  per_ip_.take(ip, now);
-  per_email_ip_.take(email_ip_key(email, ip), now);
-  per_email_.take(email, now);
+Task<void> AuthService::note_failure(std::string ip, std::string email) {
+  co_await RateLimiter::consume_all(
+      {{&per_ip_, ip}, {&per_email_ip_, email_ip_key(email, ip)}, {&per_email_, email}});
+}
+
+void AuthService::share_limits(SharedBuckets* shared) {
+  per_ip_.share(shared, "ip");
+  per_email_ip_.share(shared, "email-ip");
+  per_email_.share(shared, "email");
 }
 
 Task<Result<SignIn>> AuthService::start_session(users::User user, std::string device) {
@@ -114,8 +116,8 @@ Task<Result<SignIn>> AuthService::start_session(users::User user, std::string de
 Task<Result<SignIn>> AuthService::register_user(Credentials c, std::string name,
                                                 std::string locale) {
   const auto email = normalize_email(c.email);
-  if (auto e = limited(c.ip, email)) co_return *e;
-  note_failure(c.ip, email);  // every registration attempt counts against both buckets
+  if (auto e = co_await limited(c.ip, email)) co_return *e;
+  co_await note_failure(c.ip, email);  // every registration attempt counts against both buckets
   auto hash = co_await hasher_.hash(std::move(c.password));
   if (!hash) co_return std::move(hash).error();
   users::NewUser nu;
@@ -132,14 +134,14 @@ Task<Result<SignIn>> AuthService::register_user(Credentials c, std::string name,
 
 Task<Result<SignIn>> AuthService::login(Credentials c) {
   const auto email = normalize_email(c.email);
-  if (auto e = limited(c.ip, email)) co_return *e;
+  if (auto e = co_await limited(c.ip, email)) co_return *e;
   auto user = co_await users_.find_by_email(email);
   std::optional<std::string> hash;
   if (user && user->is_active) hash = user->password_hash;
   auto ok = co_await hasher_.verify(std::move(hash), std::move(c.password));
   if (!ok) co_return std::move(ok).error();
   if (!ok.value()) {
-    note_failure(c.ip, email);
+    co_await note_failure(c.ip, email);
     bump(counters_.logins_failed);
     co_return invalid_credentials();
   }
@@ -160,7 +162,7 @@ Task<Result<SignIn>> AuthService::refresh(std::string refresh_token) {
                                        options_.refresh_ttl_s * 1000);
   if (rot.kind == Rotation::Kind::kReused) {
     forget_sessions();
-    ended({rot.user_id, rot.session_id, std::nullopt});
+    co_await ended({rot.user_id, rot.session_id, std::nullopt});
     co_return make_error(ErrorCode::kRefreshTokenReused,
                          "This refresh token was already used; the session has been ended.");
   }
@@ -183,7 +185,7 @@ Task<Status> AuthService::logout(http::Principal who, std::string refresh_token)
   if (auto sid =
           co_await sessions_.revoke_by_token(who.user(), token_hash(refresh_token), now_ms())) {
     forget_sessions();
-    ended({who.user_id, std::move(sid->value), std::nullopt});
+    co_await ended({who.user_id, std::move(sid->value), std::nullopt});
   }
   co_return Ok{};
 }
@@ -195,7 +197,7 @@ Task<void> AuthService::logout_all(std::string user_id) {
 Task<void> AuthService::end_all_sessions(std::string user_id, std::string reason) {
   co_await sessions_.revoke_all(UserId(user_id), std::nullopt, std::move(reason), now_ms());
   forget_sessions();
-  ended({std::move(user_id), std::nullopt, std::nullopt});
+  co_await ended({std::move(user_id), std::nullopt, std::nullopt});
 }
 
 Task<Status> AuthService::check_current_password(http::Principal who, std::string current) {
@@ -203,12 +205,11 @@ Task<Status> AuthService::check_current_password(http::Principal who, std::strin
   if (!user) co_return make_error(ErrorCode::kUnauthenticated, "The account no longer exists.");
   // Guessing the current password with a stolen access token is limited like logins are.
   const auto key = "user:" + who.user_id;
-  if (const int wait = per_email_ip_.retry_after_s(key, now_ms()); wait > 0)
-    co_return rate_limited(wait);
+  if (const int wait = co_await per_email_ip_.check(key); wait > 0) co_return rate_limited(wait);
   auto ok = co_await hasher_.verify(user->password_hash, std::move(current));
   if (!ok) co_return std::move(ok).error();
   if (!ok.value()) {
-    per_email_ip_.take(key, now_ms());
+    co_await per_email_ip_.consume(key);
     co_return make_error(ErrorCode::kCurrentPasswordWrong, "The current password is incorrect.");
   }
   co_return Ok{};
@@ -222,7 +223,7 @@ Task<Status> AuthService::change_password(http::Principal who, std::string curre
   co_await users_.set_password_hash(who.user_id, std::move(hash.value()));
   co_await sessions_.revoke_all(who.user(), SessionId(who.session_id), "password_change", now_ms());
   forget_sessions();
-  ended({who.user_id, std::nullopt, who.session_id});
+  co_await ended({who.user_id, std::nullopt, who.session_id});
   if (password_changed_) co_await password_changed_(who.user_id);
   co_return Ok{};
 }
@@ -235,13 +236,14 @@ void AuthService::forget_sessions() {
 
 Task<std::size_t> AuthService::end_expired_sessions() {
   const auto ended_now = co_await sessions_.end_expired(now_ms(), kExpireBatch);
-  for (const auto& s : ended_now) ended({s.user_id, s.id, std::nullopt});
+  for (const auto& s : ended_now) co_await ended({s.user_id, s.id, std::nullopt});
   if (!ended_now.empty()) forget_sessions();
   co_return ended_now.size();
 }
 
-void AuthService::ended(SessionsEnded what) {
-  if (!sessions_ended_) return;
+Task<void> AuthService::ended(SessionsEnded what) {
+  if (shared_sessions_) co_await shared_sessions_->ended(what.user_id);
+  if (!sessions_ended_) co_return;
   try {
     sessions_ended_(what);
   } catch (const std::exception& e) {
@@ -257,10 +259,14 @@ Task<Result<http::Principal>> AuthService::authenticate(std::string bearer_token
   http::Principal p{claims->subject, claims->session_id, claims->roles};
   const std::string cache_key = p.session_id + " " + p.user_id;
   std::uint64_t generation = 0;
+  // With Redis: the user's revocation count now, read before the database (shared_sessions.hpp).
+  std::optional<long long> revoked;
+  if (shared_sessions_ && !current_roles) revoked = co_await shared_sessions_->count(p.user_id);
   {
     std::lock_guard lock(cache_mu_);
     auto it = active_sessions_.find(cache_key);
-    if (!current_roles && it != active_sessions_.end() && it->second > now) {
+    if (!current_roles && it != active_sessions_.end() && it->second.until_ms > now &&
+        (!revoked || *revoked == it->second.revoked)) {
       bump(counters_.cache_hits);
       co_return p;
     }
@@ -279,7 +285,7 @@ Task<Result<http::Principal>> AuthService::authenticate(std::string bearer_token
   // A revocation that ran while we read may have ended this very session: don't cache then.
   if (generation != cache_generation_) co_return p;
   if (active_sessions_.size() > 100'000) active_sessions_.clear();
-  active_sessions_[cache_key] = now + options_.session_cache_ms;
+  active_sessions_[cache_key] = {now + options_.session_cache_ms, revoked.value_or(-1)};
   co_return p;
 }
 

@@ -12,6 +12,7 @@
 #include "auth/password.hpp"
 #include "auth/rate_limit.hpp"
 #include "auth/session_store.hpp"
+#include "auth/shared_sessions.hpp"
 #include "core/metrics.hpp"
 #include "http/types.hpp"
 #include "users/user_store.hpp"
@@ -86,6 +87,13 @@ class AuthService final : public http::Authenticator {
 
   static std::string normalize_email(std::string_view email);
   void attach_metrics(Metrics& metrics);
+  // The sign-in budgets become the whole service's (--redis-url).
+  void share_limits(SharedBuckets* shared);
+  // Sessions ended in another process (--redis-url): the cache forgets every pair at once.
+  void sessions_ended_elsewhere() { forget_sessions(); }
+  // Session ends are counted in Redis and a cached session is trusted only while its user's
+  // count is unchanged (--redis-url; shared_sessions.hpp).
+  void share_sessions(SharedSessions* shared) { shared_sessions_ = shared; }
 
   // Account mail (auth/email_flows.hpp) hooks in here; set at start-up.
   using UserHook = std::function<Task<void>(std::string user_id)>;
@@ -97,10 +105,10 @@ class AuthService final : public http::Authenticator {
 
  private:
   Task<Result<SignIn>> start_session(users::User user, std::string device);
-  std::optional<Error> limited(const std::string& ip, const std::string& email);
-  void note_failure(const std::string& ip, const std::string& email);
+  Task<std::optional<Error>> limited(std::string ip, std::string email);
+  Task<void> note_failure(std::string ip, std::string email);
   void forget_sessions();
-  void ended(SessionsEnded what);
+  Task<void> ended(SessionsEnded what);
 
   users::UserStore& users_;
   SessionStore& sessions_;
@@ -111,8 +119,14 @@ class AuthService final : public http::Authenticator {
   RateLimiter per_email_ip_;  // also "user:<id>" for guesses at the current password
   RateLimiter per_email_;
   std::mutex cache_mu_;
-  // "<sid> <sub>" -> valid until (ms)
-  std::unordered_map<std::string, std::int64_t> active_sessions_;
+  // "<sid> <sub>" -> valid until (ms), and the user's revocation count in Redis then (-1:
+  // unknown, or no Redis)
+  struct Cached {
+    std::int64_t until_ms;
+    long long revoked;
+  };
+  std::unordered_map<std::string, Cached> active_sessions_;
+  SharedSessions* shared_sessions_ = nullptr;
   std::uint64_t cache_generation_ = 0;
   std::function<void(const SessionsEnded&)> sessions_ended_;
   UserHook registered_;

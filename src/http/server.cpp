@@ -329,11 +329,14 @@ std::size_t Server::Impl::close_oldest_idle(std::size_t n) {
   return n;
 }
 
-// Registers a connection; nullopt when its IP already has --max-connections-per-ip.
+// Registers a connection; nullopt when its IP already has --max-connections-per-ip (a
+// trusted proxy's never does).
 std::optional<std::uint64_t> Server::Impl::add_session(const std::shared_ptr<SessionHandle>& h) {
   std::lock_guard lock(sessions_mu);
   auto& of_ip = sessions_per_ip[h->ip];
-  if (options.max_connections_per_ip > 0 && of_ip >= options.max_connections_per_ip)
+  // A trusted proxy carries many clients' connections: it is not held to one client's share.
+  if (options.max_connections_per_ip > 0 && of_ip >= options.max_connections_per_ip &&
+      !in_cidrs(h->ip, options.trusted_proxies))
     return std::nullopt;
   ++of_ip;
   const auto id = next_session_id++;
@@ -449,6 +452,7 @@ Task<bool> Server::Impl::serve_one(beast::tcp_stream& stream, beast::flat_buffer
     ex.method = std::move(req.method);
     ex.target = std::move(req.target);
     ex.headers = std::move(req.headers);
+    ex.remote_ip = client_address(remote_ip, ex.headers, options.trusted_proxies);
     pipeline.prepare(ex);
     if (live_endpoint && !ex.early_error && ex.path == kLivePath &&
         wants_websocket(ex.method, ex.headers)) {

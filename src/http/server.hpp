@@ -10,6 +10,7 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include "core/metrics.hpp"
+#include "http/client_address.hpp"
 #include "http/live.hpp"
 #include "http/router.hpp"
 #include "http/types.hpp"
@@ -31,6 +32,8 @@ struct ServerOptions {
   std::size_t max_connections = 0;
   std::size_t max_connections_per_ip = 256;  // a further one is closed at once; 0: no limit
   std::vector<std::string> cors_origins;     // exact origins, or "*"
+  // Peers whose X-Forwarded-For is believed (client_address.hpp); none by default.
+  std::vector<Cidr> trusted_proxies;
   bool access_log = true;
   LiveOptions live;  // GET /api/v1/live
 };

@@ -1,7 +1,8 @@
 // Fan-out of live frames to the sockets of a user (docs/notifications.md "Live"). Producers
 // (the notification relay, task changes, session ends) talk to LiveHub only; LocalHub reaches
-// the sockets of this process. A later multi-node hub puts Redis behind the same interface:
-// publish and end_sessions go to every node, each of which hands them to its LocalHub.
+// the sockets of this process. RedisHub (redis_hub.hpp, --redis-url) puts Redis behind the
+// same interface: publish and end_sessions go to every node, each of which hands them to its
+// LocalHub.
 #pragma once
 #include <cstddef>
 #include <memory>

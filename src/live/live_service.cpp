@@ -80,8 +80,10 @@ Task<bool> LiveService::relay_notifications() {
   }
   const bool strict = pos_id_.empty();  // at start: nothing at the starting position is new
   const auto rows = co_await notes_.committed_after(*pos_, pos_id_, strict, kRelayBatch);
+  // To this process's sockets only: every process follows every row itself, so a
+  // notification committed anywhere reaches every process without the hub.
   for (const auto& r : rows) {
-    hub_.publish(r.n.user_id, notification_frame(r.n));
+    sockets_.publish(r.n.user_id, notification_frame(r.n));
     pos_ = r.pos;
     pos_id_ = r.n.id;
   }

@@ -116,24 +116,24 @@ Task<Result<Verified>> RedemptionService::with_offer(Redemption r) {
   co_return Verified{std::move(r), std::move(*offer)};
 }
 
-Error RedemptionService::miss(const std::string& partner_id) {
-  misses_.take(partner_id, now_ms());
-  return code_not_found();
+Task<Error> RedemptionService::miss(std::string partner_id) {
+  co_await misses_.consume(std::move(partner_id));
+  co_return code_not_found();
 }
 
 Task<Result<Verified>> RedemptionService::verify(PartnerId partner, std::string code) {
   const std::string& partner_id = partner.value;
-  if (const int wait = misses_.retry_after_s(partner_id, now_ms())) co_return too_many(wait);
+  if (const int wait = co_await misses_.check(partner_id)) co_return too_many(wait);
   auto r = co_await store_.redemption_by_code(std::move(code));
   if (!r || r->partner_id != partner_id || r->status == CodeStatus::kRefunded)
-    co_return miss(partner_id);
+    co_return co_await miss(partner_id);
   co_return co_await with_offer(std::move(*r));
 }
 
 Task<Result<Verified>> RedemptionService::consume(PartnerId partner, std::string code) {
   const std::string& partner_id = partner.value;
   const auto now = now_ms();
-  if (const int wait = misses_.retry_after_s(partner_id, now)) co_return too_many(wait);
+  if (const int wait = co_await misses_.check(partner_id)) co_return too_many(wait);
   auto used = co_await store_.consume(partner_id, code, now);
   if (used) {
     bump(consumed_);
@@ -142,7 +142,7 @@ Task<Result<Verified>> RedemptionService::consume(PartnerId partner, std::string
   // Nothing changed: say why, from the row as it is now.
   auto r = co_await store_.redemption_by_code(std::move(code));
   if (!r || r->partner_id != partner_id || r->status == CodeStatus::kRefunded)
-    co_return miss(partner_id);
+    co_return co_await miss(partner_id);
   const auto status = r->status_at(now);
   if (status == CodeStatus::kUsed)
     co_return with_status(ErrorCode::kCodeAlreadyUsed,

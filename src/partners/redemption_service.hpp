@@ -31,6 +31,8 @@ class RedemptionService {
   RedemptionService(PartnerStore& store, points::Ledger& ledger, RedemptionOptions options = {})
       : misses_(options.unknown_codes), hold_(options.hold), store_(store), ledger_(ledger) {}
   void attach_metrics(Metrics& m);
+  // Unknown-code budgets shared by every process (--redis-url).
+  void share_limits(auth::SharedBuckets* shared) { misses_.share(shared, "code-misses"); }
 
   // OFFER_NOT_FOUND, OFFER_NOT_AVAILABLE (offer or partner inactive), REDEMPTION_ON_HOLD,
   // INSUFFICIENT_POINTS.
@@ -50,7 +52,7 @@ class RedemptionService {
  private:
   Task<Result<Verified>> with_offer(Redemption r);
   // CODE_NOT_FOUND, counted against the partner's budget of misses.
-  Error miss(const std::string& partner_id);
+  Task<Error> miss(std::string partner_id);
 
   auth::RateLimiter misses_;
   points::RedeemHoldOptions hold_;
