@@ -25,8 +25,8 @@
 #include "core/periodic.hpp"
 #include "live/hub.hpp"
 #include "live/live_service.hpp"
-#include "mail/mail_stack.hpp"
 #include "live/redis_hub.hpp"
+#include "mail/mail_stack.hpp"
 #include "media/blob_store.hpp"
 #include "media/media_routes.hpp"
 #include "media/media_service.hpp"
@@ -158,6 +158,8 @@ int serve(const Config& config) {
         std::make_unique<auth::SharedSessions>(*redis_client, config.auth.refresh_ttl_s * 1000);
     auth_service.share_sessions(shared_sessions.get());
     redemption_service.share_limits(shared_buckets.get());
+    oauth_service.share_limits(shared_buckets.get());
+    email_flows.share_limits(shared_buckets.get());
     metrics.gauge("gooddeeds_redis_connected", "1 while this process's Redis connections are up.",
                   [client = redis_client.get()] {
                     return client->connected() && client->subscribed() ? 1.0 : 0.0;

@@ -47,12 +47,18 @@ void EmailFlows::attach() {
   });
 }
 
-std::optional<Error> EmailFlows::limited(RateLimiter& limiter, const std::string& key) {
-  const int wait = limiter.take(key, now_ms());
-  if (wait <= 0) return std::nullopt;
+void EmailFlows::share_limits(SharedBuckets* shared) {
+  reset_per_ip_.share(shared, "reset-ip");
+  reset_per_email_.share(shared, "reset-email");
+  mail_per_user_.share(shared, "mail-user");
+}
+
+Task<std::optional<Error>> EmailFlows::limited(RateLimiter& limiter, std::string key) {
+  const int wait = co_await limiter.consume(std::move(key));
+  if (wait <= 0) co_return std::nullopt;
   Error e = make_error(ErrorCode::kRateLimited, "Too many requests; try again later.");
   e.retry_after_s = wait;
-  return e;
+  co_return e;
 }
 
 Task<Status> EmailFlows::verify_email(std::string token) {
@@ -60,7 +66,7 @@ Task<Status> EmailFlows::verify_email(std::string token) {
 }
 
 Task<Status> EmailFlows::resend_verification(http::Principal who) {
-  if (auto e = limited(mail_per_user_, who.user_id)) co_return *e;
+  if (auto e = co_await limited(mail_per_user_, who.user_id)) co_return *e;
   co_await mail_.request({mail::Kind::kVerify, who.user_id, std::nullopt, {}, {}});
   co_return Ok{};
 }
@@ -70,15 +76,15 @@ Task<Status> EmailFlows::request_password_reset(std::string email, std::string i
   const auto normalized = AuthService::normalize_email(email);
   if (!plausible_email(normalized))
     co_return validation_error("email", "is not a valid email address");
-  const int ip_wait = reset_per_ip_.retry_after_s(ip, now_ms());
-  const int email_wait = reset_per_email_.retry_after_s(normalized, now_ms());
-  if (ip_wait > 0 || email_wait > 0) {
+  // Both budgets must have a token; only then is one taken from each.
+  const std::vector<RateLimiter::BucketRef> buckets{{&reset_per_ip_, ip},
+                                                    {&reset_per_email_, normalized}};
+  if (const int wait = co_await RateLimiter::check_all(buckets); wait > 0) {
     Error e = make_error(ErrorCode::kRateLimited, "Too many requests; try again later.");
-    e.retry_after_s = std::max(ip_wait, email_wait);
+    e.retry_after_s = wait;
     co_return e;
   }
-  reset_per_ip_.take(ip, now_ms());
-  reset_per_email_.take(normalized, now_ms());
+  co_await RateLimiter::consume_all(buckets);
   co_await mail_.request(
       {mail::Kind::kPasswordReset, std::nullopt, normalized, {}, std::move(locale)});
   co_return Ok{};
@@ -105,7 +111,7 @@ Task<Status> EmailFlows::change_email(http::Principal who, users::EmailChangeReq
   if (!plausible_email(email)) co_return validation_error("email", "is not a valid email address");
   if (auto st = co_await auth_.check_current_password(who, std::move(change.current_password)); !st)
     co_return st;
-  if (auto e = limited(mail_per_user_, who.user_id)) co_return *e;
+  if (auto e = co_await limited(mail_per_user_, who.user_id)) co_return *e;
   // Whether another account has the address is decided by the mail worker, which then sends
   // nothing there: the answer here is the same either way.
   co_await mail_.request_email_change(who.user_id, email);

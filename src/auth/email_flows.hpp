@@ -40,9 +40,11 @@ class EmailFlows {
   Task<Status> confirm_password_reset(std::string token, std::string new_password);
   // PATCH /users/me {email, currentPassword}.
   Task<Status> change_email(http::Principal who, users::EmailChangeRequest change);
+  // --redis-url: these budgets become the whole service's.
+  void share_limits(SharedBuckets* shared);
 
  private:
-  std::optional<Error> limited(RateLimiter& limiter, const std::string& key);
+  Task<std::optional<Error>> limited(RateLimiter& limiter, std::string key);
 
   AuthService& auth_;
   users::UserStore& users_;

@@ -191,7 +191,7 @@ Task<Result<OAuthSignIn>> OAuthService::sign_in(Provider p, SignInRequest r) {
   if (!configured(p))
     co_return make_error(ErrorCode::kNotFound, "Sign-in with this provider is not configured.");
   ProviderState& s = state(p);
-  if (const int wait = per_ip_.retry_after_s(r.ip, now_ms()); wait > 0) {
+  if (const int wait = co_await per_ip_.check(r.ip); wait > 0) {
     bump(s.rejected);
     Error e = make_error(ErrorCode::kRateLimited, "Too many attempts; try again later.");
     e.retry_after_s = wait;
@@ -201,13 +201,13 @@ Task<Result<OAuthSignIn>> OAuthService::sign_in(Provider p, SignInRequest r) {
   auto out = co_await sign_in_verified(p, std::move(r));
   if (out) {
     bump(out->is_new_user ? s.created : s.ok);
-    if (out->is_new_user) per_ip_.take(ip, now_ms());  // accounts made count like registrations
+    if (out->is_new_user) co_await per_ip_.consume(ip);  // accounts made count like registrations
     co_return out;
   }
   const auto code = out.error().code;
   if (code == ErrorCode::kOauthTokenInvalid) {
     bump(s.invalid);
-    per_ip_.take(ip, now_ms());  // like a failed login
+    co_await per_ip_.consume(ip);  // like a failed login
   } else if (code == ErrorCode::kOauthProviderUnavailable) {
     bump(s.unavailable);
   } else {

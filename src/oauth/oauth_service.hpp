@@ -46,6 +46,8 @@ class OAuthService {
   OAuthService& operator=(const OAuthService&) = delete;
 
   bool configured(Provider p) const;
+  // --redis-url: the per-IP budget of sign-ins becomes the whole service's.
+  void share_limits(auth::SharedBuckets* shared) { per_ip_.share(shared, "oauth-ip"); }
   // NOT_FOUND when the provider is off, OAUTH_TOKEN_INVALID, OAUTH_PROVIDER_UNAVAILABLE,
   // RATE_LIMITED, ACCOUNT_DISABLED.
   Task<Result<OAuthSignIn>> sign_in(Provider p, SignInRequest request);
