@@ -3,13 +3,12 @@
 
 #include <spdlog/spdlog.h>
 
-#include <sodium.h>
-
 #include <algorithm>
 
 #include "core/check.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
+#include "core/secret.hpp"
 
 namespace gd::auth {
 namespace {
@@ -27,17 +26,11 @@ Error rate_limited(int seconds) {
 }  // namespace
 
 std::string new_refresh_token() {
-  unsigned char bytes[32];
-  randombytes_buf(bytes, sizeof bytes);
-  return base64url(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
+  return random_token();
 }
 
 std::string token_hash(std::string_view token) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(token.data()), token.size());
-  char hex[crypto_hash_sha256_BYTES * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-  return hex;
+  return sha256_hex(token);
 }
 
 AuthService::AuthService(users::UserStore& users, SessionStore& sessions, PasswordHasher& hasher,

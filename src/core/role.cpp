@@ -1,18 +1,18 @@
 #include "core/role.hpp"
 
+#include "core/names.hpp"
+
 namespace gd {
 namespace {
 constexpr std::string_view kNames[] = {"user", "admin", "partner"};
 }  // namespace
 
 std::string_view role_name(Role r) {
-  return kNames[static_cast<unsigned>(r)];
+  return enum_name(kNames, r);
 }
 
 std::optional<Role> parse_role(std::string_view name) {
-  for (unsigned i = 0; i < std::size(kNames); ++i)
-    if (kNames[i] == name) return static_cast<Role>(i);
-  return std::nullopt;
+  return enum_from_name<Role>(kNames, name);
 }
 
 Roles Roles::from_list(std::string_view csv) {

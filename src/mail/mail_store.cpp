@@ -1,12 +1,11 @@
 // Outbox and token SQL, shared by both back ends except the claim's row locking.
 #include "mail/mail_store.hpp"
 
-#include <sodium.h>
-
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "core/ids.hpp"
+#include "core/secret.hpp"
 
 namespace gd::mail {
 namespace {
@@ -82,22 +81,11 @@ std::string_view purpose_name(Purpose p) {
 }
 
 std::string new_link_token() {
-  unsigned char bytes[32];
-  randombytes_buf(bytes, sizeof bytes);
-  std::string out(sodium_base64_ENCODED_LEN(sizeof bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING),
-                  '\0');
-  sodium_bin2base64(out.data(), out.size(), bytes, sizeof bytes,
-                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-  out.resize(out.size() - 1);
-  return out;
+  return random_token();
 }
 
 std::string link_token_hash(std::string_view token) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(token.data()), token.size());
-  char hex[crypto_hash_sha256_BYTES * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-  return hex;
+  return sha256_hex(token);
 }
 
 Task<void> MailStore::enqueue_in(db::Tx& tx, Request r, std::int64_t now) {

@@ -31,12 +31,7 @@ std::map<std::string, Template, std::less<>> parse_table(std::string_view json) 
 
 Tables load() {
   Tables t;
-  for (const auto& f : embedded::files()) {
-    if (f.name.substr(0, kPrefix.size()) != kPrefix) continue;
-    auto locale = f.name.substr(kPrefix.size());
-    locale = locale.substr(0, locale.find('.'));
-    t[std::string(locale)] = parse_table(f.data);
-  }
+  for (const auto& f : embedded::in_dir(kPrefix)) t[std::string(f.name)] = parse_table(f.data);
   for (auto locale : users::kLocales) {
     const auto table = t.find(locale);
     GD_CHECK(table != t.end() && "a mail text table per locale");

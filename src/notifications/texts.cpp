@@ -25,12 +25,7 @@ std::map<std::string, Text, std::less<>> parse_table(std::string_view json) {
 
 TextTables load() {
   TextTables tables;
-  for (const auto& f : embedded::files()) {
-    if (f.name.substr(0, kPrefix.size()) != kPrefix) continue;
-    auto locale = f.name.substr(kPrefix.size());
-    locale = locale.substr(0, locale.find('.'));
-    tables[std::string(locale)] = parse_table(f.data);
-  }
+  for (const auto& f : embedded::in_dir(kPrefix)) tables[std::string(f.name)] = parse_table(f.data);
   for (auto locale : users::kLocales) {
     const auto t = tables.find(locale);
     GD_CHECK(t != tables.end() && "a text table per locale");

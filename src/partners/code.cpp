@@ -3,7 +3,7 @@
 
 #include <sodium.h>
 
-#include "auth/jwt.hpp"
+#include "core/secret.hpp"
 
 namespace gd::partners {
 
@@ -41,23 +41,15 @@ std::optional<std::string> normalize_code(std::string_view typed) {
 }
 
 NewApiKey new_api_key() {
-  unsigned char bytes[32];
-  randombytes_buf(bytes, sizeof bytes);
   NewApiKey k;
-  k.key = std::string(kApiKeyPrefix) +
-          auth::base64url(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
+  k.key = std::string(kApiKeyPrefix) + random_token();
   k.hash = api_key_hash(k.key);
   k.prefix = k.key.substr(0, kApiKeyShownPrefix);
   return k;
 }
 
 std::string api_key_hash(std::string_view key) {
-  // A key holds 256 random bits: a fast hash is enough, there is nothing to brute-force.
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(key.data()), key.size());
-  char hex[crypto_hash_sha256_BYTES * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-  return hex;
+  return sha256_hex(key);  // 256 random bits: nothing to brute-force
 }
 
 }  // namespace gd::partners

@@ -3,6 +3,7 @@
 
 #include "core/check.hpp"
 #include "core/clock.hpp"
+#include "core/names.hpp"
 #include "partners/code.hpp"
 
 namespace gd::partners {
@@ -19,14 +20,13 @@ constexpr std::string_view kCodeStatusNames[] = {"active", "used", "refunded", "
 }  // namespace
 
 std::string_view code_status_name(CodeStatus s) {
-  return kCodeStatusNames[static_cast<int>(s)];
+  return enum_name(kCodeStatusNames, s);
 }
 
 CodeStatus stored_code_status(std::string_view stored) {
-  for (int i = 0; i < 3; ++i)
-    if (kCodeStatusNames[i] == stored) return static_cast<CodeStatus>(i);
-  GD_CHECK(false && "a stored code status outside the list");
-  return CodeStatus::kActive;
+  const auto s = enum_from_name<CodeStatus>(kCodeStatusNames, stored);
+  GD_CHECK(s && *s != CodeStatus::kExpired && "a stored code status outside the list");
+  return *s;
 }
 
 CodeStatus Redemption::status_at(std::int64_t now_ms) const {

@@ -5,6 +5,7 @@
 
 #include "core/check.hpp"
 #include "core/clock.hpp"
+#include "core/names.hpp"
 
 namespace gd::tasks {
 namespace {
@@ -19,13 +20,11 @@ boost::json::value opt_str(const std::optional<std::string>& s) {
 }  // namespace
 
 std::string_view status_name(Status s) {
-  return kStatusNames[static_cast<int>(s)];
+  return enum_name(kStatusNames, s);
 }
 
 std::optional<Status> parse_status(std::string_view s) {
-  for (int i = 0; i < 6; ++i)
-    if (kStatusNames[i] == s) return static_cast<Status>(i);
-  return std::nullopt;
+  return enum_from_name<Status>(kStatusNames, s);
 }
 
 namespace {
@@ -34,14 +33,13 @@ constexpr std::string_view kApplicationStatusNames[] = {"pending", "accepted", "
 }  // namespace
 
 std::string_view application_status_name(ApplicationStatus s) {
-  return kApplicationStatusNames[static_cast<int>(s)];
+  return enum_name(kApplicationStatusNames, s);
 }
 
 ApplicationStatus application_status_from(std::string_view stored) {
-  for (int i = 0; i < 4; ++i)
-    if (kApplicationStatusNames[i] == stored) return static_cast<ApplicationStatus>(i);
-  GD_CHECK(false && "an application status outside the list");
-  return ApplicationStatus::kPending;
+  const auto s = enum_from_name<ApplicationStatus>(kApplicationStatusNames, stored);
+  GD_CHECK(s && "an application status outside the list");
+  return *s;
 }
 
 const std::vector<std::string_view>& categories() {
