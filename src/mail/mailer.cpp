@@ -24,8 +24,17 @@ std::string_view outcome_name(SendResult::Kind k) {
 Task<SendResult> LogMailer::send(Message m) {
   // At warning level, so that it is seen at every level an operator might run at: without a
   // mail server this log line is the only way the link reaches anyone.
-  spdlog::warn("mail (no --smtp-url: written here instead of sent) to <{}>, subject \"{}\":\n{}",
-               m.to, m.subject, m.text);
+  // One log line, like every other (its line breaks written as \n): a log reader must never
+  // see a line that is not a whole entry.
+  std::string text;
+  for (char c : m.text) {
+    if (c == '\n')
+      text += "\\n";
+    else if (c != '\r')
+      text += c;
+  }
+  spdlog::warn("mail (no --smtp-url: written here instead of sent) to <{}>, subject \"{}\": {}",
+               m.to, m.subject, text);
   co_return SendResult::sent();
 }
 
