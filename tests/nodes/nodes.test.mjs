@@ -19,6 +19,7 @@ import {
   startServer, api, registerUser, loginOk, expectStatus, assertProblem, createAdmin, runBinary,
   createPgDatabase, dropPgDatabase, freePort, uniqueEmail, PASSWORD,
 } from '../api/harness.mjs';
+import { startFakeS3 } from '../fakes/s3_server.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -118,8 +119,16 @@ function liveSocket(port, token) {
   return c;
 }
 
+// Media on an S3-compatible store shared by the nodes (the fake checks every signature).
+const S3_BUCKET = 'gooddeeds-nodes';
+const S3_KEY = { accessKeyId: 'AKIDGOODDEEDSNODES', secret: 'nodes/secret+key/0123456789abcdefghij' };
+// A 1x1 PNG.
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64');
+
 describe('three nodes behind nginx with Redis', () => {
-  let dir, pg, redis, redisPort, nginx, lb, nodes, L;
+  let dir, pg, redis, redisPort, nginx, lb, nodes, L, s3;
   const key = `nodes-k1:${randomBytes(32).toString('base64')}`;
 
   before(async () => {
@@ -128,7 +137,10 @@ describe('three nodes behind nginx with Redis', () => {
     redisPort = await freePort();
     redis = await startRedis(dir, redisPort);
     pg = await createPgDatabase();
+    s3 = await startFakeS3({ accounts: [S3_KEY], buckets: [S3_BUCKET] });
     const args = [
+      '--media-store', `s3://${S3_BUCKET}?endpoint=${encodeURIComponent(s3.endpoint)}&region=us-east-1`,
+      '--s3-access-key-id', S3_KEY.accessKeyId, '--s3-secret-access-key', S3_KEY.secret,
       '--redis-url', `redis://127.0.0.1:${redisPort}/1`, '--trusted-proxies', '127.0.0.1/32',
       '--token-keys', key, '--workers', '1', '--hash-workers', '1',
       '--argon2-mem-bytes', String(8 * 1024 * 1024), '--argon2-ops', '1',
@@ -159,6 +171,7 @@ describe('three nodes behind nginx with Redis', () => {
       else await n.stop();
     }
     redis?.kill('SIGKILL');
+    await s3?.stop();
     if (pg) await dropPgDatabase(pg).catch(() => {});
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -180,6 +193,27 @@ describe('three nodes behind nginx with Redis', () => {
     expectStatus(pull, 200, 'sync pull');
     assert.ok(pull.body.changes.tasks.created.some((x) => x.id === t.body.id), 'the task is pulled');
     assertProblem(await L.get('/tasks/not-a-task', { token: s.accessToken }), undefined, undefined, 'errors stay problem+json');
+  });
+
+  it('serves a file uploaded through node A from nodes B and C (media on S3)', async () => {
+    const u = await registerUser(nodes[0].base);
+    const res = await fetch(`${nodes[0].base}/uploads`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${u.accessToken}`, 'content-type': 'image/png' },
+      body: PNG,
+    });
+    assert.equal(res.status, 201, await res.clone().text());
+    const { url } = await res.json();
+    const media = new URL(url, nodes[0].origin).pathname;  // /media/<name>, asked of each node
+    const bodies = [];
+    for (const n of nodes) {
+      const got = await fetch(`${n.origin}${media}`);
+      assert.equal(got.status, 200, `node ${n.port} serves ${media}`);
+      assert.match(got.headers.get('content-type') || '', /^image\//);
+      bodies.push(Buffer.from(await got.arrayBuffer()));
+    }
+    assert.ok(bodies[0].length > 0);
+    assert.ok(bodies.every((b) => b.equals(bodies[0])), 'every node serves the same bytes');
   });
 
   it('holds one rate-limit budget across the nodes, per client address behind nginx', async () => {
