@@ -4,7 +4,7 @@
 // server rotates refresh tokens and treats a spent one as theft) and retries.
 import { signal } from './signal';
 
-export interface User { id: string; email: string; name: string; bio?: string; pointsBalance?: number; roles?: string[]; locale?: string }
+export interface User { id: string; email: string; name: string; bio?: string; pointsBalance?: number; roles?: string[]; locale?: string; emailVerified?: boolean }
 interface Session { user: User; refreshToken: string }
 interface AuthAnswer { user: User; accessToken: string; refreshToken: string }
 

@@ -9,6 +9,7 @@ import './locale';
 import { flushReads, forgetReads, toast, useUnreadCount } from './notes';
 import { go, onLink, path } from './router';
 import { AuthScreen } from './screens/auth';
+import { ForgotPasswordScreen, ResetPasswordScreen, VerifyEmailScreen } from './screens/email';
 import { MineScreen } from './screens/mine';
 import { NotificationsScreen } from './screens/notifications';
 import { NearbyScreen } from './screens/nearby';
@@ -37,6 +38,17 @@ function Screen(props: { path: string }) {
     default: return <NearbyScreen />;
   }
 }
+
+// The screens of the links in mail and of "Forgot password?", signed in or out.
+function AccountScreen(props: { path: string }) {
+  switch (props.path) {
+    case '/verify-email': return <VerifyEmailScreen />;
+    case '/reset-password': return <ResetPasswordScreen />;
+    case '/forgot-password': return <ForgotPasswordScreen />;
+    default: return null;
+  }
+}
+const ACCOUNT_PATHS = ['/verify-email', '/reset-password', '/forgot-password'];
 
 // A refused record, named by its title where it has one.
 function RefusedLink(props: { table: string; id: string }) {
@@ -139,7 +151,8 @@ export function App() {
       )}
       {s && <Toast />}
       <main id="main" tabIndex={-1}>
-        {s ? <Screen path={current} key={userId} /> : <AuthScreen />}
+        {ACCOUNT_PATHS.includes(current) ? <AccountScreen path={current} />
+          : s ? <Screen path={current} key={userId} /> : <AuthScreen signIn={current === '/sign-in'} key={current} />}
       </main>
     </div>
   );

@@ -7,6 +7,7 @@ import { forgetReads } from '../notes';
 import { go } from '../router';
 import { useSignal } from '../signal';
 import { ErrorLine, Field } from '../ui';
+import { EmailState } from './email';
 
 export function ProfileScreen() {
   const me = useSignal(session)!.user;
@@ -52,7 +53,7 @@ export function ProfileScreen() {
   return (
     <section>
       <h1>{t('profile.title')}</h1>
-      <p>{me.email}</p>
+      <EmailState user={me} />
       <form onSubmit={save}>
         <Field label={t('profile.name')}><input name="name" required value={name} onInput={(e) => setName(e.currentTarget.value)} /></Field>
         <Field label={t('profile.bio')}><textarea name="bio" value={bio} onInput={(e) => setBio(e.currentTarget.value)} /></Field>
