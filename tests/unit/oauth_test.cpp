@@ -82,7 +82,8 @@ TEST(OAuthJwks, VerifiesRs256WithTheKeyFromItsJwk) {
   auto flipped = jws->signature;
   flipped[5] ^= 1;
   EXPECT_FALSE(push::rs256_verify(set->at("k1").get(), jws->signing_input, flipped));
-  auto other = auth::decode_jws(b.token({{"sub", "x"}}), ErrorCode::kOauthTokenInvalid);
+  const auto other_token = b.token({{"sub", "x"}});  // decode_jws's views point into it
+  auto other = auth::decode_jws(other_token, ErrorCode::kOauthTokenInvalid);
   EXPECT_FALSE(push::rs256_verify(set->at("k1").get(), other->signing_input, other->signature));
 }
 
