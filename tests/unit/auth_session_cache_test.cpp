@@ -21,10 +21,10 @@
 namespace {
 
 using gd::Result;
-using gd::Task;
-using gd::http::Principal;
 using gd::Role;
 using gd::Roles;
+using gd::Task;
+using gd::http::Principal;
 
 template <class T>
 Task<std::optional<T>> wrap(Task<T> task) {

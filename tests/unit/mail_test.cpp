@@ -145,7 +145,8 @@ Task<std::optional<ErrorCode>> code_of(Task<Result<T>> t) {
 }
 
 Task<users::User> new_user(users::UserStore& users, std::string email) {
-  co_return (co_await users.create({std::move(email), "hash", "Ada", {gd::Role::kUser}, "en"})).value();
+  co_return (co_await users.create({std::move(email), "hash", "Ada", {gd::Role::kUser}, "en"}))
+      .value();
 }
 
 TEST(AccountMail, ResetGoesOnlyToAnAccountAndItsTokenWorksOnce) {
