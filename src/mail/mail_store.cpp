@@ -6,6 +6,7 @@
 
 #include "core/ids.hpp"
 #include "core/secret.hpp"
+#include "store/outbox.hpp"
 
 namespace gd::mail {
 namespace {
@@ -98,11 +99,8 @@ Task<void> MailStore::enqueue_in(db::Tx& tx, Request r, std::int64_t now) {
 
 Task<std::vector<OutboxRow>> MailStore::claim(std::size_t limit, std::int64_t now,
                                               std::int64_t lease_ms) {
-  // Usually nothing is due: look first, so an idle worker never takes the write lock.
-  const auto due = co_await db_.read(
-      "SELECT 1 FROM mail_outbox WHERE next_attempt_at <= $1 LIMIT 1", db::params(now));
   std::vector<OutboxRow> out;
-  if (due.empty()) co_return out;
+  if (!co_await db::outbox_due(db_, "mail_outbox", now)) co_return out;
   const bool pg = db_.dialect() == db::Dialect::kPostgres;
   const std::string select =
       std::string(
@@ -113,7 +111,7 @@ Task<std::vector<OutboxRow>> MailStore::claim(std::size_t limit, std::int64_t no
   const auto body = [&](db::Tx& tx) -> Task<bool> {
     const auto rows = co_await tx.exec(select, db::params(now, static_cast<std::int64_t>(limit)));
     if (rows.empty()) co_return true;
-    auto ids = db::params(now + lease_ms);
+    std::vector<std::string> ids;
     for (int i = 0; i < rows.size(); ++i) {
       OutboxRow row;
       row.id = rows.str(i, 0);
@@ -132,12 +130,7 @@ Task<std::vector<OutboxRow>> MailStore::claim(std::size_t limit, std::int64_t no
       ids.emplace_back(row.id);
       out.push_back(std::move(row));
     }
-    // The lease: nobody else claims these until it runs out (a crashed sender's rows come
-    // back then: at least once).
-    co_await tx.exec(
-        "UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = $1 WHERE id IN (" +
-            db::placeholders(2, out.size()) + ")",
-        std::move(ids));
+    co_await db::lease_outbox_rows(tx, "mail_outbox", std::move(ids), now + lease_ms);
     co_return true;
   };
   co_await db_.transact(body);

@@ -4,6 +4,7 @@
 #include "core/check.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
+#include "store/outbox.hpp"
 
 namespace gd::push {
 namespace {
@@ -103,11 +104,8 @@ Task<std::size_t> DeviceStore::enqueue_in(db::Tx& tx, std::string user_id, std::
 
 Task<std::vector<Delivery>> DeviceStore::claim(std::size_t limit, std::int64_t now,
                                                std::int64_t lease_ms) {
-  // Usually nothing is due: look first, so an idle worker never takes the write lock.
-  const auto due = co_await db_.read(
-      "SELECT 1 FROM push_deliveries WHERE next_attempt_at <= $1 LIMIT 1", db::params(now));
   std::vector<Delivery> out;
-  if (due.empty()) co_return out;
+  if (!co_await db::outbox_due(db_, "push_deliveries", now)) co_return out;
   const bool pg = db_.dialect() == db::Dialect::kPostgres;
   const std::string select =
       std::string("SELECT p.id, p.payload, p.attempts, p.created_at, ") + kDeviceColumns +
@@ -117,19 +115,14 @@ Task<std::vector<Delivery>> DeviceStore::claim(std::size_t limit, std::int64_t n
   const auto body = [&](db::Tx& tx) -> Task<bool> {
     const auto rows = co_await tx.exec(select, db::params(now, static_cast<std::int64_t>(limit)));
     if (rows.empty()) co_return true;
-    auto ids = db::params(now + lease_ms);
+    std::vector<std::string> ids;
     for (int i = 0; i < rows.size(); ++i) {
       Delivery d{rows.str(i, 0), device_at(rows, i, 4), rows.str(i, 1),
                  static_cast<int>(rows.i64(i, 2)) + 1, rows.i64(i, 3)};
       ids.emplace_back(d.id);
       out.push_back(std::move(d));
     }
-    // The lease: nobody else claims these until it runs out (a crashed sender's rows come
-    // back then: at least once).
-    co_await tx.exec(
-        "UPDATE push_deliveries SET attempts = attempts + 1, next_attempt_at = $1 WHERE id IN (" +
-            db::placeholders(2, out.size()) + ")",
-        std::move(ids));
+    co_await db::lease_outbox_rows(tx, "push_deliveries", std::move(ids), now + lease_ms);
     co_return true;
   };
   co_await db_.transact(body);
