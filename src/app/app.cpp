@@ -77,7 +77,7 @@ void add_gauges(Metrics& metrics, db::Database& db, auth::PasswordHasher& hasher
 
 }  // namespace
 
-int serve(const Config& config) {
+int serve(const Config& config, const std::function<void(http::Router&)>& inspect) {
   setup_logging(config.log_level);
   std::filesystem::create_directories(config.data_dir);
   // PostgreSQL may be down when we start: serve anyway (healthz 200, readyz and every
@@ -224,6 +224,11 @@ int serve(const Config& config) {
   live::add_routes(server.router());
   metrics.gauge("gooddeeds_live_sockets", "Authenticated live sockets open in this process.",
                 [&live_sockets] { return static_cast<double>(live_sockets.size()); });
+  // Every route is registered above this line (`gooddeeds describe routes` reads them here).
+  if (inspect) {
+    inspect(server.router());
+    return 0;
+  }
   tasks::OutboxRelay relay(*database, task_events,
                            std::chrono::milliseconds(config.outbox_poll_ms));
   relay.start(server.executor());
