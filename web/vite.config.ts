@@ -1,7 +1,10 @@
 // Builds the app into dist/ (the C++ build passes its own --outDir). Hashed files go to
 // assets/ (served immutable); sw.js is generated with the list of files it precaches.
+// docs/ is the API reference at /docs: public/docs/ plus Swagger UI's files from npm.
 import { defineConfig, type Plugin } from 'vite';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 
 function serviceWorker(): Plugin {
   return {
@@ -18,8 +21,32 @@ function serviceWorker(): Plugin {
   };
 }
 
+// Copies what the /docs page loads from swagger-ui-dist (and its licence texts) into the
+// output's docs/, after the bundle is written: they are not part of the app's bundle, so
+// the service worker does not precache them.
+function swaggerUi(): Plugin {
+  const require = createRequire(import.meta.url);
+  const dist = path.dirname(require.resolve('swagger-ui-dist/package.json'));
+  const files: Record<string, string> = {
+    'swagger-ui-bundle.js': 'swagger-ui-bundle.js',
+    'swagger-ui.css': 'swagger-ui.css',
+    'swagger-ui-bundle.js.LICENSE.txt': 'swagger-ui-bundle.js.LICENSE.txt',
+    LICENSE: 'swagger-ui-LICENSE.txt',
+    NOTICE: 'swagger-ui-NOTICE.txt',
+  };
+  return {
+    name: 'gooddeeds-swagger-ui',
+    apply: 'build',
+    writeBundle(options) {
+      const out = path.join(options.dir ?? 'dist', 'docs');
+      mkdirSync(out, { recursive: true });
+      for (const [from, to] of Object.entries(files)) copyFileSync(path.join(dist, from), path.join(out, to));
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [serviceWorker()],
+  plugins: [serviceWorker(), swaggerUi()],
   esbuild: { jsx: 'automatic', jsxImportSource: 'preact' },
   build: { target: 'es2022', sourcemap: false, chunkSizeWarningLimit: 1200 },
   server: { proxy: { '/api': 'http://127.0.0.1:8080', '/media': 'http://127.0.0.1:8080', '/config.json': 'http://127.0.0.1:8080' } },

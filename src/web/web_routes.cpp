@@ -22,6 +22,14 @@ default options, or serve a build with <code>--web-dir DIR</code>. The API is at
 <a href="/api/v1/openapi.json">/api/v1</a>.</p></body></html>
 )";
 
+constexpr std::string_view kDocsNotBuiltPage = R"(<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Good Deeds API reference</title></head>
+<body><h1>Good Deeds API reference</h1>
+<p>The API reference page was not built into this binary (GOODDEEDS_WEB=OFF): it is built
+with the web app. The OpenAPI document it shows is at
+<a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.</p></body></html>
+)";
+
 // Paths that belong to the API and operations: a miss there is the API's 404, never a page.
 bool reserved(std::string_view path) {
   for (std::string_view prefix : {"/api", "/media", "/healthz", "/readyz", "/metrics", "/docs"})
@@ -91,6 +99,12 @@ std::string tile_origin(const std::string& url) {
   return origin;
 }
 
+std::string docs_content_security_policy() {
+  return "default-src 'self'; script-src 'self'; style-src 'self'; "
+         "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+         "form-action 'self'; frame-ancestors 'none'";
+}
+
 std::string content_security_policy(const std::string& map_tiles_url) {
   return "default-src 'self'; script-src 'self'; style-src 'self'; "
          "img-src 'self' data: blob: " +
@@ -103,6 +117,7 @@ StaticFiles load_files(const WebOptions& options) {
   StaticFiles files = options.dir.empty() ? StaticFiles::from_embedded(web_bundle::files())
                                           : StaticFiles::from_directory(options.dir);
   if (files.empty()) files.add("index.html", std::string(kNotBuiltPage));
+  if (!files.find("/docs/index.html")) files.add("docs/index.html", std::string(kDocsNotBuiltPage));
   boost::json::object config{{"mapTilesUrl", options.map_tiles_url}};
   boost::json::object oauth;  // only the configured providers; none: no "oauth" at all
   for (const auto& p : options.oauth)
@@ -117,6 +132,7 @@ namespace {
 struct State {
   StaticFiles files;
   std::string csp;
+  std::string docs_csp;
 };
 
 // Parameters by value: a coroutine (STYLE.md, CP.53).
@@ -129,14 +145,27 @@ Task<Response> answer(std::shared_ptr<const State> state, Request req) {
   co_return http::fail(req, make_error(ErrorCode::kNotFound, "No route for " + req.path + "."));
 }
 
+// /docs (and /docs/) is the reference page, /docs/{file} what it loads; nothing else of the
+// app is reachable under /docs, and the app's pages never get the docs' policy.
+Task<Response> answer_docs(std::shared_ptr<const State> state, Request req) {
+  const bool page = req.path_params.empty();
+  if (const auto* file = state->files.find(page ? "/docs/index.html" : req.path))
+    co_return serve(req, *file, state->docs_csp);
+  co_return http::fail(req, make_error(ErrorCode::kNotFound, "No route for " + req.path + "."));
+}
+
 }  // namespace
 
 void add_routes(http::RouteTable& routes, StaticFiles files, const WebOptions& options) {
-  GD_CHECK(files.find("/") != nullptr);  // load_files always has an index.html
-  auto state = std::make_shared<const State>(
-      State{std::move(files), content_security_policy(options.map_tiles_url)});
+  GD_CHECK(files.find("/") != nullptr);                 // load_files always has an index.html
+  GD_CHECK(files.find("/docs/index.html") != nullptr);  // and a docs page
+  auto state = std::make_shared<const State>(State{std::move(files),
+                                                   content_security_policy(options.map_tiles_url),
+                                                   docs_content_security_policy()});
   const http::RouteOptions open{http::Auth::kNone, false};
   routes.set_fallback(open, [state](Request r) { return answer(state, std::move(r)); });
+  for (const char* path : {"/docs", "/docs/{file}"})
+    routes.add("GET", path, open, [state](Request r) { return answer_docs(state, std::move(r)); });
 }
 
 }  // namespace gd::web

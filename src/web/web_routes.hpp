@@ -1,7 +1,8 @@
 // Serves the web app at / (GET and HEAD that no API route matches): its files with caching
 // headers and a Content-Security-Policy, /config.json for the app, and index.html for the
 // app's own routes (history-API navigation). /api, /media and the operational paths are
-// never answered from here.
+// never answered from here. Also the API reference page at /docs (routes of its own, with
+// its own policy).
 #pragma once
 #include <string>
 #include <vector>
@@ -29,6 +30,10 @@ struct WebOptions {
 StaticFiles load_files(const WebOptions& options);
 // The policy for the app's pages: its own origin, plus images from the tile server.
 std::string content_security_policy(const std::string& map_tiles_url);
+// The policy for the API reference at /docs: the app's less the tile server, the workers and
+// the manifest. Swagger UI's own layout (no "standalone" top bar) needs no inline script or
+// style; its icons are data: images, which the app's policy allows too.
+std::string docs_content_security_policy();
 // "https://{s}.tile.example.org/{z}/{x}/{y}.png" -> "https://*.tile.example.org"; throws
 // std::invalid_argument for anything but an http(s) URL template.
 std::string tile_origin(const std::string& map_tiles_url);

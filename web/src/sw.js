@@ -21,6 +21,7 @@ self.addEventListener('fetch', (event) => {
   if (req.method !== 'GET') return;
   const url = new URL(req.url);
   if (url.origin !== self.location.origin || url.pathname.startsWith('/api/') || url.pathname.startsWith('/media/')) return;
+  if (url.pathname === '/docs' || url.pathname.startsWith('/docs/')) return;  // the API reference: not the app
   if (req.mode === 'navigate') {
     event.respondWith(fetch(req).catch(() => caches.match('/', { cacheName: CACHE })));
     return;
