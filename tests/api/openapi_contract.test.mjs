@@ -69,6 +69,17 @@ after(async () => {
 });
 
 describe('the served OpenAPI document and the router', () => {
+  it('describe answers --help, and refuses anything but routes or error-codes', async () => {
+    const help = await runBinary(['describe', '--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /routes/);
+    for (const args of [['describe'], ['describe', 'nope'], ['describe', 'routes', 'extra']]) {
+      const r = await runBinary(args);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.match(r.stderr, /usage: gooddeeds describe/, args.join(' '));
+    }
+  });
+
   it('describe routes lists the routes the running server answers', async () => {
     assert.ok(routes.length >= 60, `only ${routes.length} routes`);
     for (const key of ['POST /api/v1/auth/register', 'GET /api/v1/tasks', 'GET /api/v1/sync/pull',
