@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <boost/json.hpp>
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <stdexcept>
@@ -48,6 +49,28 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// While it lives, what is written to stdout goes to stderr: serve() may speak to the
+// operator on stdout, and stdout is for the JSON alone.
+class StdoutToStderr {
+ public:
+  StdoutToStderr() : saved_(::dup(1)) {
+    if (saved_ >= 0 && ::dup2(2, 1) >= 0) return;
+    if (saved_ >= 0) ::close(saved_);
+    throw std::runtime_error("cannot redirect stdout");
+  }
+  ~StdoutToStderr() {
+    std::cout.flush();
+    std::fflush(stdout);
+    ::dup2(saved_, 1);
+    ::close(saved_);
+  }
+  StdoutToStderr(const StdoutToStderr&) = delete;
+  StdoutToStderr& operator=(const StdoutToStderr&) = delete;
+
+ private:
+  int saved_;
+};
+
 std::string_view auth_name(http::Auth auth) {
   switch (auth) {
     case http::Auth::kNone:
@@ -79,6 +102,7 @@ boost::json::array routes(const std::filesystem::path& dir) {
   config.database.url = "sqlite:" + (dir / "describe.db").string();
   config.media_store = media::parse_media_store("dir:" + (dir / "media").string(), "us-east-1");
   boost::json::array out;
+  const StdoutToStderr quiet;
   serve(config, [&out](http::Router& router) {
     for (const auto& r : router.routes()) out.push_back(describe_route(*r));
     if (const auto* fallback = router.fallback()) {
