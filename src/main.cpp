@@ -18,6 +18,8 @@ constexpr const char* kUsage =
     "  admin          operator tasks, e.g. admin create-user (gooddeeds admin --help)\n"
     "  verify-ledger  check the points ledger's invariants (gooddeeds verify-ledger --help)\n"
     "  prune-sync     drop old sync changes (gooddeeds prune-sync --help)\n"
+    "  backup         copy the database while the server runs (gooddeeds backup --help)\n"
+    "  restore        restore a backup into a database (gooddeeds restore --help)\n"
     "  version        print the version\n";
 
 }  // namespace
@@ -38,6 +40,8 @@ int main(int argc, char** argv) {
     if (command == "admin") return gd::app::admin_command(argc - 1, argv + 1);
     if (command == "verify-ledger") return gd::app::verify_ledger_command(argc - 1, argv + 1);
     if (command == "prune-sync") return gd::app::prune_sync_command(argc - 1, argv + 1);
+    if (command == "backup") return gd::app::backup_command(argc - 1, argv + 1);
+    if (command == "restore") return gd::app::restore_command(argc - 1, argv + 1);
     if (command == "version" || command == "--version") {
       std::cout << "gooddeeds " GOODDEEDS_VERSION "\n";
       return 0;

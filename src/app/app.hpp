@@ -10,5 +10,7 @@ int migrate_command(int argc, char** argv);
 int admin_command(int argc, char** argv);
 int verify_ledger_command(int argc, char** argv);
 int prune_sync_command(int argc, char** argv);
+int backup_command(int argc, char** argv);   // backup_command.cpp
+int restore_command(int argc, char** argv);  // backup_command.cpp
 
 }  // namespace gd::app
