@@ -245,6 +245,35 @@ function expectOk(r, what) {
   return r;
 }
 
+describe('the command line of backup and restore', () => {
+  it('--help, the usage text, and usage errors exit 2', async () => {
+    for (const cmd of ['backup', 'restore']) {
+      const h = await runBinary([cmd, '--help']);
+      assert.equal(h.code, 0, h.stderr);
+      assert.match(h.stdout, new RegExp(`gooddeeds ${cmd} --database URL`));
+    }
+    assert.match((await runBinary(['--help'])).stdout, /^ {2}backup .*\n {2}restore /m);
+    const noOut = await runBinary(['backup', '--database', srv.dbUrl]);
+    assert.equal(noOut.code, 2, noOut.stderr);
+    assert.match(noOut.stderr, /'--out' is required/);
+    const noDb = await runBinary(['restore', '--in', 'x'], { GOODDEEDS_DATABASE: '' });
+    assert.equal(noDb.code, 2, noDb.stderr);
+    assert.match(noDb.stderr, /'database' is required/);
+    const unknown = await runBinary(['backup', '--database', srv.dbUrl, '--out', 'x', '--fast']);
+    assert.equal(unknown.code, 2, unknown.stderr);
+    const badUrl = await runBinary(['backup', '--database', 'mysql://x', '--out', 'x']);
+    assert.equal(badUrl.code, 2, badUrl.stderr);
+    assert.match(badUrl.stderr, /must start with sqlite: or postgres:\/\//);
+    // GOODDEEDS_DATABASE stands in for --database, as for the other commands.
+    const file = path.join(work, 'from-env.backup');
+    expectOk(await runBinary(['backup', '--out', file], { GOODDEEDS_DATABASE: srv.dbUrl }), 'backup from GOODDEEDS_DATABASE');
+    const unwritable = await runBinary(['backup', '--database', srv.dbUrl, '--out', path.join(work, 'no-such-dir', 'x')]);
+    assert.equal(unwritable.code, 1, unwritable.stderr);
+    assert.match(unwritable.stderr, /^gooddeeds backup: /);
+    assert.deepEqual((await readdir(work)).filter((f) => f.includes('.tmp-')), [], 'no temporary file is left');
+  });
+});
+
 describe(`restore refuses what is not a Good Deeds backup (${BACKEND})`, () => {
   async function target() {
     const t = await freshTarget();
