@@ -585,6 +585,9 @@ int backup_command(int argc, char** argv) {
     if (!parse(argc, argv, opts)) return;
     url = database_url(url);
     if (url.empty()) throw po::required_option("database");
+    const auto dir = fs::path(out).parent_path();
+    if (!dir.empty() && !fs::is_directory(dir))
+      throw Refused("no directory " + dir.string() + " for " + out);
     ::umask(077);  // the backup holds every account: readable by its owner alone
     if (db::is_postgres_url(url)) {
       backup_postgres(url, out);

@@ -269,7 +269,7 @@ describe('the command line of backup and restore', () => {
     expectOk(await runBinary(['backup', '--out', file], { GOODDEEDS_DATABASE: srv.dbUrl }), 'backup from GOODDEEDS_DATABASE');
     const unwritable = await runBinary(['backup', '--database', srv.dbUrl, '--out', path.join(work, 'no-such-dir', 'x')]);
     assert.equal(unwritable.code, 1, unwritable.stderr);
-    assert.match(unwritable.stderr, /^gooddeeds backup: /);
+    assert.match(unwritable.stderr, /^gooddeeds backup: no directory .*no-such-dir for /);
     assert.deepEqual((await readdir(work)).filter((f) => f.includes('.tmp-')), [], 'no temporary file is left');
   });
 });
