@@ -191,8 +191,16 @@ int sqlite_schema_version(Sqlite& db) {
   return std::stoi("0" + db.value("SELECT max(version) FROM schema_migrations"));
 }
 
+// True when `a` and `b` name one file (both exist).
+bool same_file(const fs::path& a, const fs::path& b) {
+  std::error_code ec;
+  return fs::equivalent(a, b, ec) && !ec;
+}
+
 void backup_sqlite(const fs::path& src_path, const fs::path& out) {
   if (!fs::exists(src_path)) throw Refused("no database at " + src_path.string());
+  if (same_file(src_path, out))
+    throw Refused("--out names the database itself: write the backup elsewhere");
   const auto started = std::chrono::steady_clock::now();
   Sqlite src(src_path, SQLITE_OPEN_READONLY);
   // One read transaction across every step: in WAL mode it pins a snapshot, so the copy is
@@ -243,6 +251,7 @@ void restore_sqlite(const fs::path& in, const fs::path& dst_path, bool force) {
       throw Refused(in.string() + ": " + e.what());
     }
   }
+  if (same_file(in, dst_path)) throw Refused("--in names the database itself");
   const bool existed = fs::exists(dst_path);
   if (existed && fs::file_size(dst_path) > 0) {
     Sqlite dst(dst_path, SQLITE_OPEN_READONLY);

@@ -271,6 +271,17 @@ describe('the command line of backup and restore', () => {
     assert.equal(unwritable.code, 1, unwritable.stderr);
     assert.match(unwritable.stderr, /^gooddeeds backup: no directory .*no-such-dir for /);
     assert.deepEqual((await readdir(work)).filter((f) => f.includes('.tmp-')), [], 'no temporary file is left');
+    if (BACKEND === 'sqlite') {
+      // A backup over the live database, or a restore of a database into itself.
+      const self = srv.dbUrl.slice('sqlite:'.length);
+      const over = await runBinary(['backup', '--database', srv.dbUrl, '--out', self]);
+      assert.equal(over.code, 1, over.stderr);
+      assert.match(over.stderr, /--out names the database itself/);
+      const into = await runBinary(['restore', '--database', srv.dbUrl, '--in', self, '--force']);
+      assert.equal(into.code, 1, into.stderr);
+      assert.match(into.stderr, /--in names the database itself/);
+      await assertLedgerOk(srv, 'the database after both were refused');
+    }
   });
 });
 
