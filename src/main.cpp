@@ -19,6 +19,8 @@ constexpr const char* kUsage =
     "  verify-ledger  check the points ledger's invariants (gooddeeds verify-ledger --help)\n"
     "  prune-sync     drop old sync changes (gooddeeds prune-sync --help)\n"
     "  describe       print the route or error-code table as JSON (gooddeeds describe --help)\n"
+    "  backup         copy the database while the server runs (gooddeeds backup --help)\n"
+    "  restore        restore a backup into a database (gooddeeds restore --help)\n"
     "  version        print the version\n";
 
 }  // namespace
@@ -40,6 +42,8 @@ int main(int argc, char** argv) {
     if (command == "verify-ledger") return gd::app::verify_ledger_command(argc - 1, argv + 1);
     if (command == "prune-sync") return gd::app::prune_sync_command(argc - 1, argv + 1);
     if (command == "describe") return gd::app::describe_command(argc - 1, argv + 1);
+    if (command == "backup") return gd::app::backup_command(argc - 1, argv + 1);
+    if (command == "restore") return gd::app::restore_command(argc - 1, argv + 1);
     if (command == "version" || command == "--version") {
       std::cout << "gooddeeds " GOODDEEDS_VERSION "\n";
       return 0;

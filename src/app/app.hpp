@@ -16,5 +16,7 @@ int admin_command(int argc, char** argv);
 int verify_ledger_command(int argc, char** argv);
 int prune_sync_command(int argc, char** argv);
 int describe_command(int argc, char** argv);
+int backup_command(int argc, char** argv);   // backup_command.cpp
+int restore_command(int argc, char** argv);  // backup_command.cpp
 
 }  // namespace gd::app
