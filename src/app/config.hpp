@@ -28,7 +28,8 @@ namespace gd::app {
 
 struct Config {
   std::string data_dir = "./data";
-  std::string log_level = "info";
+  std::string log_level = "info";   // one of kLogLevels (app/log_sinks.hpp)
+  std::string log_format = "text";  // text | json (--log-format)
   http::ServerOptions server;
   db::OpenOptions database;
   auth::HashOptions hashing;
