@@ -79,7 +79,8 @@ void add_gauges(Metrics& metrics, db::Database& db, auth::PasswordHasher& hasher
 }  // namespace
 
 int serve(const Config& config) {
-  setup_logging(config.log_level, parse_log_format(config.log_format).value_or(LogFormat::kText));
+  setup_logging(config.log_level, parse_log_format(config.log_format).value_or(LogFormat::kText),
+                config.access_log_batch_bytes);
   std::filesystem::create_directories(config.data_dir);
   // PostgreSQL may be down when we start: serve anyway (healthz 200, readyz and every
   // database request 503) while migrations are retried in the background.

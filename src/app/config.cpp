@@ -201,6 +201,7 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
   std::string listen = "127.0.0.1:8080", database, cors, keys, google_ids, apple_ids, media_store,
               redis_url, trusted_proxies;
   int redis_timeout_ms = redis::ClientOptions{}.command_timeout_ms;
+  std::size_t redis_max_queued = redis::ClientOptions{}.max_queued;
   double ip_per_min = 60, email_ip_per_min = 1, email_per_min = 2;
   double code_misses_per_min = c.redemptions.unknown_codes.refill_per_s * 60;
   double reset_ip_per_h = c.email_flows.reset_per_ip.refill_per_s * 3600;
@@ -218,6 +219,9 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     ("log-level", po::value(&c.log_level)->default_value(c.log_level), "trace|debug|info|warn|error|off (anything else is refused)")
     ("log-format", po::value(&c.log_format)->default_value(c.log_format), "text: application lines as \"<time> <level> <message>\"; json: every line one JSON object (ts, level, type, msg, requestId). Access lines are JSON in both")
     ("access-log", po::value(&c.server.access_log)->default_value(true, "true"), "JSON access log on stdout (true|false)")
+    ("access-log-batch-bytes", po::value(&c.access_log_batch_bytes)->default_value(c.access_log_batch_bytes), "access lines are collected up to this many bytes and written at least once a second (0: each line at once)")
+    ("linger-ms", po::value(&c.server.linger_ms)->default_value(c.server.linger_ms), "after a refused body (413), unread bytes are discarded this long before the connection closes, so the client reads the answer")
+    ("linger-max-bytes", po::value(&c.server.linger_max_bytes)->default_value(c.server.linger_max_bytes), "most unread bytes discarded that way")
     ("workers", po::value(&c.server.threads)->default_value(static_cast<int>(cores)), "I/O threads")
     ("hash-workers", po::value(&c.hashing.threads)->default_value(cores), "Argon2id hashing threads (run at lower priority)")
     ("hash-queue", po::value(&c.hashing.max_pending)->default_value(c.hashing.max_pending), "hashes queued or running before sign-ins get 503")
@@ -253,6 +257,7 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     ("partner-code-misses-burst", po::value(&c.redemptions.unknown_codes.burst)->default_value(c.redemptions.unknown_codes.burst), "unknown discount codes a partner may look up before 429")
     ("partner-code-misses-per-min", po::value(&code_misses_per_min)->default_value(code_misses_per_min), "refill of that budget per minute")
     ("redis-url", po::value(&redis_url), "redis://HOST:PORT[/DB]: processes share rate limits, session revocations and live events through this Redis (unset: each process alone)")
+    ("redis-max-queued", po::value(&redis_max_queued)->default_value(redis_max_queued), "Redis commands waiting to be sent; beyond, a command fails at once and the process decides alone")
     ("redis-timeout-ms", po::value(&redis_timeout_ms)->default_value(redis_timeout_ms), "Redis connect and reply timeout; slower, the process decides alone meanwhile")
     ("trusted-proxies", po::value(&trusted_proxies), "CIDR[,CIDR...]: peers whose X-Forwarded-For is believed (rightmost untrusted address), for rate limits and logs (default: none)")
     ("cors-origins", po::value(&cors), "comma-separated allowed origins, or *")
@@ -268,6 +273,7 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     ("session-sweep-ms", po::value(&c.session_sweep_ms)->default_value(c.session_sweep_ms), "how often sessions past their expiry are ended (their push devices removed, live sockets closed)")
     ("outbox-poll-ms", po::value(&c.outbox_poll_ms)->default_value(c.outbox_poll_ms), "how often task events are picked up from the outbox and published")
     ("live-poll-ms", po::value(&c.live_poll_ms)->default_value(c.live_poll_ms), "how often live sockets' feeds look for newly committed notifications and changed tasks")
+    ("live-handshake-timeout-ms", po::value(&c.server.live.handshake_timeout_ms)->default_value(c.server.live.handshake_timeout_ms), "time a live socket's WebSocket upgrade handshake may take")
     ("live-auth-timeout-ms", po::value(&c.server.live.auth_timeout_ms)->default_value(c.server.live.auth_timeout_ms), "time a live socket has to send its auth message (then closed with 4000)")
     ("live-ping-ms", po::value(&c.server.live.ping_interval_ms)->default_value(c.server.live.ping_interval_ms), "a live socket silent this long is pinged; silent twice as long, it is closed")
     ("live-max-message-bytes", po::value(&c.server.live.max_message_bytes)->default_value(c.server.live.max_message_bytes), "largest message a live client may send (closed with 1009 beyond)")
@@ -379,6 +385,9 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     if (c.live_poll_ms < 1) throw std::invalid_argument("--live-poll-ms must be at least 1");
     if (c.server.live.auth_timeout_ms < 1 || c.server.live.ping_interval_ms < 1)
       throw std::invalid_argument("--live-auth-timeout-ms and --live-ping-ms must be at least 1");
+    if (c.server.live.handshake_timeout_ms < 1)
+      throw std::invalid_argument("--live-handshake-timeout-ms must be at least 1");
+    if (c.server.linger_ms < 0) throw std::invalid_argument("--linger-ms must be 0 or more");
     if (c.tasks.max_reward < 1) throw std::invalid_argument("--max-task-reward must be at least 1");
     if (c.database.statement_timeout_ms < 0)
       throw std::invalid_argument("--db-statement-timeout-ms must be 0 or more");
@@ -414,7 +423,10 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
       if (!address) throw std::invalid_argument("--redis-url must be redis://HOST:PORT[/DB]");
       if (redis_timeout_ms < 1)
         throw std::invalid_argument("--redis-timeout-ms must be at least 1");
-      c.redis = redis::ClientOptions{std::move(*address), redis_timeout_ms, redis_timeout_ms};
+      if (redis_max_queued < 1)
+        throw std::invalid_argument("--redis-max-queued must be at least 1");
+      c.redis = redis::ClientOptions{std::move(*address), redis_timeout_ms, redis_timeout_ms,
+                                     redis_max_queued};
     }
     auto proxies = http::parse_cidrs(trusted_proxies);
     if (!proxies) throw std::invalid_argument("--trusted-proxies must be CIDR[,CIDR...]");

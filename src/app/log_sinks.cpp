@@ -114,10 +114,11 @@ std::unique_ptr<spdlog::formatter> JsonLineFormatter::clone() const {
   return std::make_unique<JsonLineFormatter>(type_, object_payload_);
 }
 
-// Both logs write whole lines with one write(2) (app/log_sinks.hpp). The access log collects
-// up to 64 KiB and is written once a second (and at exit) rather than a write(2) per request;
+// Every log writes whole lines with one write(2) (app/log_sinks.hpp). The access log collects
+// up to --access-log-batch-bytes (64 KiB) and is written once a second (and at exit) rather
+// than a write(2) per request;
 // the application and audit logs write each line at once.
-void setup_logging(const std::string& level, LogFormat format) {
+void setup_logging(const std::string& level, LogFormat format, std::size_t access_batch_bytes) {
   constexpr const char* kTextPattern = "%Y-%m-%dT%H:%M:%S.%eZ %l %v";
   // A sink each: a logger's formatter is set on its sinks.
   auto err = std::make_shared<spdlog::logger>("gooddeeds", std::make_shared<LineBatchSink>(2, 0));
@@ -131,8 +132,8 @@ void setup_logging(const std::string& level, LogFormat format) {
   }
   spdlog::set_default_logger(err);
   spdlog::register_logger(audit);
-  auto access =
-      std::make_shared<spdlog::logger>("access", std::make_shared<LineBatchSink>(1, 64 * 1024));
+  auto access = std::make_shared<spdlog::logger>(
+      "access", std::make_shared<LineBatchSink>(1, access_batch_bytes));
   access->set_pattern("%v");
   spdlog::register_logger(access);
   spdlog::set_level(valid_log_level(level) ? spdlog::level::from_str(level) : spdlog::level::info);

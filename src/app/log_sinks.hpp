@@ -62,7 +62,9 @@ class JsonLineFormatter final : public spdlog::formatter {
 
 // The process's loggers, all writing whole lines: application lines on stderr, audit lines
 // ("audit", also on stderr) and access lines ("access", on stdout). `level` is one of
-// kLogLevels.
-void setup_logging(const std::string& level, LogFormat format = LogFormat::kText);
+// kLogLevels. Access lines are written once `access_batch_bytes` have collected, and at
+// least once a second.
+void setup_logging(const std::string& level, LogFormat format = LogFormat::kText,
+                   std::size_t access_batch_bytes = 64 * 1024);
 
 }  // namespace gd::app

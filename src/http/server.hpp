@@ -41,6 +41,10 @@ struct ServerOptions {
   // Peers whose X-Forwarded-For is believed (client_address.hpp); none by default.
   std::vector<Cidr> trusted_proxies;
   bool access_log = true;
+  // Lingering close after a refused body (413): unread bytes are read and discarded for at
+  // most this long and this many bytes before the connection is closed.
+  int linger_ms = 2'000;
+  std::size_t linger_max_bytes = 64u << 20;
   LiveOptions live;  // GET /api/v1/live
 };
 

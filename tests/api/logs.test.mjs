@@ -225,10 +225,25 @@ describe('refused settings', { concurrency: true }, () => {
     assert.match(zero.stderr, /^gooddeeds serve: GOODDEEDS_WORKERS=0: --workers must be at least 1/);
   });
 
-  it('--help shows booleans as true/false and lists the log flags', async () => {
+  it('--help shows booleans as true/false and lists the log flags and the former fixed limits', async () => {
     const r = await runBinary(['serve', '--help']);
     assert.match(r.stdout, /--access-log arg \(=true\)/);
-    for (const flag of ['--log-format', '--cors-allow-headers']) assert.ok(r.stdout.includes(flag), flag);
+    for (const flag of ['--log-format', '--cors-allow-headers', '--access-log-batch-bytes', '--linger-ms',
+      '--linger-max-bytes', '--live-handshake-timeout-ms', '--redis-max-queued']) {
+      assert.ok(r.stdout.includes(flag), flag);
+    }
+  });
+
+  it('refuses out-of-range limits, named by flag or variable', async () => {
+    const linger = await runBinary(['serve', '--linger-ms', '-1']);
+    assert.equal(linger.code, 2, linger.stderr);
+    assert.match(linger.stderr, /^gooddeeds serve: --linger-ms must be 0 or more/);
+    const hs = await runBinary(['serve'], { GOODDEEDS_LIVE_HANDSHAKE_TIMEOUT_MS: '0' });
+    assert.equal(hs.code, 2, hs.stderr);
+    assert.match(hs.stderr, /^gooddeeds serve: GOODDEEDS_LIVE_HANDSHAKE_TIMEOUT_MS=0: --live-handshake-timeout-ms must be at least 1/);
+    const q = await runBinary(['serve', '--redis-url', 'redis://127.0.0.1:1', '--redis-max-queued', '0']);
+    assert.equal(q.code, 2, q.stderr);
+    assert.match(q.stderr, /--redis-max-queued must be at least 1/);
   });
 
   it('migrate without --database says which database it uses', async () => {
