@@ -22,6 +22,16 @@ bool all_zero(std::string_view s) {
 }  // namespace
 
 void append_log_text(std::string& out, std::string_view text) {
+  // Most values (ids, paths, routes, user agents) are printable ASCII with nothing to escape.
+  bool plain = true;
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    plain = plain && u >= 0x20 && u < 0x7F && c != '"' && c != '\\';
+  }
+  if (plain) {
+    out.append(text);
+    return;
+  }
   if (valid_utf8(text)) {
     json::escape_to(out, text);
     return;

@@ -11,6 +11,7 @@
 #include <boost/url/parse.hpp>
 #include <cctype>
 #include <exception>
+#include <iterator>
 
 #include "core/clock.hpp"
 #include "core/ids.hpp"
@@ -292,16 +293,22 @@ void Pipeline::finish(const Exchange& ex, int status, std::size_t bytes) const {
 // One JSON object, the same in both --log-formats (docs/operations.md#logs).
 std::string access_line(const Exchange& ex, int status, double seconds, std::size_t bytes) {
   const std::string_view path = ex.path.empty() ? std::string_view(ex.target) : ex.path;
-  std::string line = R"({"ts":")" + iso8601_ms(now_ms()) + R"(","level":"info","type":"access")";
-  std::string msg = ex.method + " " + std::string(path) + " " + std::to_string(status);
-  add_field(line, "msg", msg);
+  std::string line;
+  line.reserve(384 + path.size() + ex.user_agent.size());
+  line += R"({"ts":")";
+  line += iso8601_ms(now_ms());
+  line += R"(","level":"info","type":"access","msg":")";
+  append_log_text(line, ex.method);
+  line += ' ';
+  append_log_text(line, path);
+  fmt::format_to(std::back_inserter(line), " {}\"", status);
   add_field(line, "requestId", ex.request_id);
   add_field(line, "method", ex.method);
   add_field(line, "path", path);
   add_field(line, "route",
             ex.match.route ? std::string_view(ex.match.route->pattern) : "unmatched");
-  line += fmt::format(R"(,"status":{},"durationMs":{:.3f},"bytes":{})", status, seconds * 1000.0,
-                      bytes);
+  fmt::format_to(std::back_inserter(line), R"(,"status":{},"durationMs":{:.3f},"bytes":{})", status,
+                 seconds * 1000.0, bytes);
   add_field(line, "ip", ex.remote_ip);
   add_field(line, "userAgent", ex.user_agent);
   if (!ex.user_id.empty()) add_field(line, "userId", ex.user_id);
