@@ -197,6 +197,29 @@ describe('--log-format json', () => {
   });
 });
 
+describe('audit lines in text format', () => {
+  it('are written whatever --log-level says, one line each with the admin and the target', async () => {
+    const srv = await startServer();  // --log-level warn
+    let admin;
+    let partner;
+    try {
+      admin = await createAdmin(srv);
+      partner = await api(srv.base).post('/admin/partners', { token: admin.accessToken, body: { name: `Shop ${randomHex(3)}` } });
+      expectStatus(partner, 201, 'partner');
+    } finally {
+      await srv.stop();
+    }
+    const line = srv.stderr().split('\n').find((l) => l.includes(' audit {'));
+    assert.ok(line, `an audit line on stderr:\n${srv.stderr()}`);
+    const m = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z info audit (\{.*\})$/.exec(line);
+    assert.ok(m, line);
+    assert.deepEqual(JSON.parse(m[1]), {
+      action: 'partner.create', adminId: admin.id, targetId: partner.body.id,
+      requestId: partner.headers.get('x-request-id'),
+    });
+  });
+});
+
 describe('refused settings', { concurrency: true }, () => {
   it('an unknown --log-level or --log-format exits 2 naming the allowed ones', async () => {
     const r = await runBinary(['serve', '--log-level', 'verbose']);
