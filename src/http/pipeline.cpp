@@ -71,7 +71,7 @@ bool headers_allowed(std::string_view requested, const std::vector<std::string>&
     requested = comma == std::string_view::npos ? "" : requested.substr(comma + 1);
     if (name.empty()) continue;
     bool found = false;
-    for (const auto& a : allowed) found = found || iequals(name, a);
+    for (const auto& a : allowed) found = found || a == "*" || iequals(name, a);
     if (!found) return false;
   }
   return true;

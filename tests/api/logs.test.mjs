@@ -353,6 +353,13 @@ describe('--cors-allow-headers', { concurrency: true }, () => {
     } finally {
       await srv.stop();
     }
+    const any = await startServer({ args: ['--cors-origins', ORIGIN, '--cors-allow-headers', 'Authorization,*'] });
+    try {
+      const ok = await preflight(any, 'x-anything, authorization');
+      assert.equal(ok.headers.get('access-control-allow-headers'), 'Authorization, *');
+    } finally {
+      await any.stop();
+    }
     const bad = await runBinary(['serve', '--cors-allow-headers', 'good, bad/header']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--cors-allow-headers: 'bad\/header' is not a header name/);
