@@ -82,6 +82,14 @@ std::vector<web::SignInProvider> web_sign_in(const oauth::OAuthConfig& c) {
   return out;
 }
 
+// The value of a GOODDEEDS_* variable as an error message shows it: "***" for options that
+// may hold a secret (keys, tokens, URLs with passwords).
+std::string shown_value(const std::string& option, const std::string& value) {
+  for (std::string_view secret : {"secret", "token", "password", "key", "url", "database"})
+    if (option.find(secret) != std::string::npos) return "***";
+  return value;
+}
+
 // Stores the GOODDEEDS_* variables one at a time, so that an invalid value is reported as
 // "GOODDEEDS_X=value: ..." rather than under the flag's name. Returns option -> value of
 // every variable that names an option.
@@ -95,15 +103,15 @@ std::map<std::string, std::string> store_environment(const po::options_descripti
   std::map<std::string, std::string> values;
   for (const auto& option : env.options) {
     const std::string value = option.value.empty() ? "" : option.value.front();
-    values[option.string_key] = value;
+    values[option.string_key] = shown_value(option.string_key, value);
     po::parsed_options one(&opts);
     one.options.push_back(option);
     try {
       po::store(one, vm);
     } catch (const po::error&) {
-      throw std::invalid_argument(env_name_for(option.string_key) + "=" + value +
-                                  ": not a valid value (the variable sets --" + option.string_key +
-                                  ")");
+      throw std::invalid_argument(
+          env_name_for(option.string_key) + "=" + shown_value(option.string_key, value) +
+          ": not a valid value (the variable sets --" + option.string_key + ")");
     }
   }
   return values;

@@ -240,6 +240,11 @@ describe('refused settings', { concurrency: true }, () => {
     const access = await runBinary(['serve'], { GOODDEEDS_ACCESS_LOG: 'maybe' });
     assert.equal(access.code, 2, access.stderr);
     assert.match(access.stderr, /^gooddeeds serve: GOODDEEDS_ACCESS_LOG=maybe: /);
+    // A variable that may hold a secret is named without its value.
+    const smtp = await runBinary(['serve'], { GOODDEEDS_SMTP_URL: 'ftp://user:hunter2@mail.example' });
+    assert.equal(smtp.code, 2, smtp.stderr);
+    assert.match(smtp.stderr, /^gooddeeds serve: GOODDEEDS_SMTP_URL=\*\*\*: /);
+    assert.ok(!smtp.stderr.includes('hunter2'), smtp.stderr);
     // The flag wins over the variable, and its own error names the flag.
     const flag = await runBinary(['serve', '--workers', '0'], { GOODDEEDS_WORKERS: '2' });
     assert.equal(flag.code, 2, flag.stderr);
