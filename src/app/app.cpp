@@ -12,6 +12,7 @@
 #include <iostream>
 #include <mutex>
 
+#include "app/first_run.hpp"
 #include "app/log_sinks.hpp"
 #include "app/ops_routes.hpp"
 #include "auth/auth_routes.hpp"
@@ -78,7 +79,8 @@ void add_gauges(Metrics& metrics, db::Database& db, auth::PasswordHasher& hasher
 }  // namespace
 
 int serve(const Config& config, const std::function<void(http::Router&)>& inspect) {
-  setup_logging(config.log_level);
+  setup_logging(config.log_level, parse_log_format(config.log_format).value_or(LogFormat::kText),
+                config.access_log_batch_bytes);
   std::filesystem::create_directories(config.data_dir);
   // PostgreSQL may be down when we start: serve anyway (healthz 200, readyz and every
   // database request 503) while migrations are retried in the background.
@@ -88,6 +90,11 @@ int serve(const Config& config, const std::function<void(http::Router&)>& inspec
     const int applied = db::migrate(config.database.url);
     spdlog::info("database ready ({} migrations applied)", applied);
   }
+  const auto key_file = std::filesystem::path(config.data_dir) / "token-keys";
+  const std::string keys_where = !config.token_keys.empty() ? std::string("from --token-keys")
+                                 : std::filesystem::exists(key_file)
+                                     ? key_file.string()
+                                     : key_file.string() + " (created now)";
   auto keys =
       config.token_keys.empty() ? load_or_create_token_keys(config.data_dir) : config.token_keys;
   std::vector<std::string> secrets;
@@ -257,6 +264,19 @@ int serve(const Config& config, const std::function<void(http::Router&)>& inspec
       });
   session_sweep.start(server.executor());
   server.on_shutdown([&session_sweep] { session_sweep.stop(); });
+  // Once the database answers (PostgreSQL may still be migrating): where things are, and the
+  // command that creates the first admin while there is none.
+  Periodic first_run("start-up report", std::chrono::seconds(2), [&]() -> Task<bool> {
+    const bool admin = co_await user_store.any_admin();
+    for (const auto& line : startup_lines(config.database.url, keys_where,
+                                          base_url(config.server.host, server.bound_port())))
+      spdlog::info("{}", line);
+    if (!admin) spdlog::warn("{}", no_admin_hint(config.database.url));
+    first_run.stop();
+    co_return false;
+  });
+  first_run.start(server.executor());
+  server.on_shutdown([&first_run] { first_run.stop(); });
   server.run();
   redis_client.reset();  // joins its worker: no callback runs into what is destroyed next
   if (auto access = spdlog::get("access")) access->flush();

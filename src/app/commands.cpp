@@ -71,6 +71,17 @@ std::optional<std::string> env_database() {
   return v && *v ? std::optional<std::string>(v) : std::nullopt;
 }
 
+// --database, else GOODDEEDS_DATABASE, else the default SQLite file, which is then named on
+// stderr: an operator who forgot --database sees which database the command used.
+std::string database_or_default(const std::string& url, std::string_view command) {
+  if (!url.empty()) return url;
+  if (auto env = env_database()) return *env;
+  const std::string fallback = "sqlite:./data/gooddeeds.db";
+  std::cerr << "gooddeeds " << command << ": no --database or GOODDEEDS_DATABASE; using "
+            << fallback << "\n";
+  return fallback;
+}
+
 // Runs one coroutine of an operator command to completion.
 template <class T>
 T run_to_end(boost::asio::io_context& ioc, Task<T> task) {
@@ -88,7 +99,7 @@ int migrate_command(int argc, char** argv) {
   opts.add_options()("help,h", "show this help");
   add_database_option(opts, url);
   if (!parse_options(argc, argv, opts)) return 0;  // --help
-  if (url.empty()) url = env_database().value_or("sqlite:./data/gooddeeds.db");
+  url = database_or_default(url, "migrate");
   setup_logging("info");
   const int n = db::migrate(url);
   std::cout << "applied " << n << " migration(s)\n";
@@ -125,7 +136,7 @@ int create_user(int argc, char** argv) {
       "name", po::value(&name)->default_value(name), "display name")(
       "role", po::value(&roles)->multitoken(), "extra role(s), e.g. admin");
   if (!parse_options(argc, argv, opts)) return 0;  // --help
-  if (url.empty()) url = env_database().value_or("sqlite:./data/gooddeeds.db");
+  url = database_or_default(url, "admin create-user");
   if (auto problem = auth::password_problem(password)) {
     std::cerr << "password " << *problem << "\n";
     return 2;
@@ -224,7 +235,7 @@ int prune_sync_command(int argc, char** argv) {
     std::cerr << "gooddeeds prune-sync: --keep-days must be 0 or more\n";
     return 2;
   }
-  if (url.empty()) url = env_database().value_or("sqlite:./data/gooddeeds.db");
+  url = database_or_default(url, "prune-sync");
   setup_logging("warn");
   db::migrate(url);
   boost::asio::io_context ioc;

@@ -9,9 +9,11 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <stdexcept>
 #include <thread>
 
+#include "app/log_sinks.hpp"
 #include "auth/jwt.hpp"
 
 namespace gd::app {
@@ -39,6 +41,22 @@ std::vector<std::string> split(const std::string& s, char sep) {
   return out;
 }
 
+std::string join(const std::vector<std::string>& items, std::string_view sep) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : std::string(sep)) + item;
+  return out;
+}
+
+// RFC 9110 5.1: a field name is a token.
+bool is_header_name(std::string_view name) {
+  constexpr std::string_view kTchar = "!#$%&'*+-.^_`|~";
+  if (name.empty()) return false;
+  for (char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && kTchar.find(c) == std::string_view::npos)
+      return false;
+  return true;
+}
+
 std::string decode_secret(const std::string& text) {
   std::string out(text.size(), '\0');
   std::size_t len = 0;
@@ -62,6 +80,52 @@ std::vector<web::SignInProvider> web_sign_in(const oauth::OAuthConfig& c) {
       out.push_back({std::string(oauth::provider_name(p)), pc.client_ids.front(), pc.auth_url});
   }
   return out;
+}
+
+// The value of a GOODDEEDS_* variable as an error message shows it: "***" for options that
+// may hold a secret (keys, tokens, URLs with passwords).
+std::string shown_value(const std::string& option, const std::string& value) {
+  for (std::string_view secret : {"secret", "token", "password", "key", "url", "database"})
+    if (option.find(secret) != std::string::npos) return "***";
+  return value;
+}
+
+// Stores the GOODDEEDS_* variables one at a time, so that an invalid value is reported as
+// "GOODDEEDS_X=value: ..." rather than under the flag's name. Returns option -> value of
+// every variable that names an option.
+std::map<std::string, std::string> store_environment(const po::options_description& opts,
+                                                     po::variables_map& vm) {
+  const auto env = po::parse_environment(opts, [&opts](const std::string& name) -> std::string {
+    for (const auto& o : opts.options())
+      if (env_name_for(o->long_name()) == name) return o->long_name();
+    return {};
+  });
+  std::map<std::string, std::string> values;
+  for (const auto& option : env.options) {
+    const std::string value = option.value.empty() ? "" : option.value.front();
+    values[option.string_key] = shown_value(option.string_key, value);
+    po::parsed_options one(&opts);
+    one.options.push_back(option);
+    try {
+      po::store(one, vm);
+    } catch (const po::error&) {
+      throw std::invalid_argument(
+          env_name_for(option.string_key) + "=" + shown_value(option.string_key, value) +
+          ": not a valid value (the variable sets --" + option.string_key + ")");
+    }
+  }
+  return values;
+}
+
+// A validation message that starts with "--flag" about an option set only by its
+// GOODDEEDS_* variable is reported under the variable: "GOODDEEDS_FLAG=value: --flag ...".
+std::string name_the_variable(const std::string& message,
+                              const std::map<std::string, std::string>& from_env) {
+  if (message.rfind("--", 0) != 0) return message;
+  const auto end = message.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-", 2);
+  const auto it = from_env.find(message.substr(2, end == std::string::npos ? end : end - 2));
+  if (it == from_env.end()) return message;
+  return env_name_for(it->first) + "=" + it->second + ": " + message;
 }
 
 std::string env_or_empty(const char* name) {
@@ -141,9 +205,11 @@ std::vector<auth::SigningKey> load_or_create_token_keys(const std::string& data_
 std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
   Config c;
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  std::string cors_headers = join(c.server.cors_allow_headers, ", ");
   std::string listen = "127.0.0.1:8080", database, cors, keys, google_ids, apple_ids, media_store,
               redis_url, trusted_proxies;
   int redis_timeout_ms = redis::ClientOptions{}.command_timeout_ms;
+  std::size_t redis_max_queued = redis::ClientOptions{}.max_queued;
   double ip_per_min = 60, email_ip_per_min = 1, email_per_min = 2;
   double code_misses_per_min = c.redemptions.unknown_codes.refill_per_s * 60;
   double reset_ip_per_h = c.email_flows.reset_per_ip.refill_per_s * 3600;
@@ -158,8 +224,12 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     ("listen", po::value(&listen)->default_value(listen), "HOST:PORT to listen on")
     ("database", po::value(&database), "sqlite:PATH or postgres://... (default sqlite:<data-dir>/gooddeeds.db)")
     ("data-dir", po::value(&c.data_dir)->default_value(c.data_dir), "directory for the SQLite file, signing keys and media")
-    ("log-level", po::value(&c.log_level)->default_value(c.log_level), "trace|debug|info|warn|error|off")
-    ("access-log", po::value(&c.server.access_log)->default_value(true), "JSON access log on stdout (true|false)")
+    ("log-level", po::value(&c.log_level)->default_value(c.log_level), "trace|debug|info|warn|error|off (anything else is refused)")
+    ("log-format", po::value(&c.log_format)->default_value(c.log_format), "text: application lines as \"<time> <level> <message>\"; json: every line one JSON object (ts, level, type, msg, requestId). Access lines are JSON in both")
+    ("access-log", po::value(&c.server.access_log)->default_value(true, "true"), "JSON access log on stdout (true|false)")
+    ("access-log-batch-bytes", po::value(&c.access_log_batch_bytes)->default_value(c.access_log_batch_bytes), "access lines are collected up to this many bytes and written at least once a second (0: each line at once)")
+    ("linger-ms", po::value(&c.server.linger_ms)->default_value(c.server.linger_ms), "after a refused body (413), unread bytes are discarded this long before the connection closes, so the client reads the answer")
+    ("linger-max-bytes", po::value(&c.server.linger_max_bytes)->default_value(c.server.linger_max_bytes), "most unread bytes discarded that way")
     ("workers", po::value(&c.server.threads)->default_value(static_cast<int>(cores)), "I/O threads")
     ("hash-workers", po::value(&c.hashing.threads)->default_value(cores), "Argon2id hashing threads (run at lower priority)")
     ("hash-queue", po::value(&c.hashing.max_pending)->default_value(c.hashing.max_pending), "hashes queued or running before sign-ins get 503")
@@ -195,9 +265,11 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     ("partner-code-misses-burst", po::value(&c.redemptions.unknown_codes.burst)->default_value(c.redemptions.unknown_codes.burst), "unknown discount codes a partner may look up before 429")
     ("partner-code-misses-per-min", po::value(&code_misses_per_min)->default_value(code_misses_per_min), "refill of that budget per minute")
     ("redis-url", po::value(&redis_url), "redis://HOST:PORT[/DB]: processes share rate limits, session revocations and live events through this Redis (unset: each process alone)")
+    ("redis-max-queued", po::value(&redis_max_queued)->default_value(redis_max_queued), "Redis commands waiting to be sent; beyond, a command fails at once and the process decides alone")
     ("redis-timeout-ms", po::value(&redis_timeout_ms)->default_value(redis_timeout_ms), "Redis connect and reply timeout; slower, the process decides alone meanwhile")
     ("trusted-proxies", po::value(&trusted_proxies), "CIDR[,CIDR...]: peers whose X-Forwarded-For is believed (rightmost untrusted address), for rate limits and logs (default: none)")
     ("cors-origins", po::value(&cors), "comma-separated allowed origins, or *")
+    ("cors-allow-headers", po::value(&cors_headers)->default_value(cors_headers), "comma-separated request headers a cross-origin request may send (a preflight asking for another is answered without CORS headers)")
     ("web-dir", po::value(&c.web.dir), "serve the web app from this build directory (read at start) instead of the one built in")
     ("map-tiles-url", po::value(&c.web.map_tiles_url)->default_value(c.web.map_tiles_url), "the web app's map tile URL template ({z}/{x}/{y}, optional {s}); its host is allowed by the CSP")
     ("token-keys", po::value(&keys), "kid:base64secret[,kid:base64secret...]; first signs, all verify (default: <data-dir>/token-keys)")
@@ -209,6 +281,7 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     ("session-sweep-ms", po::value(&c.session_sweep_ms)->default_value(c.session_sweep_ms), "how often sessions past their expiry are ended (their push devices removed, live sockets closed)")
     ("outbox-poll-ms", po::value(&c.outbox_poll_ms)->default_value(c.outbox_poll_ms), "how often task events are picked up from the outbox and published")
     ("live-poll-ms", po::value(&c.live_poll_ms)->default_value(c.live_poll_ms), "how often live sockets' feeds look for newly committed notifications and changed tasks")
+    ("live-handshake-timeout-ms", po::value(&c.server.live.handshake_timeout_ms)->default_value(c.server.live.handshake_timeout_ms), "time a live socket's WebSocket upgrade handshake may take")
     ("live-auth-timeout-ms", po::value(&c.server.live.auth_timeout_ms)->default_value(c.server.live.auth_timeout_ms), "time a live socket has to send its auth message (then closed with 4000)")
     ("live-ping-ms", po::value(&c.server.live.ping_interval_ms)->default_value(c.server.live.ping_interval_ms), "a live socket silent this long is pinged; silent twice as long, it is closed")
     ("live-max-message-bytes", po::value(&c.server.live.max_message_bytes)->default_value(c.server.live.max_message_bytes), "largest message a live client may send (closed with 1009 beyond)")
@@ -285,22 +358,31 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     ("mail-rate-per-user-per-h", po::value(&mail_user_per_h)->default_value(mail_user_per_h), "refill of that budget per hour");
   // clang-format on
   po::variables_map vm;
+  // The options set by GOODDEEDS_* variables and not on the command line, with their values:
+  // an error about one of them names the variable and its value, not the flag.
+  std::map<std::string, std::string> from_env;
   try {
-    po::store(po::parse_command_line(argc, argv, opts), vm);
-    po::store(po::parse_environment(opts,
-                                    [&opts](const std::string& env) -> std::string {
-                                      for (const auto& o : opts.options())
-                                        if (env_name_for(o->long_name()) == env)
-                                          return o->long_name();
-                                      return {};
-                                    }),
-              vm);
+    const auto cli = po::parse_command_line(argc, argv, opts);
+    po::store(cli, vm);
+    from_env = store_environment(opts, vm);
+    for (const auto& o : cli.options) from_env.erase(o.string_key);
     if (vm.count("help")) {
       std::cout << opts << "\n";
       exit_code = 0;
       return std::nullopt;
     }
     po::notify(vm);
+    if (!valid_log_level(c.log_level))
+      throw std::invalid_argument(
+          "--log-level must be one of trace, debug, info, warn, error, off "
+          "(not '" +
+          c.log_level + "')");
+    if (!parse_log_format(c.log_format))
+      throw std::invalid_argument("--log-format must be text or json (not '" + c.log_format + "')");
+    c.server.cors_allow_headers = split(cors_headers, ',');
+    for (const auto& h : c.server.cors_allow_headers)
+      if (!is_header_name(h))
+        throw std::invalid_argument("--cors-allow-headers: '" + h + "' is not a header name");
     const auto colon = listen.rfind(':');
     if (colon == std::string::npos) throw std::invalid_argument("--listen must be HOST:PORT");
     c.server.host = listen.substr(0, colon);
@@ -311,6 +393,9 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     if (c.live_poll_ms < 1) throw std::invalid_argument("--live-poll-ms must be at least 1");
     if (c.server.live.auth_timeout_ms < 1 || c.server.live.ping_interval_ms < 1)
       throw std::invalid_argument("--live-auth-timeout-ms and --live-ping-ms must be at least 1");
+    if (c.server.live.handshake_timeout_ms < 1)
+      throw std::invalid_argument("--live-handshake-timeout-ms must be at least 1");
+    if (c.server.linger_ms < 0) throw std::invalid_argument("--linger-ms must be 0 or more");
     if (c.tasks.max_reward < 1) throw std::invalid_argument("--max-task-reward must be at least 1");
     if (c.database.statement_timeout_ms < 0)
       throw std::invalid_argument("--db-statement-timeout-ms must be 0 or more");
@@ -346,7 +431,10 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
       if (!address) throw std::invalid_argument("--redis-url must be redis://HOST:PORT[/DB]");
       if (redis_timeout_ms < 1)
         throw std::invalid_argument("--redis-timeout-ms must be at least 1");
-      c.redis = redis::ClientOptions{std::move(*address), redis_timeout_ms, redis_timeout_ms};
+      if (redis_max_queued < 1)
+        throw std::invalid_argument("--redis-max-queued must be at least 1");
+      c.redis = redis::ClientOptions{std::move(*address), redis_timeout_ms, redis_timeout_ms,
+                                     redis_max_queued};
     }
     auto proxies = http::parse_cidrs(trusted_proxies);
     if (!proxies) throw std::invalid_argument("--trusted-proxies must be CIDR[,CIDR...]");
@@ -387,7 +475,8 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     c.email_flows.reset_per_email.refill_per_s = reset_email_per_h / 3600.0;
     c.email_flows.mail_per_user.refill_per_s = mail_user_per_h / 3600.0;
   } catch (const std::exception& e) {
-    std::cerr << "gooddeeds serve: " << e.what() << "\n(see gooddeeds serve --help)\n";
+    std::cerr << "gooddeeds serve: " << name_the_variable(e.what(), from_env)
+              << "\n(see gooddeeds serve --help)\n";
     exit_code = 2;
     return std::nullopt;
   }

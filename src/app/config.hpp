@@ -28,7 +28,9 @@ namespace gd::app {
 
 struct Config {
   std::string data_dir = "./data";
-  std::string log_level = "info";
+  std::string log_level = "info";                  // one of kLogLevels (app/log_sinks.hpp)
+  std::string log_format = "text";                 // text | json (--log-format)
+  std::size_t access_log_batch_bytes = 64 * 1024;  // 0: each access line written at once
   http::ServerOptions server;
   db::OpenOptions database;
   auth::HashOptions hashing;

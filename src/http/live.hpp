@@ -22,6 +22,7 @@ constexpr int kSlowConsumer = 4008;  // too many frames for it while its replay 
 }  // namespace live_close
 
 struct LiveOptions {
+  int handshake_timeout_ms = 10'000;           // for the WebSocket upgrade handshake
   int auth_timeout_ms = 10'000;                // for the first (auth) message
   int ping_interval_ms = 20'000;               // a ping when the client was silent this long...
   std::size_t max_message_bytes = 4096;        // a larger client frame closes with 1008

@@ -114,7 +114,7 @@ class Connection final : public LiveSocket, public std::enable_shared_from_this<
     bhttp::request<bhttp::empty_body> req{bhttp::verb::get, head.target, head.version};
     for (const auto& [k, v] : head.headers) req.insert(k, v);
     websocket::stream_base::timeout timeouts{};
-    timeouts.handshake_timeout = std::chrono::seconds(10);
+    timeouts.handshake_timeout = milliseconds(options_.handshake_timeout_ms);
     timeouts.idle_timeout = milliseconds(2 * std::max(options_.ping_interval_ms, 1));
     timeouts.keep_alive_pings = true;
     ws_.set_option(timeouts);

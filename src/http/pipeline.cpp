@@ -4,16 +4,20 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fmt/format.h>
+
 #include <boost/asio/error.hpp>
 #include <boost/system/system_error.hpp>
 #include <boost/url/parse.hpp>
 #include <cctype>
 #include <exception>
+#include <iterator>
 
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "core/infra_error.hpp"
 #include "core/json.hpp"
+#include "http/log.hpp"
 
 namespace gd::http {
 namespace {
@@ -44,6 +48,43 @@ bool is_json_content_type(std::string_view ct) {
   return ct.size() == 16 || ct[16] == ';' || ct[16] == ' ';
 }
 
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+// Every header of a preflight's Access-Control-Request-Headers (a comma list) is allowed.
+bool headers_allowed(std::string_view requested, const std::vector<std::string>& allowed) {
+  while (!requested.empty()) {
+    const auto comma = requested.find(',');
+    const auto name = trim(requested.substr(0, comma));
+    requested = comma == std::string_view::npos ? "" : requested.substr(comma + 1);
+    if (name.empty()) continue;
+    bool found = false;
+    for (const auto& a : allowed) found = found || a == "*" || iequals(name, a);
+    if (!found) return false;
+  }
+  return true;
+}
+
+void add_field(std::string& line, std::string_view name, std::string_view value) {
+  line += ",\"";
+  line += name;
+  line += "\":\"";
+  append_log_text(line, value);
+  line += '"';
+}
+
 }  // namespace
 
 Pipeline::Pipeline(const ServerOptions& options, Metrics& metrics, Router& router)
@@ -67,6 +108,8 @@ void Pipeline::prepare(Exchange& ex) const {
   const auto incoming = find_header(ex, "x-request-id");
   ex.request_id = valid_request_id(incoming) ? std::string(incoming) : fast_id();
   ex.origin = std::string(find_header(ex, "origin"));
+  ex.user_agent = std::string(find_header(ex, "user-agent").substr(0, kMaxLoggedUserAgent));
+  if (auto trace = trace_id_of(find_header(ex, "traceparent"))) ex.trace_id = std::move(*trace);
   ex.body_limit = options_.max_body_bytes;
   ex.metrics = unmatched_;
   auto parsed = boost::urls::parse_origin_form(ex.target);
@@ -152,6 +195,10 @@ Task<Response> Pipeline::dispatch(Exchange& ex) const {
   req.remote_ip = ex.remote_ip;
   req.request_id = ex.request_id;
   if (auto refused = co_await authenticate(route, req)) co_return std::move(*refused);
+  if (req.principal) {
+    ex.user_id = req.principal->user_id;
+    ex.partner_id = req.principal->partner_id;
+  }
   if (route.options.json_body && !is_json_content_type(req.header("content-type").value_or("")))
     co_return Response::problem(
         make_error(ErrorCode::kUnsupportedMediaType, "The body must be application/json."),
@@ -203,13 +250,18 @@ const std::string* Pipeline::allowed_origin(const Exchange& ex) const {
   return nullptr;
 }
 
+// A preflight from an allowed origin that asks only for allowed headers gets the CORS
+// headers; any other is answered without them, and the browser refuses the request.
 Response Pipeline::preflight(const Exchange& ex) const {
   Response res = Response::no_content();
-  if (allowed_origin(ex) && !find_header(ex, "access-control-request-method").empty()) {
+  if (allowed_origin(ex) && !find_header(ex, "access-control-request-method").empty() &&
+      headers_allowed(find_header(ex, "access-control-request-headers"),
+                      options_.cors_allow_headers)) {
     res.headers.emplace_back("Access-Control-Allow-Methods",
                              "GET, POST, PATCH, PUT, DELETE, OPTIONS");
-    res.headers.emplace_back("Access-Control-Allow-Headers",
-                             "Authorization, Content-Type, Idempotency-Key, X-Request-Id");
+    std::string allowed;
+    for (const auto& h : options_.cors_allow_headers) allowed += (allowed.empty() ? "" : ", ") + h;
+    res.headers.emplace_back("Access-Control-Allow-Headers", std::move(allowed));
     res.headers.emplace_back("Access-Control-Max-Age", "600");
   }
   return res;
@@ -235,10 +287,35 @@ void Pipeline::finish(const Exchange& ex, int status, std::size_t bytes) const {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - ex.started).count();
   if (ex.metrics) ex.metrics->observe(status, seconds);
   if (!access_log_) return;
-  access_log_->info(
-      R"({{"ts":"{}","type":"access","requestId":"{}","method":"{}","path":"{}","status":{},"durationMs":{:.3f},"bytes":{},"ip":"{}"}})",
-      iso8601_ms(now_ms()), ex.request_id, json::escape(ex.method), json::escape(ex.path), status,
-      seconds * 1000.0, bytes, ex.remote_ip);
+  access_log_->info("{}", access_line(ex, status, seconds, bytes));
+}
+
+// One JSON object, the same in both --log-formats (docs/operations.md#logs).
+std::string access_line(const Exchange& ex, int status, double seconds, std::size_t bytes) {
+  const std::string_view path = ex.path.empty() ? std::string_view(ex.target) : ex.path;
+  std::string line;
+  line.reserve(384 + path.size() + ex.user_agent.size());
+  line += R"({"ts":")";
+  line += iso8601_ms(now_ms());
+  line += R"(","level":"info","type":"access","msg":")";
+  append_log_text(line, ex.method);
+  line += ' ';
+  append_log_text(line, path);
+  fmt::format_to(std::back_inserter(line), " {}\"", status);
+  add_field(line, "requestId", ex.request_id);
+  add_field(line, "method", ex.method);
+  add_field(line, "path", path);
+  add_field(line, "route",
+            ex.match.route ? std::string_view(ex.match.route->pattern) : "unmatched");
+  fmt::format_to(std::back_inserter(line), R"(,"status":{},"durationMs":{:.3f},"bytes":{})", status,
+                 seconds * 1000.0, bytes);
+  add_field(line, "ip", ex.remote_ip);
+  add_field(line, "userAgent", ex.user_agent);
+  if (!ex.user_id.empty()) add_field(line, "userId", ex.user_id);
+  if (!ex.partner_id.empty()) add_field(line, "partnerId", ex.partner_id);
+  if (!ex.trace_id.empty()) add_field(line, "traceId", ex.trace_id);
+  line += '}';
+  return line;
 }
 
 }  // namespace gd::http

@@ -34,13 +34,23 @@ struct Exchange {
 
   // Filled by Pipeline::prepare.
   std::string request_id;
-  std::string origin;  // kept here: the headers move into the Request
+  std::string origin;      // kept here: the headers move into the Request
+  std::string user_agent;  // for the access log, cut to kMaxLoggedUserAgent bytes
+  std::string trace_id;    // of a valid W3C traceparent header, else empty
+  std::string user_id;     // the authenticated caller, once known (access log)
+  std::string partner_id;  // the partner behind an API key, once known (access log)
   std::string path;
   std::vector<std::pair<std::string, std::string>> query;
   Match match;
   std::size_t body_limit = 0;
   RouteMetrics* metrics = nullptr;
 };
+
+// A longer User-Agent is logged cut to this many bytes.
+inline constexpr std::size_t kMaxLoggedUserAgent = 256;
+
+// The access log line of a finished exchange: one JSON object (docs/operations.md#logs).
+std::string access_line(const Exchange& ex, int status, double seconds, std::size_t bytes);
 
 class Pipeline {
  public:

@@ -407,11 +407,10 @@ Task<void> Server::Impl::serve_upgraded(beast::tcp_stream& stream, SessionHandle
 // kernel reset the connection, and the client could lose the answer with its unsent body.
 // Read and discard for a bounded time and amount first, as nginx's lingering close does.
 Task<void> Server::Impl::linger(beast::tcp_stream& stream) {
-  constexpr std::size_t kMaxDiscardBytes = 64u << 20;
   std::array<char, 16384> sink{};
   std::size_t discarded = 0;
-  stream.expires_after(std::chrono::seconds(2));
-  while (discarded < kMaxDiscardBytes) {
+  stream.expires_after(milliseconds(options.linger_ms));
+  while (discarded < options.linger_max_bytes) {
     beast::error_code ec;
     discarded += co_await stream.async_read_some(asio::buffer(sink),
                                                  asio::redirect_error(asio::use_awaitable, ec));

@@ -32,9 +32,19 @@ struct ServerOptions {
   std::size_t max_connections = 0;
   std::size_t max_connections_per_ip = 256;  // a further one is closed at once; 0: no limit
   std::vector<std::string> cors_origins;     // exact origins, or "*"
+  // Request headers a cross-origin request may send (--cors-allow-headers): ours, and the
+  // tracing headers of W3C Trace Context, W3C Baggage and Sentry, which browsers' tracing
+  // SDKs add to every request.
+  std::vector<std::string> cors_allow_headers = {"Authorization", "Content-Type", "Idempotency-Key",
+                                                 "X-Request-Id",  "traceparent",  "tracestate",
+                                                 "baggage",       "sentry-trace"};
   // Peers whose X-Forwarded-For is believed (client_address.hpp); none by default.
   std::vector<Cidr> trusted_proxies;
   bool access_log = true;
+  // Lingering close after a refused body (413): unread bytes are read and discarded for at
+  // most this long and this many bytes before the connection is closed.
+  int linger_ms = 2'000;
+  std::size_t linger_max_bytes = 64u << 20;
   LiveOptions live;  // GET /api/v1/live
 };
 

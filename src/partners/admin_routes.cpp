@@ -4,6 +4,7 @@
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "core/json.hpp"
+#include "http/log.hpp"
 #include "http/page.hpp"
 #include "partners/partner_routes.hpp"
 
@@ -114,6 +115,7 @@ Task<Response> create_partner(PartnerService* svc, Request req) {
   auto f = read_partner(req.body, true);
   if (!f) co_return fail(req, f.error());
   auto p = co_await svc->create_partner(std::move(f.value()));
+  http::audit(req, "partner.create", p.id);
   co_return ok_json(201, partner_json(p));
 }
 
@@ -130,6 +132,7 @@ Task<Response> patch_partner(PartnerService* svc, Request req) {
   if (!f) co_return fail(req, f.error());
   auto p = co_await svc->update_partner(PartnerId(req.param(0)), std::move(f.value()));
   if (!p) co_return fail(req, p.error());
+  http::audit(req, "partner.update", p->id);
   co_return ok_json(200, partner_json(*p));
 }
 
@@ -139,6 +142,7 @@ Task<Response> create_offer(PartnerService* svc, Request req) {
   if (!f) co_return fail(req, f.error());
   auto o = co_await svc->create_offer(PartnerId(req.param(0)), std::move(f.value()));
   if (!o) co_return fail(req, o.error());
+  http::audit(req, "offer.create", o->id);
   co_return ok_json(201, offer_json(*o));
 }
 
@@ -148,6 +152,7 @@ Task<Response> patch_offer(PartnerService* svc, Request req) {
   if (!f) co_return fail(req, f.error());
   auto o = co_await svc->update_offer(OfferId(req.param(0)), std::move(f.value()));
   if (!o) co_return fail(req, o.error());
+  http::audit(req, "offer.update", o->id);
   co_return ok_json(200, offer_json(*o));
 }
 
@@ -155,6 +160,7 @@ Task<Response> issue_key(PartnerService* svc, Request req) {
   if (!ids_ok(req)) co_return fail(req, invalid_id());
   auto k = co_await svc->issue_key(PartnerId(req.param(0)), req.principal->user());
   if (!k) co_return fail(req, k.error());
+  http::audit(req, "api_key.issue", k->info.id);
   auto body = api_key_json(k->info);
   body["key"] = k->key;
   co_return ok_json(201, body);  // no-store: the route needs a token
@@ -165,6 +171,7 @@ Task<Response> revoke_key(PartnerService* svc, Request req) {
   auto st = co_await svc->revoke_key(PartnerId(req.param(0)), ApiKeyId(req.param(1)),
                                      req.principal->user());
   if (!st) co_return fail(req, st.error());
+  http::audit(req, "api_key.revoke", req.param(1));
   co_return Response::no_content();
 }
 
@@ -177,6 +184,7 @@ Task<Response> refund(RedemptionService* svc, Request req) {
   auto r =
       co_await svc->refund(req.principal->user(), RedemptionId(req.param(0)), std::move(*reason));
   if (!r) co_return fail(req, r.error());
+  http::audit(req, "redemption.refund", r->id);
   co_return ok_json(200, redemption_json(*r, now_ms()));
 }
 

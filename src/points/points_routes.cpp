@@ -6,6 +6,7 @@
 #include "core/every_page.hpp"
 #include "core/ids.hpp"
 #include "core/json.hpp"
+#include "http/log.hpp"
 #include "http/page.hpp"
 
 namespace gd::points {
@@ -60,6 +61,7 @@ Task<Response> adjust(Ledger* ledger, Request req) {
   auto e = co_await ledger->adjust(req.principal->user(), UserId(req.param(0)), adjustment->amount,
                                    std::move(adjustment->reason));
   if (!e) co_return Response::problem(e.error(), req.request_id);
+  http::audit(req, "points.adjust", e->user_id);
   auto out = entry_json(*e);
   out["actorId"] = *e->actor_id;
   co_return Response::json(201, boost::json::serialize(out));

@@ -29,7 +29,6 @@ using std::chrono::milliseconds;
 
 constexpr milliseconds kFirstBackoff{100};
 constexpr milliseconds kMaxBackoff{5'000};
-constexpr std::size_t kMaxQueued = 10'000;  // commands waiting for the worker; beyond, fail
 
 Reply convert(const redisReply* r) {
   Reply out;
@@ -447,7 +446,7 @@ void Client::start(std::vector<std::string> args, std::function<void(Reply)> don
   }
   {
     std::lock_guard lock(impl_->mu);
-    if (impl_->queued.size() >= kMaxQueued) {
+    if (impl_->queued.size() >= impl_->options.max_queued) {
       run_done(done, failed("too many commands queued"));
       return;
     }

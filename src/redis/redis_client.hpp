@@ -42,7 +42,8 @@ struct Reply {
 struct ClientOptions {
   Address address;
   int connect_timeout_ms = 1'000;
-  int command_timeout_ms = 1'000;  // a reply slower than this drops the connection
+  int command_timeout_ms = 1'000;   // a reply slower than this drops the connection
+  std::size_t max_queued = 10'000;  // commands waiting for the worker; beyond, they fail at once
 };
 
 class Client {

@@ -12,6 +12,7 @@
 
 #include "core/ids.hpp"
 #include "core/json.hpp"
+#include "http/log.hpp"
 #include "http/page.hpp"
 #include "tasks/geo.hpp"
 
@@ -255,6 +256,7 @@ Task<Response> deactivate(TaskService* svc, Request req) {
   if (!is_uuid(req.param(0))) co_return fail(req, invalid_id());
   auto t = co_await svc->deactivate(req.principal->user(), TaskId(req.param(0)));
   if (!t) co_return fail(req, t.error());
+  http::audit(req, "task.deactivate", req.param(0));
   co_return task_response(200, *t, req.principal->user_id);
 }
 

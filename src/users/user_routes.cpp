@@ -1,14 +1,13 @@
 // Profile routes. Thin: validation here, SQL in UserStore, other modules via AccountPart.
 #include "users/user_routes.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <boost/json/serialize.hpp>
 #include <memory>
 
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "core/json.hpp"
+#include "http/log.hpp"
 
 namespace gd::users {
 namespace {
@@ -151,8 +150,7 @@ Task<Response> admin_patch(AdminDeps* d, Request req) {
   auto user = co_await d->store->set_active(req.param(0), *active);
   if (!user) co_return fail(req, make_error(ErrorCode::kUserNotFound, "No such user."));
   if (!*active) co_await d->end_sessions(user->id);
-  spdlog::info("admin {} {} user {}", req.principal->user_id, *active ? "activated" : "deactivated",
-               user->id);
+  http::audit(req, *active ? "user.activate" : "user.deactivate", user->id);
   co_return Response::json(200, boost::json::serialize(admin_view_json(*user)));
 }
 

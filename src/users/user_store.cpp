@@ -157,6 +157,13 @@ Task<std::optional<User>> UserStore::set_active(std::string id, bool active) {
       db::params(std::move(id), std::int64_t{active}, now_ms())));
 }
 
+Task<bool> UserStore::any_admin() {
+  const auto rows = co_await db_.read(
+      "SELECT id FROM users WHERE deleted_at IS NULL AND is_active = 1 "
+      "AND ',' || roles || ',' LIKE '%,admin,%' LIMIT 1");
+  co_return !rows.empty();
+}
+
 Task<bool> UserStore::erase(std::string id) {
   const auto now = now_ms();
   auto rows = co_await db_.write(

@@ -49,6 +49,8 @@ class UserStore {
   Task<void> set_roles(std::string id, Roles roles);
   // An admin's (de)activation; nullopt for an unknown or erased user.
   Task<std::optional<User>> set_active(std::string id, bool active);
+  // Whether an active account with the admin role exists (serve's first-run hint).
+  Task<bool> any_admin();
   // GDPR erasure: personal data removed, the row kept (anonymised) for ledger references.
   Task<bool> erase(std::string id);
   // find_by_email() in the caller's transaction.

@@ -132,8 +132,8 @@ export async function startServer({ env = {}, args = [], sameDatabaseAs = null, 
     '--listen', `127.0.0.1:${port}`,
     '--database', dbUrl,
     '--data-dir', dataDir,
-    '--log-level', 'warn',
   ];
+  if (!hasFlag(args, '--log-level')) fullArgs.push('--log-level', 'warn');
   // A flag would override the matching GOODDEEDS_* variable, so a caller's env wins too.
   if (!hasFlag(args, '--auth-rate-per-ip-burst') && !('GOODDEEDS_AUTH_RATE_PER_IP_BURST' in env)) {
     fullArgs.push('--auth-rate-per-ip-burst', '100000');
