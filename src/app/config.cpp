@@ -209,6 +209,7 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     ("session-sweep-ms", po::value(&c.session_sweep_ms)->default_value(c.session_sweep_ms), "how often sessions past their expiry are ended (their push devices removed, live sockets closed)")
     ("outbox-poll-ms", po::value(&c.outbox_poll_ms)->default_value(c.outbox_poll_ms), "how often task events are picked up from the outbox and published")
     ("live-poll-ms", po::value(&c.live_poll_ms)->default_value(c.live_poll_ms), "how often live sockets' feeds look for newly committed notifications and changed tasks")
+    ("active-users-cache-ms", po::value(&c.active_users_cache_ms)->default_value(c.active_users_cache_ms), "how long /metrics reuses one count of daily and monthly active users (0: counts on every scrape)")
     ("live-auth-timeout-ms", po::value(&c.server.live.auth_timeout_ms)->default_value(c.server.live.auth_timeout_ms), "time a live socket has to send its auth message (then closed with 4000)")
     ("live-ping-ms", po::value(&c.server.live.ping_interval_ms)->default_value(c.server.live.ping_interval_ms), "a live socket silent this long is pinged; silent twice as long, it is closed")
     ("live-max-message-bytes", po::value(&c.server.live.max_message_bytes)->default_value(c.server.live.max_message_bytes), "largest message a live client may send (closed with 1009 beyond)")
@@ -309,6 +310,8 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     c.server.port = static_cast<unsigned short>(port);
     if (c.server.threads < 1) throw std::invalid_argument("--workers must be at least 1");
     if (c.live_poll_ms < 1) throw std::invalid_argument("--live-poll-ms must be at least 1");
+    if (c.active_users_cache_ms < 0)
+      throw std::invalid_argument("--active-users-cache-ms must be 0 or more");
     if (c.server.live.auth_timeout_ms < 1 || c.server.live.ping_interval_ms < 1)
       throw std::invalid_argument("--live-auth-timeout-ms and --live-ping-ms must be at least 1");
     if (c.tasks.max_reward < 1) throw std::invalid_argument("--max-task-reward must be at least 1");
