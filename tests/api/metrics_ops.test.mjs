@@ -4,7 +4,8 @@
 // and the alert rules of deploy/, whose every metric name must be one the server exports.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, mkdtemp, writeFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import path from 'node:path';
@@ -17,6 +18,8 @@ import {
 const execFileP = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DAY_MS = 86_400_000;
+// Debian's prometheus package (scripts/deps); tests/prometheus/check_rules.sh uses it too.
+const PROMTOOL = process.env.PROMTOOL || '/usr/bin/promtool';
 
 let srv; // counts active users on every scrape
 let other; // a second node on the same database
@@ -285,6 +288,21 @@ describe('deploy/: the dashboard and the alert rules use what the server exports
       'gooddeeds_session_cache_hits_total']) {
       assert.ok(used.has(n), `the dashboard or the alerts show ${n}`);
     }
+  });
+
+  it('every dashboard query is valid PromQL (promtool check rules)', async (t) => {
+    const dashboard = JSON.parse(await readFile(path.join(ROOT, 'deploy/grafana/gooddeeds.json'), 'utf8'));
+    const rules = dashboard.panels.flatMap((p) => p.targets ?? []).map((q, i) => ({
+      record: `dashboard:query_${i}`,
+      expr: q.expr.replaceAll('$__rate_interval', '5m'),
+    }));
+    // JSON is YAML: a rule file of one recording rule per query.
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'gd-dashboard-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'dashboard.rules.yml');
+    await writeFile(file, JSON.stringify({ groups: [{ name: 'dashboard', rules }] }));
+    const { stdout } = await execFileP(PROMTOOL, ['check', 'rules', file]);
+    assert.match(stdout, new RegExp(`SUCCESS: ${rules.length} rules found`));
   });
 
   it('the name extraction finds names and only names', () => {
