@@ -57,6 +57,7 @@
 #include "tasks/task_routes.hpp"
 #include "tasks/task_service.hpp"
 #include "tasks/task_store.hpp"
+#include "users/activity.hpp"
 #include "users/user_routes.hpp"
 #include "users/user_store.hpp"
 #include "web/web_routes.hpp"
@@ -173,9 +174,13 @@ int serve(const Config& config, const std::function<void(http::Router&)>& inspec
                   });
   }
 
-  server.set_authenticator(&auth_service);
+  // Every bearer-token request passes through the active-user count on its way to auth.
+  users::Activity activity(*database, auth_service, config.active_users_cache_ms);
+  activity.attach_metrics(metrics);
+  add_ops_metrics(metrics, *database);
+  server.set_authenticator(&activity);
   server.set_api_key_authenticator(&partner_service);
-  add_ops_routes(server.router(), *database, metrics);
+  add_ops_routes(server.router(), *database, metrics, activity);
   auth::add_routes(server.router(), auth_service);
   oauth::add_routes(server.router(), oauth_service);
   auth::add_email_routes(server.router(), email_flows);

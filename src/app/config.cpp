@@ -296,6 +296,7 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     ("redeem-min-account-age-days", po::value(&c.redemptions.hold.min_account_age_days)->default_value(c.redemptions.hold.min_account_age_days), "accounts younger than this cannot redeem yet (0: no hold)")
     ("redeem-min-reward-creators", po::value(&c.redemptions.hold.min_reward_creators)->default_value(c.redemptions.hold.min_reward_creators), "a helper whose task rewards come from fewer creators than this cannot redeem yet (0 or 1: no hold)")
     ("session-cache-ms", po::value(&c.auth.session_cache_ms)->default_value(c.auth.session_cache_ms), "how long a live session is trusted without a database check")
+    ("active-users-cache-ms", po::value(&c.active_users_cache_ms)->default_value(c.active_users_cache_ms), "how long /metrics reuses one count of daily and monthly active users (0: counts on every scrape)")
     ("auth-rate-per-ip-burst", po::value(&c.auth.per_ip.burst)->default_value(c.auth.per_ip.burst), "failed logins + registrations per IP before 429")
     ("auth-rate-per-ip-per-min", po::value(&ip_per_min)->default_value(ip_per_min), "refill of that budget per minute")
     ("auth-rate-per-email-ip-burst", po::value(&c.auth.per_email_ip.burst)->default_value(c.auth.per_email_ip.burst), "failed logins + registrations per email from one IP before 429")
@@ -391,6 +392,8 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     c.server.port = static_cast<unsigned short>(port);
     if (c.server.threads < 1) throw std::invalid_argument("--workers must be at least 1");
     if (c.live_poll_ms < 1) throw std::invalid_argument("--live-poll-ms must be at least 1");
+    if (c.active_users_cache_ms < 0)
+      throw std::invalid_argument("--active-users-cache-ms must be 0 or more");
     if (c.server.live.auth_timeout_ms < 1 || c.server.live.ping_interval_ms < 1)
       throw std::invalid_argument("--live-auth-timeout-ms and --live-ping-ms must be at least 1");
     if (c.server.live.handshake_timeout_ms < 1)

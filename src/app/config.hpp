@@ -56,6 +56,9 @@ struct Config {
   std::vector<auth::SigningKey> token_keys;  // empty: generated and kept in the data dir
   std::string token_issuer = "gooddeeds";
   std::string token_audience = "gooddeeds-api";
+
+  // /metrics counts daily and monthly active users at most this often (0: on every scrape).
+  int active_users_cache_ms = 30'000;
 };
 
 // Parses `serve` arguments (argv after the subcommand). Returns nullopt after printing help

@@ -1,7 +1,17 @@
 // Prometheus text exposition; counters are relaxed atomics so the hot path never locks.
 #include "core/metrics.hpp"
 
+#include <dirent.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <fmt/format.h>
+
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <optional>
+#include <sstream>
 
 namespace gd {
 namespace {
@@ -20,7 +30,74 @@ void observe_into(const double* le_s, std::atomic<std::uint64_t>* buckets, std::
   sum_us.fetch_add(static_cast<std::uint64_t>(seconds * 1e6), std::memory_order_relaxed);
 }
 
+std::string read_file(const char* path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// The fields of /proc/self/stat after the command name (which may hold spaces and
+// parentheses, hence the last ')'), so fields()[0] is field 3, "state".
+std::vector<std::string> stat_fields() {
+  const std::string stat = read_file("/proc/self/stat");
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos) return {};
+  std::istringstream rest(stat.substr(close + 1));
+  return {std::istream_iterator<std::string>(rest), std::istream_iterator<std::string>()};
+}
+
+// The boot time in seconds since the epoch ("btime" in /proc/stat).
+std::optional<double> boot_time_s() {
+  std::istringstream in(read_file("/proc/stat"));
+  std::string key;
+  double value = 0;
+  while (in >> key) {
+    if (key == "btime" && in >> value) return value;
+    in.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
+  }
+  return std::nullopt;
+}
+
+std::optional<double> open_fds() {
+  DIR* dir = opendir("/proc/self/fd");
+  if (!dir) return std::nullopt;
+  double n = 0;
+  while (const dirent* e = readdir(dir))
+    if (e->d_name[0] != '.') ++n;
+  closedir(dir);
+  return n - 1;  // the descriptor of the listing itself
+}
+
+void sample_line(std::string& out, const char* name, const char* type, const char* help,
+                 double value) {
+  out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", name, help, name, type, name, value);
+}
+
 }  // namespace
+
+void render_process_metrics(std::string& out) {
+  const auto f = stat_fields();
+  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  const auto field = [&f](std::size_t n) { return std::stod(f[n - 3]); };  // n: stat field
+  if (f.size() >= 22 && ticks > 0) {  // up to field 24, rss: f[21]
+    sample_line(out, "process_cpu_seconds_total", "counter",
+                "Total user and system CPU time spent in seconds.",
+                (field(14) + field(15)) / ticks);
+    sample_line(out, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.",
+                field(23));
+    sample_line(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.",
+                field(24) * static_cast<double>(sysconf(_SC_PAGESIZE)));
+    if (const auto boot = boot_time_s())
+      sample_line(out, "process_start_time_seconds", "gauge",
+                  "Start time of the process since unix epoch in seconds.",
+                  *boot + field(22) / ticks);
+  }
+  if (const auto fds = open_fds())
+    sample_line(out, "process_open_fds", "gauge", "Number of open file descriptors.", *fds);
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
+    sample_line(out, "process_max_fds", "gauge", "Maximum number of open file descriptors.",
+                static_cast<double>(limit.rlim_cur));
+}
 
 void RouteMetrics::observe(int status, double seconds) {
   if (status >= 100 && status < 600)
@@ -112,6 +189,11 @@ std::atomic<std::uint64_t>& Metrics::counter(const std::string& name, const std:
   return counters_.back()->value;
 }
 
+void Metrics::info(const std::string& name, const std::string& help, const std::string& labels) {
+  std::lock_guard lock(mu_);
+  infos_.push_back(Info{name, help, labels});
+}
+
 void Metrics::gauge(const std::string& name, const std::string& help,
                     std::function<double()> read) {
   std::lock_guard lock(mu_);
@@ -151,6 +233,10 @@ std::string Metrics::render() const {
     out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n{} {}\n", g.name, g.help, g.name, g.name,
                        g.read());
   }
+  for (const auto& i : infos_)
+    out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n{}{{{}}} 1\n", i.name, i.help, i.name,
+                       i.name, i.labels);
+  render_process_metrics(out);
   return out;
 }
 

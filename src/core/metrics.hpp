@@ -1,5 +1,7 @@
 // In-process metrics rendered in the Prometheus text format: per-route request counters and
-// latency histograms, named business counters, and gauges read at scrape time.
+// latency histograms, named business counters, gauges read at scrape time, constant info
+// series (gooddeeds_build_info) and the process_* metrics of the Prometheus client libraries,
+// read from /proc at scrape time.
 #pragma once
 #include <array>
 #include <atomic>
@@ -48,6 +50,11 @@ class Histogram {
   std::atomic<std::uint64_t> sum_us_{0};
 };
 
+// process_cpu_seconds_total, process_resident_memory_bytes, process_virtual_memory_bytes,
+// process_open_fds, process_max_fds and process_start_time_seconds of this process, as the
+// Prometheus client libraries name them; a value /proc does not give is left out.
+void render_process_metrics(std::string& out);
+
 class Metrics {
  public:
   // Stable for the life of the registry; call at start-up, not per request.
@@ -61,6 +68,8 @@ class Metrics {
   // One series of a histogram with upper bounds `le_s` (seconds, ascending).
   Histogram& histogram(const std::string& name, const std::string& help, const std::string& labels,
                        std::vector<double> le_s);
+  // A constant series of value 1 whose labels carry the information, e.g. build_info.
+  void info(const std::string& name, const std::string& help, const std::string& labels);
   std::string render() const;
 
  private:
@@ -76,6 +85,10 @@ class Metrics {
   std::vector<std::unique_ptr<RouteMetrics>> routes_;
   std::vector<std::unique_ptr<Counter>> counters_;
   std::vector<Gauge> gauges_;
+  struct Info {
+    std::string name, help, labels;
+  };
+  std::vector<Info> infos_;
   std::vector<std::unique_ptr<Histogram>> histograms_;
 };
 

@@ -1,6 +1,7 @@
 // Ledger SQL, shared by both back ends.
 #include "points/ledger.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -68,13 +69,24 @@ Task<std::int64_t> Ledger::balance(UserId user) {
 namespace {
 constexpr std::string_view kEntryTypes[] = {"task_reward", "redemption", "admin_adjustment",
                                             "refund"};
+
+// The dashboard's kind of each entry type: points earned, spent, adjusted by an admin, refunded.
+constexpr std::string_view kind_of(std::string_view type) {
+  if (type == "task_reward") return "earn";
+  if (type == "redemption") return "spend";
+  if (type == "admin_adjustment") return "adjust";
+  return "refund";
+}
+
 }  // namespace
 
 void Ledger::attach_metrics(Metrics& m) {
   for (auto type : kEntryTypes)
-    written_.push_back({type, &m.counter("gooddeeds_point_transactions_total",
-                                         "Ledger rows written, by entry type.",
-                                         "type=\"" + std::string(type) + "\"")});
+    written_.push_back(
+        {type, &m.counter("gooddeeds_point_transactions_total",
+                          "Ledger rows written, by entry type and kind (earn, spend, adjust, "
+                          "refund).",
+                          fmt::format("type=\"{}\",kind=\"{}\"", type, kind_of(type)))});
 }
 
 void Ledger::count(std::string_view type) {

@@ -13,6 +13,7 @@
 
 #include "core/async.hpp"
 #include "core/infra_error.hpp"
+#include "core/metrics.hpp"
 #include "core/result.hpp"
 
 namespace gd::db {
@@ -141,6 +142,11 @@ class Database {
   virtual Task<void> scan(std::string sql, Params params, RowFn each);
   virtual Task<bool> ping() = 0;
   virtual PoolStats pool_stats() const { return {}; }
+  // Where to record how long a statement waits for its connection before it runs (the
+  // gooddeeds_db_pool_wait_seconds histogram): PostgreSQL, the pool's acquire; SQLite, the
+  // queue of the single writer thread (reads open a connection of their own, never wait).
+  // Set once at start-up.
+  virtual void observe_waits(Histogram* waits) = 0;
 
   // Commits when the body's Result is ok, rolls back otherwise. The body is stored in this
   // coroutine's frame for the whole transaction, so a capturing lambda is safe here.

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <deque>
@@ -374,6 +375,7 @@ struct Pool::Impl {
   std::vector<std::unique_ptr<Conn::Slot>> idle;  // LIFO: the warmest connection first
   std::deque<std::shared_ptr<Waiter>> waiters;    // FIFO
   std::size_t size = 0;                           // open or being opened
+  std::atomic<Histogram*> waits{nullptr};
   // Runs PQcancel for abandoned statements. One thread is enough: a cancel is one local
   // round trip, and at most max_size of them can be pending.
   asio::thread_pool canceller{1};
@@ -504,6 +506,16 @@ Pool::Pool(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Pool::~Pool() = default;
 
 Task<Conn> Pool::acquire() {
+  // However the acquire ends (a connection, a timeout, a cancelled request), its wait counts.
+  struct Observe {
+    Histogram* waits;
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+    ~Observe() {
+      if (waits)
+        waits->observe(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    }
+  } observe{impl_->waits.load(std::memory_order_relaxed)};
   auto self = shared_from_this();
   std::shared_ptr<Impl::Waiter> waiter;
   Impl::Grant g = impl_->take(co_await asio::this_coro::executor, waiter);
@@ -519,6 +531,10 @@ Task<Conn> Pool::acquire() {
 Task<db::Rows> Pool::exec(std::string sql, db::Params params) {
   Conn conn = co_await acquire();
   co_return co_await conn.exec(std::move(sql), std::move(params));
+}
+
+void Pool::observe_waits(Histogram* waits) {
+  impl_->waits.store(waits, std::memory_order_relaxed);
 }
 
 db::PoolStats Pool::stats() const {

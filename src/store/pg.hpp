@@ -69,6 +69,9 @@ class Pool : public std::enable_shared_from_this<Pool> {
   // Convenience: acquire, run one statement, release.
   Task<db::Rows> exec(std::string sql, db::Params params = {});
   db::PoolStats stats() const;
+  // Records every acquire's wait, from the call until a connection is ready (or the wait
+  // fails), in `waits`.
+  void observe_waits(Histogram* waits);
 
   struct Impl;
 

@@ -130,6 +130,7 @@ class PgDatabase final : public Database {
   }
 
   PoolStats pool_stats() const override { return pool_->stats(); }
+  void observe_waits(Histogram* waits) override { pool_->observe_waits(waits); }
 
  private:
   void check_ready() const {

@@ -5,9 +5,11 @@
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <cassert>
+#include <chrono>
 #include <mutex>
 #include <vector>
 
@@ -213,16 +215,21 @@ class SqliteDatabase final : public Database {
   Task<Rows> write(std::string sql, Params params) override {
     // A named callable, not a temporary: GCC 12 destroys some temporaries inside co_await
     // expressions twice.
-    auto run = [this, sql = std::move(sql), params = std::move(params)] {
+    auto run = [this, sql = std::move(sql), params = std::move(params),
+                queued = std::chrono::steady_clock::now()] {
+      observe_wait(queued);
       return writer_.run(sql, params);
     };
     co_return co_await offload(writer_thread_.get_executor(), std::move(run));
   }
 
   Task<void> transact(std::function<Task<bool>(Tx&)> body) override {
-    co_await boost::asio::co_spawn(writer_thread_.get_executor(), run_tx(std::move(body)),
+    co_await boost::asio::co_spawn(writer_thread_.get_executor(),
+                                   run_tx(std::move(body), std::chrono::steady_clock::now()),
                                    boost::asio::use_awaitable);
   }
+
+  void observe_waits(Histogram* waits) override { waits_.store(waits, std::memory_order_relaxed); }
 
   Task<bool> ping() override {
     co_await read("SELECT 1", Params());
@@ -237,7 +244,16 @@ class SqliteDatabase final : public Database {
     ~Return() { self->checkin(std::move(conn)); }
   };
 
-  Task<void> run_tx(std::function<Task<bool>(Tx&)> body) {
+  // On the writer thread: how long the write queued behind others.
+  void observe_wait(std::chrono::steady_clock::time_point queued) const {
+    if (auto* waits = waits_.load(std::memory_order_relaxed))
+      waits->observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - queued).count());
+  }
+
+  Task<void> run_tx(std::function<Task<bool>(Tx&)> body,
+                    std::chrono::steady_clock::time_point queued) {
+    observe_wait(queued);
     assert(!in_tx_ && "SQLite transactions must not interleave on the writer thread");
     in_tx_ = true;
     // Rolls back whatever is still open when the body or COMMIT throws; never throws itself
@@ -286,6 +302,7 @@ class SqliteDatabase final : public Database {
   boost::asio::thread_pool writer_thread_;
   SqliteConn writer_;  // used only on writer_thread_
   bool in_tx_ = false;
+  std::atomic<Histogram*> waits_{nullptr};
   std::mutex mu_;
   std::vector<std::unique_ptr<SqliteConn>> idle_;
 };

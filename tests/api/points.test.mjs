@@ -278,7 +278,7 @@ describe('redemptions', { concurrency: true }, () => {
     };
     const s = await shop(10);
     const before = await value('gooddeeds_redemptions_total');
-    const series = 'gooddeeds_point_transactions_total{type="redemption"}';
+    const series = 'gooddeeds_point_transactions_total{type="redemption",kind="spend"}';
     const rows = await value(series);
     const r = (await redeem(s.user, s.offer)).body;
     expectStatus(await partnerApi(s.key.key, 'consume', r.discountCode), 200);

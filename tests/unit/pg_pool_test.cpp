@@ -322,6 +322,41 @@ TEST_F(PgPoolTest, AcquireTimesOutWhenThePoolIsExhausted) {
   });
 }
 
+// The wait of every acquire lands in the histogram: one at once, one behind a holder for
+// ~100 ms, one that times out after 150 ms.
+TEST_F(PgPoolTest, AcquireWaitsAreObserved) {
+  auto pool = make_pool(1, 150);
+  // Connected before the count starts: the acquires below take the idle connection.
+  run([&]() -> Task<void> { co_await pool->exec("SELECT 1"); });
+  Histogram waits("w_seconds", "", "", {0.05, 0.5});
+  pool->observe_waits(&waits);
+  run([&]() -> Task<void> {
+    auto ex = co_await asio::this_coro::executor;
+    auto held = std::make_shared<Conn>(co_await pool->acquire());  // at once
+    try {
+      Conn c = co_await pool->acquire();  // times out
+      ADD_FAILURE() << "expected a timeout";
+    } catch (const Error&) {
+    }
+    asio::co_spawn(
+        ex,
+        [held]() mutable -> Task<void> {
+          co_await sleep_for(100ms);
+          held.reset();
+        },
+        asio::detached);
+    held.reset();
+    Conn c = co_await pool->acquire();  // behind the holder
+  });
+  std::string text;
+  waits.render(text);
+  EXPECT_NE(text.find("w_seconds_bucket{le=\"0.05\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("w_seconds_bucket{le=\"0.5\"} 3\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("w_seconds_count 3\n"), std::string::npos) << text;
+  const auto sum = std::stod(text.substr(text.find("w_seconds_sum ") + 14));
+  EXPECT_GE(sum, 0.24) << text;  // 150 ms + 100 ms, give or take a timer's slack
+}
+
 TEST_F(PgPoolTest, KilledBackendFailsTheQueryAndThePoolRecovers) {
   auto pool = make_pool(2);
   run([&]() -> Task<void> {

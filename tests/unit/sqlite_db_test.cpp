@@ -5,6 +5,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
+#include <chrono>
 #include <filesystem>
 #include <future>
 #include <optional>
@@ -195,6 +196,32 @@ TEST_F(SqliteDb, WriteThenReadRoundTripsEveryValueType) {
   EXPECT_TRUE(rows.is_null(1, 2));
   EXPECT_EQ(rows.opt(1, 3), std::nullopt);
   EXPECT_EQ(rows.text(1, 1), "");
+}
+
+// SQLite's "connection wait" is the writer queue: a write behind a 100 ms transaction waits
+// for it; a read never queues.
+TEST_F(SqliteDb, WriterQueueWaitsAreObserved) {
+  gd::Histogram waits("w_seconds", "", "", {0.05, 0.5});
+  db_->observe_waits(&waits);
+  auto slow = boost::asio::co_spawn(ioc_, db_->transact([](Tx& tx) -> Task<bool> {
+    co_await tx.exec("INSERT INTO kv (k) VALUES ('slow')");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    co_return true;
+  }),
+                                    boost::asio::use_future);
+  auto queued = boost::asio::co_spawn(ioc_, db_->write("INSERT INTO kv (k) VALUES ('queued')"),
+                                      boost::asio::use_future);
+  ioc_.restart();
+  ioc_.run();
+  slow.get();
+  queued.get();
+  exec_read("SELECT count(*) FROM kv");
+  std::string text;
+  waits.render(text);
+  EXPECT_NE(text.find("w_seconds_count 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("w_seconds_bucket{le=\"0.05\"} 1\n"), std::string::npos) << text;
+  const auto sum = std::stod(text.substr(text.find("w_seconds_sum ") + 14));
+  EXPECT_GE(sum, 0.09) << text;
 }
 
 TEST_F(SqliteDb, PlaceholderCanBeReused) {
