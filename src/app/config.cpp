@@ -162,6 +162,7 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     ("access-log", po::value(&c.server.access_log)->default_value(true), "JSON access log on stdout (true|false)")
     ("workers", po::value(&c.server.threads)->default_value(static_cast<int>(cores)), "I/O threads")
     ("hash-workers", po::value(&c.hashing.threads)->default_value(cores), "Argon2id hashing threads (run at lower priority)")
+    ("hash-nice", po::value(&c.hashing.nice)->default_value(c.hashing.nice), "nice level of the hashing threads (0..19)")
     ("hash-queue", po::value(&c.hashing.max_pending)->default_value(c.hashing.max_pending), "hashes queued or running before sign-ins get 503")
     ("argon2-ops", po::value(&c.hashing.ops_limit)->default_value(c.hashing.ops_limit), "Argon2id iterations")
     ("argon2-mem-bytes", po::value(&c.hashing.mem_limit_bytes)->default_value(c.hashing.mem_limit_bytes), "Argon2id memory per hash")
@@ -308,6 +309,8 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     if (port < 0 || port > 65535) throw std::invalid_argument("--listen port out of range");
     c.server.port = static_cast<unsigned short>(port);
     if (c.server.threads < 1) throw std::invalid_argument("--workers must be at least 1");
+    if (c.hashing.nice < 0 || c.hashing.nice > 19)
+      throw std::invalid_argument("--hash-nice must be between 0 and 19");
     if (c.live_poll_ms < 1) throw std::invalid_argument("--live-poll-ms must be at least 1");
     if (c.server.live.auth_timeout_ms < 1 || c.server.live.ping_interval_ms < 1)
       throw std::invalid_argument("--live-auth-timeout-ms and --live-ping-ms must be at least 1");
