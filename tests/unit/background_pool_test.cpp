@@ -1,4 +1,5 @@
-// BackgroundPool: its threads run at the nice level asked for (--hash-nice), each of them.
+// BackgroundPool: its threads run at the nice levels asked for (--hash-nice), and a job goes
+// to a normal-priority thread first, to a low-priority one only when those are all busy.
 #include "core/background_pool.hpp"
 
 #include <gtest/gtest.h>
@@ -8,7 +9,10 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
+#include <latch>
+#include <memory>
 #include <optional>
+#include <set>
 #include <vector>
 
 namespace {
@@ -56,6 +60,30 @@ TEST(BackgroundPool, NiceLevelZeroLeavesThreadsAtTheCallersLevel) {
   if (mine != 0) GTEST_SKIP() << "the test runs niced";
   gd::BackgroundPool pool(2, 16, 0);
   for (const auto& s : run_jobs(pool, 4)) EXPECT_EQ(s.nice, 0);
+}
+
+TEST(BackgroundPool, JobsGoToNormalThreadsFirstAndToLowOnesOnlyWhenThoseAreBusy) {
+  if (getpriority(PRIO_PROCESS, 0) != 0) GTEST_SKIP() << "the test runs niced";
+  gd::BackgroundPool pool(1, 1, 9, 16);
+  // One at a time: always the normal thread.
+  for (const auto& s : run_jobs(pool, 5)) EXPECT_EQ(s.nice, 0);
+  // Two at once (each waits for the other to start): one on each group.
+  auto both = std::make_shared<std::latch>(2);
+  auto job = [both] {
+    both->arrive_and_wait();
+    return getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+  };
+  auto one = [](gd::BackgroundPool& p, decltype(job) j) -> gd::Task<int> {
+    auto r = co_await p.run(std::move(j));
+    co_return r.value_or(-100);
+  };
+  boost::asio::io_context ioc;
+  auto a = boost::asio::co_spawn(ioc, one(pool, job), boost::asio::use_future);
+  auto b = boost::asio::co_spawn(ioc, one(pool, job), boost::asio::use_future);
+  ioc.run();
+  std::multiset<int> levels{a.get(), b.get()};
+  EXPECT_EQ(levels, (std::multiset<int>{0, 9}));
+  EXPECT_EQ(pool.pending(), 0u);
 }
 
 }  // namespace
