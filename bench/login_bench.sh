@@ -39,7 +39,7 @@ new_database
 export BENCH_EMAIL="bench-$RANDOM@example.test" BENCH_PASSWORD="bench password 12345"
 limits=(--auth-rate-per-ip-burst 1000000 --auth-rate-per-email-burst 1000000)
 
-echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); backend: $backend; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); backend: $backend; load average $(cut -d' ' -f1-3 /proc/loadavg); CPU pressure $(sed -n 's/^some avg10=\([0-9.]*\) avg60=\([0-9.]*\).*/\1 % (10 s), \2 % (60 s)/p' /proc/pressure/cpu 2>/dev/null)"
 echo "== per-hash cost, one thread (build/release/login_hash):"
 "$login_hash" --rounds 3 --per-round 5 | sed -n '/^median/,$p'
 echo

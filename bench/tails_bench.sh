@@ -3,16 +3,16 @@
 # search (wrk, 32 connections), then bench/openloop at 25 %, 50 % and 75 % of each maximum
 # (Poisson arrivals, latency from the scheduled send, so a stall counts for every request
 # it delays), printing p50/p99/p99.9/max per rate. Optionally, server configurations are
-# then compared at 50 % of the /users/me maximum, taking turns round after round
-# (A/B/A/B...) on the same database, with the median p99 of each at the end.
+# then compared at BENCH_COMPARE_PCT (50) % of the /users/me maximum, taking turns round
+# after round (A/B/A/B...) on the same database, with the median p99 of each at the end.
 #
 #   bench/tails_bench.sh [sqlite|postgres]   (default sqlite; postgres starts scripts/pg)
 #
 # Environment: BENCH_SECONDS (default 10 per open-loop run), BENCH_TASKS (default 100000,
 #   loaded for the search), BENCH_CONNECTIONS (default 64 for the open loop),
 #   BENCH_SERVER_FLAGS (extra serve flags for every run, e.g. "--workers 2"),
-#   BENCH_CONFIGS ("label:flags;label:flags", default none) and BENCH_ROUNDS (default 3)
-#   for the comparison, GOODDEEDS_BIN, OPENLOOP, GEO_LOAD (defaults under build/release/).
+#   BENCH_CONFIGS ("label:flags;label:flags", default none), BENCH_ROUNDS (default 3) and
+#   BENCH_COMPARE_PCT (default 50) for the comparison, GOODDEEDS_BIN, OPENLOOP, GEO_LOAD (defaults under build/release/).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -50,7 +50,7 @@ register() {
 
 field() { grep '^RESULT' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 
-echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); backend: $backend; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); backend: $backend; load average $(cut -d' ' -f1-3 /proc/loadavg); CPU pressure $(sed -n 's/^some avg10=\([0-9.]*\) avg60=\([0-9.]*\).*/\1 % (10 s), \2 % (60 s)/p' /proc/pressure/cpu 2>/dev/null)"
 new_database
 start
 creator=$(register creator | python3 -c 'import json,sys; print(json.load(sys.stdin)["user"]["id"])')
@@ -110,9 +110,10 @@ done
 stop_server
 
 [[ -n $configs ]] || exit 0
-rate=$((max[me] / 2))
+compare_pct=${BENCH_COMPARE_PCT:-50}
+rate=$((max[me] * compare_pct / 100))
 echo
-echo "== GET /users/me at $rate req/s (50 %), configurations in turn, $rounds rounds"
+echo "== GET /users/me at $rate req/s ($compare_pct %), configurations in turn, $rounds rounds"
 IFS=';' read -r -a config_list <<<"$configs"
 results="$work/configs.txt"
 for round in $(seq "$rounds"); do
