@@ -50,6 +50,14 @@ register() {
 
 field() { grep '^RESULT' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 
+# The server's own histogram for GET /users/me (from reading the request to having written
+# the answer; not the wait for an I/O thread to pick the connection up): "count le1ms le2.5ms".
+server_hist() {
+  curl -sf "$base/metrics" | awk -F'[ ]' '/^http_request_duration_seconds_bucket\{method="GET",route="\/api\/v1\/users\/me",le="(0.001|0.0025|\+Inf)"\}/ {
+    if ($1 ~ /le="0.001"/) a = $2; else if ($1 ~ /le="0.0025"/) b = $2; else n = $2 }
+    END { printf "%d %d %d\n", n, a, b }'
+}
+
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); backend: $backend; load average $(cut -d' ' -f1-3 /proc/loadavg); CPU pressure $(sed -n 's/^some avg10=\([0-9.]*\) avg60=\([0-9.]*\).*/\1 % (10 s), \2 % (60 s)/p' /proc/pressure/cpu 2>/dev/null)"
 new_database
 start
@@ -122,12 +130,15 @@ for round in $(seq "$rounds"); do
     read -r -a flags <<<"${entry#*:}"
     start "${flags[@]}"
     run_open me "$((rate / 4))" warm "$work/warm.txt"  # connections, caches
+    read -r n0 a0 b0 <<<"$(server_hist)"
     run_open me "$rate" "$label" "$work/open.txt"
+    read -r n1 a1 b1 <<<"$(server_hist)"
     stop_server
-    printf 'round %s %-14s p50 %s ms  p99 %s ms  p99.9 %s ms  max %s ms  (load %s)\n' "$round" "$label" \
-      "$(field "$work/open.txt" p50_ms)" "$(field "$work/open.txt" p99_ms)" \
-      "$(field "$work/open.txt" p999_ms)" "$(field "$work/open.txt" max_ms)" "$(cut -d' ' -f1 /proc/loadavg)"
-    echo "$label $(field "$work/open.txt" p50_ms) $(field "$work/open.txt" p99_ms) $(field "$work/open.txt" p999_ms)" >>"$results"
+    inside=$(python3 -c "n=$n1-$n0; print('%.2f %.3f' % (100.0*(n-($a1-$a0))/max(n,1), 100.0*(n-($b1-$b0))/max(n,1)))")
+    printf 'round %s %-14s p50 %s ms  p99 %s ms  p99.9 %s ms  max %s ms  inside the server: %s %% > 1 ms, %s %% > 2.5 ms  (load %s)\n' \
+      "$round" "$label" "$(field "$work/open.txt" p50_ms)" "$(field "$work/open.txt" p99_ms)" \
+      "$(field "$work/open.txt" p999_ms)" "$(field "$work/open.txt" max_ms)" ${inside} "$(cut -d' ' -f1 /proc/loadavg)"
+    echo "$label $(field "$work/open.txt" p50_ms) $(field "$work/open.txt" p99_ms) $(field "$work/open.txt" p999_ms) ${inside}" >>"$results"
   done
 done
 python3 - "$results" <<'EOF'
@@ -136,9 +147,9 @@ rows = {}
 for line in open(sys.argv[1]):
     label, *vals = line.split()
     rows.setdefault(label, []).append([float(v) for v in vals])
-print("| config | p50 | p99 | p99.9 | p99 of each round |")
-print("| --- | --- | --- | --- | --- |")
+print("| config | p50 | p99 | p99.9 | inside the server > 1 ms / > 2.5 ms | p99 of each round |")
+print("| --- | --- | --- | --- | --- | --- |")
 for label, rs in rows.items():
     med = [statistics.median(c) for c in zip(*rs)]
-    print(f"| {label} | {med[0]:.3f} ms | {med[1]:.3f} ms | {med[2]:.3f} ms | {', '.join(f'{r[1]:.2f}' for r in rs)} |")
+    print(f"| {label} | {med[0]:.3f} ms | {med[1]:.3f} ms | {med[2]:.3f} ms | {med[3]:.2f} % / {med[4]:.3f} % | {', '.join(f'{r[1]:.2f}' for r in rs)} |")
 EOF
