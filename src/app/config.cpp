@@ -162,7 +162,7 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     ("access-log", po::value(&c.server.access_log)->default_value(true), "JSON access log on stdout (true|false)")
     ("workers", po::value(&c.server.threads)->default_value(static_cast<int>(cores)), "I/O threads")
     ("hash-workers", po::value(&c.hashing.threads)->default_value(cores), "Argon2id hashing threads")
-    ("hash-normal-workers", po::value(&c.hashing.normal_threads)->default_value(std::max(1u, cores - 1)), "of the hashing threads, how many run at the I/O threads' priority (the rest at --hash-nice, used first when these are busy)")
+    ("hash-normal-workers", po::value(&c.hashing.normal_threads)->default_value(std::max(1u, cores - 1)), "of the hashing threads, how many run at the I/O threads' priority; the rest run at --hash-nice and take a hash only when these are all busy")
     ("hash-nice", po::value(&c.hashing.nice)->default_value(c.hashing.nice), "nice level of the hashing threads beyond --hash-normal-workers (0..19)")
     ("hash-queue", po::value(&c.hashing.max_pending)->default_value(c.hashing.max_pending), "hashes queued or running before sign-ins get 503")
     ("argon2-ops", po::value(&c.hashing.ops_limit)->default_value(c.hashing.ops_limit), "Argon2id iterations")
