@@ -9,18 +9,20 @@
 #include <boost/asio/post.hpp>
 #include <latch>
 #include <memory>
+#include <optional>
 
 namespace gd {
 namespace {
 
-// Sets the nice level of each of the pool's n threads; returns once all have started.
-void start_threads(boost::asio::thread_pool& pool, std::size_t n, int nice_level) {
+// Sets the nice level of each of the pool's n threads (none: they keep the level of the
+// thread that made the pool, the I/O threads' level); returns once all have started.
+void start_threads(boost::asio::thread_pool& pool, std::size_t n, std::optional<int> nice_level) {
   // Shared: a thread may still be leaving arrive_and_wait() when this function returns.
   auto all_started = std::make_shared<std::latch>(static_cast<std::ptrdiff_t>(n));
   for (std::size_t i = 0; i < n; ++i) {
     // Each task waits for all the others, so every pool thread runs exactly one.
     boost::asio::post(pool, [all_started, nice_level] {
-      setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice_level);
+      if (nice_level) setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), *nice_level);
       all_started->arrive_and_wait();
     });
   }
@@ -42,7 +44,7 @@ BackgroundPool::BackgroundPool(std::size_t normal, std::size_t low, int low_nice
       max_pending_(max_pending) {
   if (normal_threads_ > 0) {
     normal_.emplace(normal_threads_);
-    start_threads(*normal_, normal_threads_, 0);
+    start_threads(*normal_, normal_threads_, std::nullopt);
   }
   if (low_threads_ > 0) {
     low_.emplace(low_threads_);

@@ -22,8 +22,8 @@ class BackgroundPool {
   // `threads` threads, all at nice `nice_level`; every thread has started when the
   // constructor returns.
   BackgroundPool(std::size_t threads, std::size_t max_pending, int nice_level = 10);
-  // `normal` threads at nice 0 and `low` threads at nice `low_nice_level` (at least one
-  // thread in all).
+  // `normal` threads at the level of the thread that makes the pool (the I/O threads') and
+  // `low` threads at nice `low_nice_level` (at least one thread in all).
   BackgroundPool(std::size_t normal, std::size_t low, int low_nice_level, std::size_t max_pending);
   ~BackgroundPool();
   BackgroundPool(const BackgroundPool&) = delete;
