@@ -231,7 +231,9 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     ("linger-ms", po::value(&c.server.linger_ms)->default_value(c.server.linger_ms), "after a refused body (413), unread bytes are discarded this long before the connection closes, so the client reads the answer")
     ("linger-max-bytes", po::value(&c.server.linger_max_bytes)->default_value(c.server.linger_max_bytes), "most unread bytes discarded that way")
     ("workers", po::value(&c.server.threads)->default_value(static_cast<int>(cores)), "I/O threads")
-    ("hash-workers", po::value(&c.hashing.threads)->default_value(cores), "Argon2id hashing threads (run at lower priority)")
+    ("hash-workers", po::value(&c.hashing.threads)->default_value(cores), "Argon2id hashing threads")
+    ("hash-normal-workers", po::value(&c.hashing.normal_threads)->default_value(std::max(1u, cores - 1)), "of the hashing threads, how many run at the I/O threads' priority; the rest run at --hash-nice and take a hash only when these are all busy")
+    ("hash-nice", po::value(&c.hashing.nice)->default_value(c.hashing.nice), "nice level of the hashing threads beyond --hash-normal-workers (0..19)")
     ("hash-queue", po::value(&c.hashing.max_pending)->default_value(c.hashing.max_pending), "hashes queued or running before sign-ins get 503")
     ("argon2-ops", po::value(&c.hashing.ops_limit)->default_value(c.hashing.ops_limit), "Argon2id iterations")
     ("argon2-mem-bytes", po::value(&c.hashing.mem_limit_bytes)->default_value(c.hashing.mem_limit_bytes), "Argon2id memory per hash")
@@ -391,6 +393,8 @@ std::optional<Config> parse_serve_args(int argc, char** argv, int& exit_code) {
     if (port < 0 || port > 65535) throw std::invalid_argument("--listen port out of range");
     c.server.port = static_cast<unsigned short>(port);
     if (c.server.threads < 1) throw std::invalid_argument("--workers must be at least 1");
+    if (c.hashing.nice < 0 || c.hashing.nice > 19)
+      throw std::invalid_argument("--hash-nice must be between 0 and 19");
     if (c.live_poll_ms < 1) throw std::invalid_argument("--live-poll-ms must be at least 1");
     if (c.active_users_cache_ms < 0)
       throw std::invalid_argument("--active-users-cache-ms must be 0 or more");

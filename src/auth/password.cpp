@@ -65,7 +65,10 @@ std::string hash_password_blocking(std::string_view pw, const HashOptions& optio
 }
 
 PasswordHasher::PasswordHasher(HashOptions options)
-    : options_(options), pool_(options.threads, options.max_pending) {
+    : options_(options),
+      pool_(std::min(options.normal_threads, options.threads),
+            options.threads - std::min(options.normal_threads, options.threads), options.nice,
+            options.max_pending) {
   if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
   dummy_hash_ = hash_password_blocking("dummy password for timing equality", options_);
   (void)common_passwords();  // build the set at start-up, not on the first request

@@ -15,7 +15,9 @@
 namespace gd::auth {
 
 struct HashOptions {
-  std::size_t threads = 1;
+  std::size_t threads = 1;           // hashing threads in all
+  std::size_t normal_threads = 1;    // of them at the I/O threads' priority; the rest at `nice`
+  int nice = 10;                     // nice level of the threads beyond normal_threads
   std::size_t max_pending = 256;     // queued + running; beyond this: 503
   unsigned long long ops_limit = 2;  // OWASP: t=2, m=19 MiB, p=1
   std::size_t mem_limit_bytes = 19u * 1024 * 1024;
