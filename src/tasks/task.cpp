@@ -5,6 +5,7 @@
 
 #include "core/check.hpp"
 #include "core/clock.hpp"
+#include "core/json_writer.hpp"
 #include "core/names.hpp"
 
 namespace gd::tasks {
@@ -77,6 +78,57 @@ boost::json::object task_json(const HelpTask& t, std::string_view viewer,
                                         : boost::json::value(nullptr)}};
   if (distance_m) o["distanceMeters"] = std::round(*distance_m * 10.0) / 10.0;
   return o;
+}
+
+// The same members in the same order as task_json: tests/unit/tasks_json_test.cpp holds the
+// two to one output.
+void write_task_json(std::string& out, const HelpTask& t, std::string_view viewer,
+                     std::optional<double> distance_m) {
+  const GeoPoint shown = t.sees_true_location(viewer) ? t.location : t.grid;
+  out.append(R"({"id":)");
+  json::write_string(out, t.id);
+  out.append(R"(,"creatorId":)");
+  json::write_string(out, t.creator_id);
+  out.append(R"(,"helperId":)");
+  json::write_string_or_null(out, t.helper_id);
+  out.append(R"(,"projectId":)");
+  json::write_string_or_null(out, t.project_id);
+  out.append(R"(,"title":)");
+  json::write_string(out, t.title);
+  out.append(R"(,"description":)");
+  json::write_string(out, t.description);
+  out.append(R"(,"category":)");
+  json::write_string(out, t.category);
+  out.append(R"(,"location":{"lat":)");
+  json::write_double(out, shown.lat);
+  out.append(R"(,"lng":)");
+  json::write_double(out, shown.lng);
+  out.append(R"(},"pointsReward":)");
+  json::write_int(out, t.points_reward);
+  out.append(R"(,"status":)");
+  json::write_string(out, status_name(t.status));
+  out.append(R"(,"imageUrls":[)");
+  for (std::size_t i = 0; i < t.image_urls.size(); ++i) {
+    if (i) out.push_back(',');
+    json::write_string(out, t.image_urls[i]);
+  }
+  out.append(R"(],"createdAt":")");
+  append_iso8601_ms(out, t.created_at_ms);
+  out.append(R"(","updatedAt":")");
+  append_iso8601_ms(out, t.updated_at_ms);
+  out.append(R"(","completedAt":)");
+  if (t.completed_at_ms) {
+    out.push_back('"');
+    append_iso8601_ms(out, *t.completed_at_ms);
+    out.push_back('"');
+  } else {
+    out.append("null");
+  }
+  if (distance_m) {
+    out.append(R"(,"distanceMeters":)");
+    json::write_double(out, std::round(*distance_m * 10.0) / 10.0);
+  }
+  out.push_back('}');
 }
 
 boost::json::object application_json(const Application& a) {
