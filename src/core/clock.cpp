@@ -50,13 +50,11 @@ void append_iso8601_ms(std::string& out, std::int64_t epoch_ms) {
   std::int64_t y = 0;
   int mo = 0, d = 0;
   civil_from_days(days, y, mo, d);
-  if (y < 0 || y > 9999) {  // what %04d made of such years before
-    const std::time_t t = static_cast<std::time_t>(secs);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
+  if (y < 0 || y > 9999) {  // rare enough for snprintf; what %04d makes of the year
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+    std::snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                  static_cast<long long>(y), mo, d, static_cast<int>(sod / 3600),
+                  static_cast<int>(sod / 60 % 60), static_cast<int>(sod % 60),
                   static_cast<int>(ms));
     out.append(buf);
     return;

@@ -85,45 +85,47 @@ boost::json::object task_json(const HelpTask& t, std::string_view viewer,
 void write_task_json(std::string& out, const HelpTask& t, std::string_view viewer,
                      std::optional<double> distance_m) {
   const GeoPoint shown = t.sees_true_location(viewer) ? t.location : t.grid;
-  out.append(R"({"id":)");
-  json::write_string(out, t.id);
-  out.append(R"(,"creatorId":)");
-  json::write_string(out, t.creator_id);
-  out.append(R"(,"helperId":)");
-  json::write_string_or_null(out, t.helper_id);
-  out.append(R"(,"projectId":)");
-  json::write_string_or_null(out, t.project_id);
-  out.append(R"(,"title":)");
-  json::write_string(out, t.title);
-  out.append(R"(,"description":)");
-  json::write_string(out, t.description);
-  out.append(R"(,"category":)");
-  json::write_string(out, t.category);
+  // Each member's key with its separator, then its value.
+  const auto text = [&out](std::string_view key, std::string_view value) {
+    out.append(key);
+    json::write_string(out, value);
+  };
+  const auto text_or_null = [&out](std::string_view key, const std::optional<std::string>& v) {
+    out.append(key);
+    json::write_string_or_null(out, v);
+  };
+  const auto time = [&out](std::string_view key, std::int64_t ms) {
+    out.append(key);
+    out.push_back('"');
+    append_iso8601_ms(out, ms);
+    out.push_back('"');
+  };
+  text(R"({"id":)", t.id);
+  text(R"(,"creatorId":)", t.creator_id);
+  text_or_null(R"(,"helperId":)", t.helper_id);
+  text_or_null(R"(,"projectId":)", t.project_id);
+  text(R"(,"title":)", t.title);
+  text(R"(,"description":)", t.description);
+  text(R"(,"category":)", t.category);
   out.append(R"(,"location":{"lat":)");
   json::write_double(out, shown.lat);
   out.append(R"(,"lng":)");
   json::write_double(out, shown.lng);
   out.append(R"(},"pointsReward":)");
   json::write_int(out, t.points_reward);
-  out.append(R"(,"status":)");
-  json::write_string(out, status_name(t.status));
+  text(R"(,"status":)", status_name(t.status));
   out.append(R"(,"imageUrls":[)");
   for (std::size_t i = 0; i < t.image_urls.size(); ++i) {
     if (i) out.push_back(',');
     json::write_string(out, t.image_urls[i]);
   }
-  out.append(R"(],"createdAt":")");
-  append_iso8601_ms(out, t.created_at_ms);
-  out.append(R"(","updatedAt":")");
-  append_iso8601_ms(out, t.updated_at_ms);
-  out.append(R"(","completedAt":)");
-  if (t.completed_at_ms) {
-    out.push_back('"');
-    append_iso8601_ms(out, *t.completed_at_ms);
-    out.push_back('"');
-  } else {
-    out.append("null");
-  }
+  out.push_back(']');
+  time(R"(,"createdAt":)", t.created_at_ms);
+  time(R"(,"updatedAt":)", t.updated_at_ms);
+  if (t.completed_at_ms)
+    time(R"(,"completedAt":)", *t.completed_at_ms);
+  else
+    out.append(R"(,"completedAt":null)");
   if (distance_m) {
     out.append(R"(,"distanceMeters":)");
     json::write_double(out, std::round(*distance_m * 10.0) / 10.0);
