@@ -111,5 +111,5 @@ for radius in "${radii[@]}"; do
   callgrind_annotate --inclusive=yes "$dump" 2>/dev/null |
     grep -E '\?\?\?:(gd::|sqlite3_step|boost::json::serialize)|malloc.c:malloc ' |
     grep -v -E 'gd::(app|http::Server)::' |
-    head -12 | awk -v n="$requests" '{gsub(",", "", $1); $2=""; printf "   %9d  %s\n", $1 / n, substr($0, index($0, $3), 110)}'
+    awk "NR <= 12" | awk -v n="$requests" '{c = $1; gsub(",", "", c); sub(/^ *[0-9,]+ *\( *[0-9.]+%\) */, ""); printf "   %9d  %s\n", c / n, substr($0, 1, 110)}'
 done

@@ -254,8 +254,8 @@ const std::string kAfterNewest =
 // then every row up to the cut, ordered with its id tie-break (a whole cell of tasks shares
 // one distance), so the page is exact and costs about one page of index entries. The KNN
 // scan carries no radius condition (it is applied to the page it returns): with one, the
-// planner's custom plans for the first executions on a connection chose a bitmap scan of
-// every task in the circle and JIT compilation, seconds per query at 10 km.
+// custom plans a connection makes for its first executions chose a bitmap scan of every
+// task in the circle (~0.2 s at 2 km over 10^6 tasks) instead of the KNN scan (~1 ms).
 const std::string kPgNearestKnn = "SELECT " + kDist +
                                   " AS d FROM tasks t WHERE t.status = 'open' AND ($4 = '' OR "
                                   "t.category = $4) AND " +
