@@ -13,20 +13,67 @@ std::int64_t now_ms() {
       .count();
 }
 
-std::string iso8601_ms(std::int64_t epoch_ms) {
+namespace {
+
+// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's civil_from_days).
+void civil_from_days(std::int64_t z, std::int64_t& y, int& m, int& d) {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2 ? 1 : 0);
+}
+
+void put_digits(char* p, unsigned v, int n) {
+  for (int i = n - 1; i >= 0; --i, v /= 10) p[i] = static_cast<char>('0' + v % 10);
+}
+
+}  // namespace
+
+// Written by hand, not with snprintf: a search page formats a hundred of these.
+void append_iso8601_ms(std::string& out, std::int64_t epoch_ms) {
   std::int64_t secs = epoch_ms / 1000;
   std::int64_t ms = epoch_ms % 1000;
   if (ms < 0) {
     ms += 1000;
     secs -= 1;
   }
-  const std::time_t t = static_cast<std::time_t>(secs);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
-  return buf;
+  std::int64_t days = secs / 86400, sod = secs % 86400;
+  if (sod < 0) {
+    sod += 86400;
+    days -= 1;
+  }
+  std::int64_t y = 0;
+  int mo = 0, d = 0;
+  civil_from_days(days, y, mo, d);
+  if (y < 0 || y > 9999) {  // rare enough for snprintf; what %04d makes of the year
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                  static_cast<long long>(y), mo, d, static_cast<int>(sod / 3600),
+                  static_cast<int>(sod / 60 % 60), static_cast<int>(sod % 60),
+                  static_cast<int>(ms));
+    out.append(buf);
+    return;
+  }
+  char buf[] = "0000-00-00T00:00:00.000Z";
+  put_digits(buf, static_cast<unsigned>(y), 4);
+  put_digits(buf + 5, static_cast<unsigned>(mo), 2);
+  put_digits(buf + 8, static_cast<unsigned>(d), 2);
+  put_digits(buf + 11, static_cast<unsigned>(sod / 3600), 2);
+  put_digits(buf + 14, static_cast<unsigned>(sod / 60 % 60), 2);
+  put_digits(buf + 17, static_cast<unsigned>(sod % 60), 2);
+  put_digits(buf + 20, static_cast<unsigned>(ms), 3);
+  out.append(buf, sizeof buf - 1);
+}
+
+std::string iso8601_ms(std::int64_t epoch_ms) {
+  std::string out;
+  append_iso8601_ms(out, epoch_ms);
+  return out;
 }
 
 namespace {

@@ -53,6 +53,9 @@ struct HelpTask {
 // distance_m is set for search results and measured from the point the viewer sees.
 boost::json::object task_json(const HelpTask& t, std::string_view viewer,
                               std::optional<double> distance_m = std::nullopt);
+// task_json's text appended to `out`, without building the object: for pages of many tasks.
+void write_task_json(std::string& out, const HelpTask& t, std::string_view viewer,
+                     std::optional<double> distance_m = std::nullopt);
 
 struct Application {
   std::string id;

@@ -12,6 +12,7 @@
 
 #include "core/ids.hpp"
 #include "core/json.hpp"
+#include "core/json_writer.hpp"
 #include "http/log.hpp"
 #include "http/page.hpp"
 #include "tasks/geo.hpp"
@@ -126,21 +127,27 @@ Task<Response> search(TaskService* svc, const CursorCodec* cursors, Request req)
   const auto query = *q;
   auto found = co_await svc->search(std::move(q.value()));
   const auto& viewer = req.principal->user_id;
-  boost::json::array items;
-  for (std::size_t i = 0; i < found.size() && i < static_cast<std::size_t>(query.limit); ++i) {
+  const std::size_t shown = std::min(found.size(), static_cast<std::size_t>(query.limit));
+  std::string body;
+  body.reserve(64 + shown * 640);
+  body.append(R"({"items":[)");
+  for (std::size_t i = 0; i < shown; ++i) {
     const auto& t = found[i].task;
-    const GeoPoint shown = t.sees_true_location(viewer) ? t.location : t.grid;
-    items.push_back(task_json(t, viewer, haversine_m(query.centre, shown)));
+    if (i) body.push_back(',');
+    const GeoPoint seen = t.sees_true_location(viewer) ? t.location : t.grid;
+    write_task_json(body, t, viewer, haversine_m(query.centre, seen));
   }
-  boost::json::value next = nullptr;
-  if (found.size() > static_cast<std::size_t>(query.limit)) {
-    const auto& last = found[static_cast<std::size_t>(query.limit) - 1];
+  body.append(R"(],"nextCursor":)");
+  if (found.size() > shown) {
+    const auto& last = found[shown - 1];
     const CursorValue key =
         query.newest ? CursorValue(last.task.created_at_ms) : CursorValue(last.sort_distance_m);
-    next = next_cursor(req, *cursors, search_cursor(query), {key, last.task.id});
+    json::write_string(body, next_cursor(req, *cursors, search_cursor(query), {key, last.task.id}));
+  } else {
+    body.append("null");
   }
-  co_return Response::json(200, boost::json::serialize(boost::json::object{
-                                    {"items", std::move(items)}, {"nextCursor", next}}));
+  body.push_back('}');
+  co_return Response::json(200, std::move(body));
 }
 
 // The cursor after the page's last row, or null when `rows` (fetched with one row more than

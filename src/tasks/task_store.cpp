@@ -23,6 +23,7 @@ namespace {
 
 std::vector<std::string> parse_urls(std::string_view json) {
   std::vector<std::string> out;
+  if (json == "[]") return out;  // most tasks: no parse
   boost::system::error_code ec;
   auto v = boost::json::parse(json, ec);
   if (ec || !v.is_array()) return out;
@@ -30,6 +31,20 @@ std::vector<std::string> parse_urls(std::string_view json) {
     if (e.is_string()) out.emplace_back(e.as_string());
   return out;
 }
+
+// Row i of a materialised result, read through the streaming interface.
+class RowOf final : public db::RowView {
+ public:
+  RowOf(const db::Rows& rows, int i) : rows_(rows), i_(i) {}
+  bool is_null(int c) const override { return rows_.is_null(i_, c); }
+  std::string_view text(int c) const override { return rows_.text(i_, c); }
+  std::int64_t i64(int c) const override { return rows_.i64(i_, c); }
+  double f64(int c) const override { return rows_.f64(i_, c); }
+
+ private:
+  const db::Rows& rows_;
+  int i_;
+};
 
 Application application_from_row(const db::Rows& r, int i) {
   return {r.str(i, 0), r.str(i, 1), r.str(i, 2), r.str(i, 3), application_status_from(r.text(i, 4)),
@@ -47,24 +62,28 @@ std::string image_urls_json(const std::vector<std::string>& urls) {
   return boost::json::serialize(a);
 }
 
-HelpTask task_from_row(const db::Rows& r, int i, int c) {
+HelpTask task_from_row(const db::RowView& r, int c) {
   HelpTask t;
-  t.id = r.str(i, c + 0);
-  t.creator_id = r.str(i, c + 1);
-  t.helper_id = r.opt(i, c + 2);
-  t.project_id = r.opt(i, c + 3);
-  t.title = r.str(i, c + 4);
-  t.description = r.str(i, c + 5);
-  t.category = r.str(i, c + 6);
-  t.location = {r.f64(i, c + 7), r.f64(i, c + 8)};
-  t.grid = {r.f64(i, c + 9), r.f64(i, c + 10)};
-  t.points_reward = r.i64(i, c + 11);
-  t.status = parse_status(r.text(i, c + 12)).value_or(Status::kOpen);
-  t.image_urls = parse_urls(r.text(i, c + 13));
-  t.created_at_ms = r.i64(i, c + 14);
-  t.updated_at_ms = r.i64(i, c + 15);
-  if (!r.is_null(i, c + 16)) t.completed_at_ms = r.i64(i, c + 16);
+  t.id = r.text(c + 0);
+  t.creator_id = r.text(c + 1);
+  if (!r.is_null(c + 2)) t.helper_id = std::string(r.text(c + 2));
+  if (!r.is_null(c + 3)) t.project_id = std::string(r.text(c + 3));
+  t.title = r.text(c + 4);
+  t.description = r.text(c + 5);
+  t.category = r.text(c + 6);
+  t.location = {r.f64(c + 7), r.f64(c + 8)};
+  t.grid = {r.f64(c + 9), r.f64(c + 10)};
+  t.points_reward = r.i64(c + 11);
+  t.status = parse_status(r.text(c + 12)).value_or(Status::kOpen);
+  t.image_urls = parse_urls(r.text(c + 13));
+  t.created_at_ms = r.i64(c + 14);
+  t.updated_at_ms = r.i64(c + 15);
+  if (!r.is_null(c + 16)) t.completed_at_ms = r.i64(c + 16);
   return t;
+}
+
+HelpTask task_from_row(const db::Rows& r, int i, int c) {
+  return task_from_row(RowOf(r, i), c);
 }
 
 namespace {

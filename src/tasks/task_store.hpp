@@ -92,6 +92,7 @@ extern const char* const kTaskColumns;      // qualified with the alias t
 extern const char* const kTaskColumnsBare;  // for RETURNING
 constexpr int kTaskColumnCount = 17;
 HelpTask task_from_row(const db::Rows& r, int i, int first_col = 0);
+HelpTask task_from_row(const db::RowView& row, int first_col = 0);
 std::string image_urls_json(const std::vector<std::string>& urls);
 
 }  // namespace gd::tasks
