@@ -18,6 +18,7 @@ constexpr const char* kUsage =
     "  admin          operator tasks, e.g. admin create-user (gooddeeds admin --help)\n"
     "  verify-ledger  check the points ledger's invariants (gooddeeds verify-ledger --help)\n"
     "  prune-sync     drop old sync changes (gooddeeds prune-sync --help)\n"
+    "  import         bulk-load tasks from a JSON-lines export (gooddeeds import tasks --help)\n"
     "  version        print the version\n";
 
 }  // namespace
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
     if (command == "admin") return gd::app::admin_command(argc - 1, argv + 1);
     if (command == "verify-ledger") return gd::app::verify_ledger_command(argc - 1, argv + 1);
     if (command == "prune-sync") return gd::app::prune_sync_command(argc - 1, argv + 1);
+    if (command == "import") return gd::app::import_command(argc - 1, argv + 1);
     if (command == "version" || command == "--version") {
       std::cout << "gooddeeds " GOODDEEDS_VERSION "\n";
       return 0;

@@ -10,5 +10,6 @@ int migrate_command(int argc, char** argv);
 int admin_command(int argc, char** argv);
 int verify_ledger_command(int argc, char** argv);
 int prune_sync_command(int argc, char** argv);
+int import_command(int argc, char** argv);  // import_command.cpp
 
 }  // namespace gd::app
