@@ -19,13 +19,14 @@ constexpr const char* kStageSqlite =
     "category TEXT NOT NULL, lat REAL NOT NULL, lng REAL NOT NULL, grid_lat REAL NOT NULL, "
     "grid_lng REAL NOT NULL, points_reward INTEGER NOT NULL, status TEXT NOT NULL, "
     "image_urls TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)";
+// PostgreSQL: made afresh in each transaction (IF NOT EXISTS would print a notice).
 constexpr const char* kStagePostgres =
-    "CREATE TEMP TABLE IF NOT EXISTS import_batch (line BIGINT NOT NULL, id TEXT NOT NULL, "
+    "CREATE TEMP TABLE import_batch (line BIGINT NOT NULL, id TEXT NOT NULL, "
     "creator_id TEXT NOT NULL, project_id TEXT, title TEXT NOT NULL, description TEXT NOT NULL, "
     "category TEXT NOT NULL, lat DOUBLE PRECISION NOT NULL, lng DOUBLE PRECISION NOT NULL, "
     "grid_lat DOUBLE PRECISION NOT NULL, grid_lng DOUBLE PRECISION NOT NULL, "
     "points_reward BIGINT NOT NULL, status TEXT NOT NULL, image_urls TEXT NOT NULL, "
-    "created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL) ON COMMIT DELETE ROWS";
+    "created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL) ON COMMIT DROP";
 constexpr std::size_t kStageColumns = 16;
 // Rows per staging INSERT: 8,000 parameters, within both back ends' limits.
 constexpr std::size_t kStageRows = 500;
