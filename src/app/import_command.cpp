@@ -140,6 +140,7 @@ Task<void> flush_batch(db::Database& db, std::vector<tasks::ImportRow>& batch, R
 
 Task<void> run_import(db::Database* db, std::istream* in, ImportSettings s, Report* report) {
   Owners owners(*db);
+  co_await tasks::prepare_import(*db);
   std::vector<tasks::ImportRow> batch;
   std::unordered_map<std::string, std::int64_t> in_batch;  // id -> line
   std::string text;

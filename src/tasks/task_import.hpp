@@ -50,6 +50,10 @@ struct ImportDuplicate {
 inline constexpr std::size_t kImportBatchMax = 1'000'000;
 Task<std::vector<ImportDuplicate>> import_batch(db::Database& db, std::vector<ImportRow> rows);
 
+// Sets up the connection for a large import (SQLite: a larger page cache of the writer, the
+// staging table in memory); call it before the first batch.
+Task<void> prepare_import(db::Database& db);
+
 // Refreshes the planner's statistics of the task tables after a large import.
 Task<void> analyze_after_import(db::Database& db);
 

@@ -141,7 +141,7 @@ constexpr const char* kInsert =
     "lat, lng, grid_lat, grid_lng, points_reward, status, image_urls, created_at, updated_at) "
     "SELECT id, creator_id, NULL, project_id, title, description, category, lat, lng, grid_lat, "
     "grid_lng, points_reward, status, image_urls, created_at, updated_at FROM import_batch "
-    "ORDER BY line";
+    "ORDER BY id";
 
 }  // namespace
 
@@ -168,6 +168,14 @@ Task<std::vector<ImportDuplicate>> import_batch(db::Database& db, std::vector<Im
     co_return true;
   });
   co_return duplicates;
+}
+
+Task<void> prepare_import(db::Database& db) {
+  if (db.dialect() != db::Dialect::kSqlite) co_return;
+  // The writer connection is the import's own: a page cache that holds the task indexes being
+  // filled (an import touches them all over), and the staging table in memory.
+  co_await db.write("PRAGMA cache_size = -524288");
+  co_await db.write("PRAGMA temp_store = MEMORY");
 }
 
 Task<void> analyze_after_import(db::Database& db) {
