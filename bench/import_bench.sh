@@ -8,7 +8,7 @@
 #   bench/import_bench.sh [sqlite|postgres ...]   (default: sqlite postgres)
 #
 # Environment: BENCH_TASKS (default 1000000), BENCH_PER_ROW_TASKS (default BENCH_TASKS; the
-# per-row path is slow), BENCH_BATCH (import --batch-size, default 50000),
+# per-row path is slow), BENCH_BATCH (import --batch-size, default 200000),
 # GOODDEEDS_BIN (default build/release/gooddeeds), GEO_LOAD (build/release/geo_load).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,7 +17,7 @@ backends=("$@")
 ((${#backends[@]})) || backends=(sqlite postgres)
 n=${BENCH_TASKS:-1000000}
 per_row=${BENCH_PER_ROW_TASKS:-$n}
-batch=${BENCH_BATCH:-50000}
+batch=${BENCH_BATCH:-200000}
 bin=${GOODDEEDS_BIN:-build/release/gooddeeds}
 loader=${GEO_LOAD:-build/release/geo_load}
 for b in "$bin" "$loader"; do

@@ -37,7 +37,7 @@ struct ImportSettings {
   std::string url;
   std::string file;
   std::string report;
-  std::size_t batch_size = 50'000;
+  std::size_t batch_size = 200'000;
   std::int64_t max_reward = tasks::TaskOptions{}.max_reward;
 };
 
