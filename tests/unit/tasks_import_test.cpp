@@ -2,7 +2,8 @@
 // inserted one statement at a time into one database and by import_batch into another give
 // the same task rows, geo-search cells, open-task lists, counts, R*Tree entries and sync
 // changes (all but positions), and the triggers are back afterwards (a later insert is indexed
-// in both alike). Runs on SQLite always and on PostgreSQL when GOODDEEDS_TEST_PG_URL is set.
+// in both alike, and every index is back). Runs on SQLite always and on PostgreSQL when
+// GOODDEEDS_TEST_PG_URL is set.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -88,6 +89,18 @@ Task<std::vector<std::string>> snapshot(db::Database* d) {
       {"SELECT audience, table_name, record_id, created, count(*) FROM sync_changes WHERE pos IS "
        "NOT NULL GROUP BY audience, table_name, record_id, created ORDER BY record_id, audience",
        5}};
+  // The schema is as it was: every index and trigger back (and enabled).
+  if (d->dialect() == db::Dialect::kSqlite) {
+    queries.emplace_back(
+        "SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') ORDER BY "
+        "name",
+        3);
+  } else {
+    queries.emplace_back(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1", 2);
+    queries.emplace_back(
+        "SELECT tgname, tgenabled FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1", 2);
+  }
   if (d->dialect() == db::Dialect::kSqlite) {
     queries.emplace_back(
         "SELECT grid_lat, grid_lng, open_count FROM geo_cells ORDER BY grid_lat, grid_lng", 3);
