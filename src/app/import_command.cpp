@@ -41,6 +41,9 @@ struct ImportSettings {
   std::int64_t max_reward = tasks::TaskOptions{}.max_reward;
 };
 
+// A line is a task as POST /tasks would take it, whose body limit is 1 MiB.
+constexpr std::size_t kMaxLineBytes = 1 << 20;
+
 struct Counts {
   std::int64_t imported = 0, skipped = 0, refused = 0;
 };
@@ -126,16 +129,24 @@ class Owners {
 // Writes a batch and reports what it left out and which ids it made.
 Task<void> flush_batch(db::Database& db, std::vector<tasks::ImportRow>& batch, Report& report) {
   if (batch.empty()) co_return;
-  const auto duplicates = co_await tasks::import_batch(db, batch);
+  struct Renamed {
+    std::int64_t line;
+    std::string id, source_id;
+  };
+  std::vector<Renamed> renamed;
+  for (const auto& r : batch)
+    if (r.source_id) renamed.push_back({r.line, r.task.id, *r.source_id});
+  const auto rows = static_cast<std::int64_t>(batch.size());
+  const auto duplicates = co_await tasks::import_batch(db, std::move(batch));
+  batch.clear();
   std::unordered_set<std::int64_t> left_out;
   for (const auto& d : duplicates) {
     report.skipped(d.line, "a task with this id exists (imported before)", d.id);
     left_out.insert(d.line);
   }
-  for (const auto& r : batch)
-    if (r.source_id && !left_out.contains(r.line)) report.renamed(r.line, r.task.id, *r.source_id);
-  report.counts.imported += static_cast<std::int64_t>(batch.size() - duplicates.size());
-  batch.clear();
+  for (const auto& r : renamed)
+    if (!left_out.contains(r.line)) report.renamed(r.line, r.id, r.source_id);
+  report.counts.imported += rows - static_cast<std::int64_t>(duplicates.size());
 }
 
 Task<void> run_import(db::Database* db, std::istream* in, ImportSettings s, Report* report) {
@@ -147,6 +158,11 @@ Task<void> run_import(db::Database* db, std::istream* in, ImportSettings s, Repo
   const std::int64_t now = now_ms();
   for (std::int64_t line = 1; std::getline(*in, text); ++line) {
     if (text.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank line
+    if (text.size() > kMaxLineBytes) {
+      report->refused(line, make_error(ErrorCode::kPayloadTooLarge,
+                                       "The line is longer than 1 MiB, the API's body limit."));
+      continue;
+    }
     auto read = tasks::read_import_line(text, line, s.max_reward, now);
     if (read.skipped) {
       report->skipped(line, *read.skipped);

@@ -141,6 +141,13 @@ describe('gooddeeds import tasks', () => {
     assert.deepEqual(await searchIds(), [created.body.id, seedId].sort());
   });
 
+  it('a line over 1 MiB is refused, as the API refuses such a body', async () => {
+    const r = await importFile('long.jsonl', [{ creatorId: creator.user.id, title: 'x'.repeat(1100000),
+      category: 'pets', location: centre, pointsReward: 1 }]);
+    assert.equal(r.code, 1);
+    assert.deepEqual(r.report.map((e) => [e.line, e.outcome, e.code]), [[1, 'refused', 'PAYLOAD_TOO_LARGE']]);
+  });
+
   it('usage errors exit 2', async () => {
     assert.equal((await runBinary(['import', 'tasks', '--database', srv.dbUrl])).code, 2);
     assert.equal((await runBinary(['import', 'tasks', '--database', srv.dbUrl, path.join(dir, 'missing.jsonl')])).code, 2);
