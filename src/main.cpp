@@ -21,6 +21,7 @@ constexpr const char* kUsage =
     "  describe       print the route or error-code table as JSON (gooddeeds describe --help)\n"
     "  backup         copy the database while the server runs (gooddeeds backup --help)\n"
     "  restore        restore a backup into a database (gooddeeds restore --help)\n"
+    "  import         bulk-load tasks from a JSON-lines export (gooddeeds import tasks --help)\n"
     "  version        print the version\n";
 
 }  // namespace
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
     if (command == "describe") return gd::app::describe_command(argc - 1, argv + 1);
     if (command == "backup") return gd::app::backup_command(argc - 1, argv + 1);
     if (command == "restore") return gd::app::restore_command(argc - 1, argv + 1);
+    if (command == "import") return gd::app::import_command(argc - 1, argv + 1);
     if (command == "version" || command == "--version") {
       std::cout << "gooddeeds " GOODDEEDS_VERSION "\n";
       return 0;
