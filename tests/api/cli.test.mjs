@@ -21,7 +21,9 @@ async function runBin(args, env = {}) {
 describe('gooddeeds command line', { concurrency: true }, () => {
   it('every subcommand has --help', async () => {
     for (const args of [['--help'], ['serve', '--help'], ['migrate', '--help'], ['admin', '--help'],
-      ['admin', 'create-user', '--help'], ['verify-ledger', '--help'], ['prune-sync', '--help']]) {
+      ['admin', 'create-user', '--help'], ['verify-ledger', '--help'], ['prune-sync', '--help'],
+      ['describe', '--help'], ['backup', '--help'], ['restore', '--help'], ['import', '--help'],
+      ['import', 'tasks', '--help']]) {
       const r = await runBin(args);
       assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
       assert.ok(r.stdout.length > 40, `${args.join(' ')} prints help`);
