@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "app/app.hpp"
+#include "app/command_options.hpp"
 #include "core/embedded.hpp"
 #include "store/open.hpp"
 
@@ -45,12 +46,6 @@ constexpr int kPagesPerStep = 1024;
 struct Refused : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
-
-std::string database_url(const std::string& flag) {
-  if (!flag.empty()) return flag;
-  const char* v = std::getenv("GOODDEEDS_DATABASE");
-  return v ? v : "";
-}
 
 // The newest migration this binary knows for a back end ("sqlite" or "postgres").
 int newest_known_migration(std::string_view backend) {
@@ -548,18 +543,6 @@ void restore_postgres(const std::string& url, const fs::path& in) {
             << conn.conninfo() << "\n";
 }
 
-// Parses a command's options; false after printing --help.
-bool parse(int argc, char** argv, const po::options_description& opts) {
-  po::variables_map vm;
-  po::store(po::parse_command_line(argc, argv, opts), vm);
-  if (vm.count("help")) {
-    std::cout << opts << "\n";
-    return false;
-  }
-  po::notify(vm);
-  return true;
-}
-
 int run_guarded(const char* command, const std::function<void()>& body) {
   try {
     body();
@@ -588,12 +571,11 @@ int backup_command(int argc, char** argv) {
         "FILE.tmp-PID, then renamed to FILE (an existing FILE is replaced). PostgreSQL:\n"
         "pg_dump --format=custom (pg_dump on PATH; the URL's password goes through a\n"
         "temporary passfile, never onto a command line). Exit 1 on failure");
-    opts.add_options()("help,h", "show this help")(
-        "database", po::value(&url), "sqlite:PATH or postgres://... (or GOODDEEDS_DATABASE)")(
-        "out", po::value(&out)->required(), "the backup file to write");
-    if (!parse(argc, argv, opts)) return;
-    url = database_url(url);
-    if (url.empty()) throw po::required_option("database");
+    opts.add_options()("help,h", "show this help");
+    add_database_option(opts, url);
+    opts.add_options()("out", po::value(&out)->required(), "the backup file to write");
+    if (!parse_options(argc, argv, opts)) return;
+    url = required_database(url);
     const auto dir = fs::path(out).parent_path();
     if (!dir.empty() && !fs::is_directory(dir))
       throw Refused("no directory " + dir.string() + " for " + out);
@@ -618,13 +600,12 @@ int restore_command(int argc, char** argv) {
         "PostgreSQL: pg_restore (on PATH) into an empty database, in one transaction. A backup\n"
         "from an older version is migrated forward when the server starts; one from a newer\n"
         "version is refused. Exit 1 on refusal or failure");
-    opts.add_options()("help,h", "show this help")(
-        "database", po::value(&url), "sqlite:PATH or postgres://... (or GOODDEEDS_DATABASE)")(
-        "in", po::value(&in)->required(), "the backup file to read")(
+    opts.add_options()("help,h", "show this help");
+    add_database_option(opts, url);
+    opts.add_options()("in", po::value(&in)->required(), "the backup file to read")(
         "force", po::bool_switch(&force), "SQLite: replace a database that is not empty");
-    if (!parse(argc, argv, opts)) return;
-    url = database_url(url);
-    if (url.empty()) throw po::required_option("database");
+    if (!parse_options(argc, argv, opts)) return;
+    url = required_database(url);
     if (!fs::exists(in)) throw Refused("no backup file at " + in);
     const auto magic = file_magic(in);
     if (db::is_postgres_url(url)) {

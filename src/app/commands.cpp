@@ -12,6 +12,7 @@
 #include <iostream>
 #include <mutex>
 
+#include "app/command_options.hpp"
 #include "app/log_sinks.hpp"
 #include "app/ops_routes.hpp"
 #include "auth/auth_routes.hpp"
@@ -46,41 +47,6 @@ namespace gd::app {
 namespace po = boost::program_options;
 
 namespace {
-
-// The `--database URL` option of the operator commands, and its environment fallback.
-void add_database_option(po::options_description& opts, std::string& url) {
-  opts.add_options()("database", po::value(&url),
-                     "sqlite:PATH or postgres://... (or GOODDEEDS_DATABASE)");
-}
-
-// Parses an operator command's options; prints its help and returns false for --help (before
-// required options are checked).
-bool parse_options(int argc, char** argv, const po::options_description& opts) {
-  po::variables_map vm;
-  po::store(po::parse_command_line(argc, argv, opts), vm);
-  if (vm.count("help")) {
-    std::cout << opts << "\n";
-    return false;
-  }
-  po::notify(vm);
-  return true;
-}
-
-std::optional<std::string> env_database() {
-  const char* v = std::getenv("GOODDEEDS_DATABASE");
-  return v && *v ? std::optional<std::string>(v) : std::nullopt;
-}
-
-// --database, else GOODDEEDS_DATABASE, else the default SQLite file, which is then named on
-// stderr: an operator who forgot --database sees which database the command used.
-std::string database_or_default(const std::string& url, std::string_view command) {
-  if (!url.empty()) return url;
-  if (auto env = env_database()) return *env;
-  const std::string fallback = "sqlite:./data/gooddeeds.db";
-  std::cerr << "gooddeeds " << command << ": no --database or GOODDEEDS_DATABASE; using "
-            << fallback << "\n";
-  return fallback;
-}
 
 // Runs one coroutine of an operator command to completion.
 template <class T>

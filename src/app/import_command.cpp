@@ -18,6 +18,7 @@
 #include <unordered_set>
 
 #include "app/app.hpp"
+#include "app/command_options.hpp"
 #include "app/log_sinks.hpp"
 #include "core/clock.hpp"
 #include "projects/project_service.hpp"
@@ -199,9 +200,9 @@ std::optional<ImportSettings> parse(int argc, char** argv) {
       "Imports tasks, one JSON object per line (our task shape or the seed system's tasks\n"
       "table columns; docs/operations.md), under the rules of POST /tasks. Refused and skipped\n"
       "lines are reported as JSON lines; the exit code is 1 when any line was refused");
-  opts.add_options()("help,h", "show this help")(
-      "database", po::value(&s.url), "sqlite:PATH or postgres://... (or GOODDEEDS_DATABASE)")(
-      "report", po::value(&s.report), "write the report to FILE (default: stderr)")(
+  opts.add_options()("help,h", "show this help");
+  add_database_option(opts, s.url);
+  opts.add_options()("report", po::value(&s.report), "write the report to FILE (default: stderr)")(
       "batch-size", po::value(&s.batch_size)->default_value(s.batch_size),
       "tasks per transaction (1..1000000)")(
       "max-task-reward", po::value(&s.max_reward),
@@ -210,20 +211,11 @@ std::optional<ImportSettings> parse(int argc, char** argv) {
   po::positional_options_description pos;
   pos.add("file", 1);
   po::variables_map vm;
-  po::store(po::command_line_parser(argc, argv).options(opts).positional(pos).run(), vm);
-  if (vm.count("help")) {
-    std::cout << opts << "\n";
-    return std::nullopt;
-  }
-  po::notify(vm);
-  const auto env = [](const char* name) -> std::string {
-    const char* v = std::getenv(name);
-    return v ? v : "";
-  };
-  if (s.url.empty()) s.url = env("GOODDEEDS_DATABASE");
-  if (!vm.count("max-task-reward") && !env("GOODDEEDS_MAX_TASK_REWARD").empty())
-    s.max_reward = std::stoll(env("GOODDEEDS_MAX_TASK_REWARD"));
-  if (s.url.empty()) throw po::error("--database is required");
+  if (!parse_options(argc, argv, opts, &pos, &vm)) return std::nullopt;
+  const char* reward_env = std::getenv("GOODDEEDS_MAX_TASK_REWARD");
+  if (!vm.count("max-task-reward") && reward_env && *reward_env)
+    s.max_reward = std::stoll(reward_env);
+  s.url = required_database(s.url);
   if (s.file.empty()) throw po::error("the file to import is required");
   if (s.batch_size < 1 || s.batch_size > tasks::kImportBatchMax)
     throw po::error("--batch-size must be 1..1000000");
