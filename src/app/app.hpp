@@ -18,6 +18,6 @@ int prune_sync_command(int argc, char** argv);
 int describe_command(int argc, char** argv);
 int backup_command(int argc, char** argv);   // backup_command.cpp
 int restore_command(int argc, char** argv);  // backup_command.cpp
-int import_command(int argc, char** argv);  // import_command.cpp
+int import_command(int argc, char** argv);   // import_command.cpp
 
 }  // namespace gd::app

@@ -1,12 +1,17 @@
 // What the operator commands (migrate, admin, backup, restore, import, ...) share in reading
 // their command line: the --database option with its GOODDEEDS_DATABASE fallback, and parsing
-// that answers --help before required options are checked.
+// that answers --help before required options are checked; running a command's coroutine.
 #pragma once
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
 #include <boost/program_options.hpp>
+
+#include "core/async.hpp"
 
 namespace gd::app {
 
@@ -31,5 +36,13 @@ std::string database_or_default(const std::string& url, std::string_view command
 // --database, else GOODDEEDS_DATABASE; neither is a usage error (commands that must not guess,
 // such as restore).
 std::string required_database(const std::string& url);
+
+// Runs one coroutine of an operator command to completion.
+template <class T>
+T run_to_end(boost::asio::io_context& ioc, Task<T> task) {
+  auto fut = boost::asio::co_spawn(ioc, std::move(task), boost::asio::use_future);
+  ioc.run();
+  return fut.get();
+}
 
 }  // namespace gd::app

@@ -3,9 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <filesystem>
@@ -45,18 +43,6 @@
 
 namespace gd::app {
 namespace po = boost::program_options;
-
-namespace {
-
-// Runs one coroutine of an operator command to completion.
-template <class T>
-T run_to_end(boost::asio::io_context& ioc, Task<T> task) {
-  auto fut = boost::asio::co_spawn(ioc, std::move(task), boost::asio::use_future);
-  ioc.run();
-  return fut.get();
-}
-
-}  // namespace
 
 int migrate_command(int argc, char** argv) {
   std::string url;

@@ -3,9 +3,7 @@
 // line it refused or skipped as JSON lines. docs/operations.md "Importing tasks".
 #include <fmt/format.h>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -254,12 +252,8 @@ int import_tasks(int argc, char** argv) {
   boost::asio::io_context ioc;
   auto database = db::open_database(ioc.get_executor(), {settings->url});
   const auto start = std::chrono::steady_clock::now();
-  auto done = boost::asio::co_spawn(
-      ioc,
-      run_import(database.get(), settings->file == "-" ? &std::cin : &file, *settings, &report),
-      boost::asio::use_future);
-  ioc.run();
-  done.get();
+  run_to_end(ioc, run_import(database.get(), settings->file == "-" ? &std::cin : &file, *settings,
+                             &report));
   report.flush();
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
   const auto& c = report.counts;

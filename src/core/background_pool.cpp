@@ -31,11 +31,9 @@ void start_threads(boost::asio::thread_pool& pool, std::size_t n, std::optional<
 
 }  // namespace
 
+// One group: every thread at `nice_level` (a pool of low threads only).
 BackgroundPool::BackgroundPool(std::size_t threads, std::size_t max_pending, int nice_level)
-    : normal_threads_(std::max<std::size_t>(1, threads)), max_pending_(max_pending) {
-  normal_.emplace(normal_threads_);
-  start_threads(*normal_, normal_threads_, nice_level);
-}
+    : BackgroundPool(0, std::max<std::size_t>(1, threads), nice_level, max_pending) {}
 
 BackgroundPool::BackgroundPool(std::size_t normal, std::size_t low, int low_nice_level,
                                std::size_t max_pending)
