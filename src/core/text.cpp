@@ -4,6 +4,12 @@
 #include <cstdint>
 
 namespace gd {
+
+std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
 namespace {
 
 // Decodes the character at s[i] and advances i; nullopt for anything that is not well-formed

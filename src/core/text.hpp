@@ -6,6 +6,10 @@
 
 namespace gd {
 
+// `s` without leading and trailing spaces and tabs (RFC 9110's optional whitespace, around
+// header values and list elements).
+std::string_view trim_ows(std::string_view s);
+
 // RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF, no truncated sequence.
 bool valid_utf8(std::string_view s);
 

@@ -7,6 +7,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "core/text.hpp"
+
 namespace gd::http {
 namespace {
 
@@ -14,12 +16,6 @@ struct Ip {
   std::array<std::uint8_t, 16> bytes{};
   bool v4 = false;
 };
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 std::optional<Ip> parse_ip(std::string_view text) {
   if (text.size() >= INET6_ADDRSTRLEN) return std::nullopt;
@@ -68,9 +64,9 @@ std::optional<std::vector<Cidr>> parse_cidrs(std::string_view list) {
   std::vector<Cidr> out;
   while (!list.empty()) {
     const auto comma = list.find(',');
-    const auto part = trim(list.substr(0, comma));
+    const auto part = trim_ows(list.substr(0, comma));
     list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
-    if (part.empty() || (comma != std::string_view::npos && trim(list).empty()))
+    if (part.empty() || (comma != std::string_view::npos && trim_ows(list).empty()))
       return std::nullopt;
     const auto slash = part.find('/');
     const auto ip = parse_ip(part.substr(0, slash));
@@ -111,7 +107,7 @@ std::string client_address(const std::string& peer,
     std::string_view v = value;
     while (true) {
       const auto comma = v.find(',');
-      hops.push_back(trim(v.substr(0, comma)));
+      hops.push_back(trim_ows(v.substr(0, comma)));
       if (comma == std::string_view::npos) break;
       v.remove_prefix(comma + 1);
     }

@@ -17,6 +17,7 @@
 #include "core/ids.hpp"
 #include "core/infra_error.hpp"
 #include "core/json.hpp"
+#include "core/text.hpp"
 #include "http/log.hpp"
 
 namespace gd::http {
@@ -48,12 +49,6 @@ bool is_json_content_type(std::string_view ct) {
   return ct.size() == 16 || ct[16] == ';' || ct[16] == ' ';
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i)
@@ -67,7 +62,7 @@ bool iequals(std::string_view a, std::string_view b) {
 bool headers_allowed(std::string_view requested, const std::vector<std::string>& allowed) {
   while (!requested.empty()) {
     const auto comma = requested.find(',');
-    const auto name = trim(requested.substr(0, comma));
+    const auto name = trim_ows(requested.substr(0, comma));
     requested = comma == std::string_view::npos ? "" : requested.substr(comma + 1);
     if (name.empty()) continue;
     bool found = false;

@@ -10,6 +10,8 @@
 #include <cctype>
 #include <limits>
 
+#include "core/text.hpp"
+
 namespace gd::http {
 
 namespace beast = boost::beast;
@@ -54,9 +56,7 @@ bool transfer_encoding_ok(const RequestHead& head, bool chunked) {
   for (const auto& [name, value] : head.headers) {
     if (name != "transfer-encoding") continue;
     if (head.version < 11 || !chunked) return false;
-    auto v = std::string_view(value);
-    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    const auto v = trim_ows(value);
     if (lowercase(v) != "chunked") return false;
   }
   return true;

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <string>
 
+#include "core/text.hpp"
+
 namespace gd::media {
 
 std::optional<ImageFormat> sniff_image(std::string_view b) {
@@ -47,11 +49,7 @@ std::optional<ImageFormat> format_of_extension(std::string_view ext) {
 }
 
 std::optional<DeclaredType> parse_upload_content_type(std::string_view header) {
-  auto media_type = header.substr(0, header.find(';'));
-  while (!media_type.empty() && (media_type.back() == ' ' || media_type.back() == '\t'))
-    media_type.remove_suffix(1);
-  while (!media_type.empty() && (media_type.front() == ' ' || media_type.front() == '\t'))
-    media_type.remove_prefix(1);
+  const auto media_type = trim_ows(header.substr(0, header.find(';')));
   std::string lower(media_type);
   for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (lower == "image/jpeg") return DeclaredType{ImageFormat::kJpeg};

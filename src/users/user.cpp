@@ -2,6 +2,7 @@
 #include "users/user.hpp"
 
 #include "core/clock.hpp"
+#include "core/text.hpp"
 
 namespace gd::users {
 
@@ -61,12 +62,6 @@ bool is_locale(std::string_view s) {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // A q-value in thousandths (RFC 9110 12.4.2: 0, 1, or 0.xxx); -1 when malformed.
 int q_thousandths(std::string_view q) {
   if (q.empty() || q.size() > 5 || (q[0] != '0' && q[0] != '1')) return -1;
@@ -86,12 +81,12 @@ std::string locale_from_accept_language(std::string_view header) {
   int best_q = 0;
   while (!header.empty()) {
     const auto comma = header.find(',');
-    auto item = trim(header.substr(0, comma));
+    auto item = trim_ows(header.substr(0, comma));
     header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
     int q = 1000;
     if (const auto semi = item.find(';'); semi != std::string_view::npos) {
-      auto param = trim(item.substr(semi + 1));
-      item = trim(item.substr(0, semi));
+      auto param = trim_ows(item.substr(semi + 1));
+      item = trim_ows(item.substr(0, semi));
       if (param.size() < 2 || (param[0] != 'q' && param[0] != 'Q') || param[1] != '=') continue;
       q = q_thousandths(param.substr(2));
     }
